@@ -1,0 +1,381 @@
+using System;
+using System.Buffers;
+using System.Collections.Generic;
+using System.ComponentModel;
+using System.Globalization;
+using System.Text.Json;
+
+namespace Sfmc.Client;
+
+/// <summary>
+/// JSON for generated Data Extension rows: whole-payload helpers for callers, and the value readers, writers and
+/// checks that generated code calls (hidden from IntelliSense). No reflection.
+/// </summary>
+public static class DataExtensionJson
+{
+    private const string DateFormat = "yyyy-MM-dd'T'HH:mm:ss.FFF";
+
+    /// <summary>SFMC stores dates in SQL Server <c>datetime</c>, which starts at 1753-01-01.</summary>
+    private static readonly DateTime MinDate = new(1753, 1, 1);
+
+    /// <summary>Serializes rows as a REST rowset payload <c>[{"keys":{…},"values":{…}},…]</c>, validating each row.</summary>
+    public static string SerializeRowset<TRow>(IEnumerable<TRow> rows, bool indented = false)
+        where TRow : IDataExtensionRow<TRow>
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = indented }))
+        {
+            writer.WriteStartArray();
+            foreach (var row in rows)
+            {
+                TRow.WriteRowsetItem(writer, row);
+            }
+
+            writer.WriteEndArray();
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    /// <summary>
+    /// Reads rows from UTF-8 JSON: an array of rows, a single row, or an object with an <c>items</c> array
+    /// (SFMC's paged responses). Each row may be flat or <c>{"keys":{…},"values":{…}}</c>.
+    /// </summary>
+    public static List<TRow> ReadRows<TRow>(ReadOnlySpan<byte> utf8Json)
+        where TRow : IDataExtensionRow<TRow>
+    {
+        var reader = new Utf8JsonReader(utf8Json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip });
+        var rows = new List<TRow>();
+        Expect(ref reader, reader.Read(), "a row, an array of rows or an object with 'items'");
+        if (reader.TokenType == JsonTokenType.StartArray)
+        {
+            ReadArray(ref reader, rows);
+            return rows;
+        }
+
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            throw new JsonException($"Expected a JSON object or array, found {reader.TokenType}.");
+        }
+
+        // An envelope with "items" (paged responses), or a single row.
+        var probe = reader;
+        while (probe.Read() && probe.TokenType == JsonTokenType.PropertyName)
+        {
+            if (probe.ValueTextEquals("items"u8))
+            {
+                probe.Read();
+                if (probe.TokenType == JsonTokenType.StartArray)
+                {
+                    ReadArray(ref probe, rows);
+                    return rows;
+                }
+            }
+
+            probe.Read();
+            probe.TrySkip();
+        }
+
+        rows.Add(TRow.Read(ref reader));
+        return rows;
+    }
+
+    private static void ReadArray<TRow>(ref Utf8JsonReader reader, List<TRow> rows)
+        where TRow : IDataExtensionRow<TRow>
+    {
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            rows.Add(TRow.Read(ref reader));
+        }
+    }
+
+    private static void Expect(ref Utf8JsonReader reader, bool read, string what)
+    {
+        if (!read)
+        {
+            throw new JsonException($"Unexpected end of JSON: expected {what} at byte {reader.BytesConsumed}.");
+        }
+    }
+
+    // ---- Reading (called by generated code) ----
+
+    /// <summary>
+    /// Moves to the next field of the row and returns its index in <paramref name="schema"/>, or -1 at the end
+    /// of the row. Unknown fields are skipped; <c>keys</c>/<c>values</c> sub-objects are entered.
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public static int ReadNextField(ref Utf8JsonReader reader, DataExtensionInfo schema, ref int depth)
+    {
+        while (true)
+        {
+            Expect(ref reader, reader.Read(), "a field or the end of the row");
+            if (reader.TokenType == JsonTokenType.EndObject)
+            {
+                if (depth == 0)
+                {
+                    return -1;
+                }
+
+                depth--;
+                continue;
+            }
+
+            if (reader.TokenType != JsonTokenType.PropertyName)
+            {
+                throw new JsonException($"Expected a field name in a row of '{schema.CustomerKey}', found {reader.TokenType}.");
+            }
+
+            var name = reader.GetString()!;
+            Expect(ref reader, reader.Read(), "a value");
+            if (reader.TokenType == JsonTokenType.StartObject && depth == 0 && (name is "keys" or "values"))
+            {
+                depth++;
+                continue;
+            }
+
+            if (schema.FieldIndex.TryGetValue(name, out var index))
+            {
+                return index;
+            }
+
+            reader.Skip();
+        }
+    }
+
+    /// <summary>Reads a Text-like value (strings, numbers and booleans are accepted as text).</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public static string? ReadString(ref Utf8JsonReader reader, DataExtensionInfo schema, int field) => reader.TokenType switch
+    {
+        JsonTokenType.Null => null,
+        JsonTokenType.String => reader.GetString(),
+        JsonTokenType.Number => System.Text.Encoding.UTF8.GetString(reader.HasValueSequence ? reader.ValueSequence.ToArray() : reader.ValueSpan),
+        JsonTokenType.True => "true",
+        JsonTokenType.False => "false",
+        _ => throw Invalid(schema, field, reader.TokenType.ToString()),
+    };
+
+    /// <summary>Reads a Number value (JSON number or numeric string; empty string is null).</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public static int? ReadInt32(ref Utf8JsonReader reader, DataExtensionInfo schema, int field)
+    {
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.Null:
+                return null;
+            case JsonTokenType.Number when reader.TryGetInt32(out var number):
+                return number;
+            case JsonTokenType.String:
+                var text = reader.GetString();
+                if (string.IsNullOrWhiteSpace(text))
+                {
+                    return null;
+                }
+
+                if (int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed))
+                {
+                    return parsed;
+                }
+
+                throw Invalid(schema, field, "'" + text + "'");
+            default:
+                throw Invalid(schema, field, reader.TokenType.ToString());
+        }
+    }
+
+    /// <summary>Reads a Decimal value (JSON number or numeric string; empty string is null).</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public static decimal? ReadDecimal(ref Utf8JsonReader reader, DataExtensionInfo schema, int field)
+    {
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.Null:
+                return null;
+            case JsonTokenType.Number when reader.TryGetDecimal(out var number):
+                return number;
+            case JsonTokenType.String:
+                var text = reader.GetString();
+                if (string.IsNullOrWhiteSpace(text))
+                {
+                    return null;
+                }
+
+                if (decimal.TryParse(text, NumberStyles.Number | NumberStyles.AllowExponent, CultureInfo.InvariantCulture, out var parsed))
+                {
+                    return parsed;
+                }
+
+                throw Invalid(schema, field, "'" + text + "'");
+            default:
+                throw Invalid(schema, field, reader.TokenType.ToString());
+        }
+    }
+
+    /// <summary>Reads a Boolean value: JSON true/false, or the strings True/False, 1/0, Y/N, Yes/No (any case).</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public static bool? ReadBoolean(ref Utf8JsonReader reader, DataExtensionInfo schema, int field)
+    {
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.Null:
+                return null;
+            case JsonTokenType.True:
+                return true;
+            case JsonTokenType.False:
+                return false;
+            case JsonTokenType.Number when reader.TryGetInt32(out var number) && number is 0 or 1:
+                return number == 1;
+            case JsonTokenType.String:
+                var text = reader.GetString()?.Trim();
+                if (string.IsNullOrEmpty(text))
+                {
+                    return null;
+                }
+
+                if (text.Equals("true", StringComparison.OrdinalIgnoreCase) || text == "1"
+                    || text.Equals("y", StringComparison.OrdinalIgnoreCase) || text.Equals("yes", StringComparison.OrdinalIgnoreCase))
+                {
+                    return true;
+                }
+
+                if (text.Equals("false", StringComparison.OrdinalIgnoreCase) || text == "0"
+                    || text.Equals("n", StringComparison.OrdinalIgnoreCase) || text.Equals("no", StringComparison.OrdinalIgnoreCase))
+                {
+                    return false;
+                }
+
+                throw Invalid(schema, field, "'" + text + "'");
+            default:
+                throw Invalid(schema, field, reader.TokenType.ToString());
+        }
+    }
+
+    /// <summary>
+    /// Reads a Date value. A value with an offset (<c>Z</c>, <c>+01:00</c>) becomes a UTC <see cref="DateTime"/>
+    /// (<see cref="DateTimeKind.Utc"/>); a value without one (SFMC's usual answer, in its server time) stays
+    /// <see cref="DateTimeKind.Unspecified"/>. ISO 8601 and SFMC's US format (<c>1/26/2023 1:54:59 PM</c>) are accepted.
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public static DateTime? ReadDateTime(ref Utf8JsonReader reader, DataExtensionInfo schema, int field)
+    {
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.Null:
+                return null;
+            case JsonTokenType.String:
+                var text = reader.GetString();
+                if (string.IsNullOrWhiteSpace(text))
+                {
+                    return null;
+                }
+
+                if (DateTime.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AllowWhiteSpaces | DateTimeStyles.AdjustToUniversal, out var parsed))
+                {
+                    return parsed;
+                }
+
+                throw Invalid(schema, field, "'" + text + "'");
+            default:
+                throw Invalid(schema, field, reader.TokenType.ToString());
+        }
+    }
+
+    /// <summary>The exception for a required field that a row's JSON lacks.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public static JsonException Missing(DataExtensionInfo schema, int field) =>
+        new($"A row of data extension '{schema.CustomerKey}' has no value for required field '{schema.Fields[field].Name}'.");
+
+    private static JsonException Invalid(DataExtensionInfo schema, int field, string found)
+    {
+        var info = schema.Fields[field];
+        return new JsonException($"Field '{info.Name}' of data extension '{schema.CustomerKey}' expects a {info.FieldType} value, found {found}.");
+    }
+
+    // ---- Writing (called by generated code) ----
+
+    /// <summary>
+    /// Writes a Date value. <see cref="DateTimeKind.Utc"/> is written with <c>Z</c> and <see cref="DateTimeKind.Local"/>
+    /// is converted to UTC first, so SFMC converts both to its server time; <see cref="DateTimeKind.Unspecified"/>
+    /// is written without offset, which SFMC takes as its server time (CST, UTC−6, no daylight saving).
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public static void WriteDate(Utf8JsonWriter writer, JsonEncodedText name, DateTime value)
+    {
+        if (value.Kind == DateTimeKind.Local)
+        {
+            value = value.ToUniversalTime();
+        }
+
+        Span<char> buffer = stackalloc char[32];
+        value.TryFormat(buffer, out var written, DateFormat, CultureInfo.InvariantCulture);
+        if (value.Kind == DateTimeKind.Utc)
+        {
+            buffer[written++] = 'Z';
+        }
+
+        writer.WriteString(name, buffer[..written]);
+    }
+
+    // ---- Validation (called by generated code) ----
+
+    /// <summary>Validates a row against its schema (see <see cref="IDataExtensionRow{TSelf}.Validate"/>).</summary>
+    public static void Validate<TRow>(TRow row)
+        where TRow : IDataExtensionRow<TRow> => TRow.Validate(row);
+
+    /// <summary>Checks a text value: present when <paramref name="required"/>, no longer than MaxLength.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public static void CheckText<TRow>(TRow row, int field, string? value, bool required)
+        where TRow : IDataExtensionRow<TRow>
+    {
+        var info = TRow.Schema.Fields[field];
+        if (value is null)
+        {
+            if (required)
+            {
+                throw Fail(row, info, "a value is required.");
+            }
+
+            return;
+        }
+
+        if (info.MaxLength is { } max && value.Length > max)
+        {
+            throw Fail(row, info, $"the value has {value.Length} characters; MaxLength is {max}.");
+        }
+    }
+
+    /// <summary>Checks a Decimal value fits its precision (MaxLength) and scale.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public static void CheckDecimal<TRow>(TRow row, int field, decimal? value)
+        where TRow : IDataExtensionRow<TRow>
+    {
+        var info = TRow.Schema.Fields[field];
+        if (value is not { } number || info.MaxLength is not { } precision)
+        {
+            return;
+        }
+
+        var integerDigits = precision - (info.Scale ?? 0);
+        var integerPart = decimal.Truncate(Math.Abs(number));
+        var digits = integerPart == 0 ? 0 : integerPart.ToString(CultureInfo.InvariantCulture).Length;
+        if (digits > integerDigits)
+        {
+            throw Fail(row, info, $"the value has {digits} digits before the decimal point; Decimal({precision},{info.Scale ?? 0}) allows {integerDigits}.");
+        }
+    }
+
+    /// <summary>Checks a Date value is within SFMC's range (from 1753-01-01).</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public static void CheckDate<TRow>(TRow row, int field, DateTime? value)
+        where TRow : IDataExtensionRow<TRow>
+    {
+        if (value is { } date && date < MinDate)
+        {
+            throw Fail(row, TRow.Schema.Fields[field], "SFMC dates start at 1753-01-01 (was the value left unset?).");
+        }
+    }
+
+    private static DataExtensionValidationException Fail<TRow>(TRow row, DataExtensionFieldInfo info, string reason)
+        where TRow : IDataExtensionRow<TRow> =>
+        new(TRow.Schema.CustomerKey, info.Name, TRow.GetPrimaryKey(row), reason);
+}

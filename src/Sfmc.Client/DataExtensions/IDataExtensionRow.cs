@@ -1,0 +1,42 @@
+using System.Text.Json;
+
+namespace Sfmc.Client;
+
+/// <summary>
+/// The contract a generated Data Extension row implements. The runtime reaches every member through a
+/// generic constraint (<c>where TRow : IDataExtensionRow&lt;TRow&gt;</c>): no reflection, trim- and AOT-safe.
+/// </summary>
+/// <typeparam name="TSelf">The generated row type.</typeparam>
+public interface IDataExtensionRow<TSelf> where TSelf : IDataExtensionRow<TSelf>
+{
+    /// <summary>The Data Extension this row belongs to: key, name and fields, as declared in the DE file.</summary>
+    static abstract DataExtensionInfo Schema { get; }
+
+    /// <summary>
+    /// Checks the row against its schema (required values present, strings within MaxLength, decimals within
+    /// precision) and throws <see cref="DataExtensionValidationException"/> naming the DE, the field and the row.
+    /// </summary>
+    static abstract void Validate(TSelf row);
+
+    /// <summary>The row's primary-key values, in field order.</summary>
+    static abstract DataExtensionPrimaryKey GetPrimaryKey(TSelf row);
+
+    /// <summary>
+    /// Validates the row, then writes it as one element of a REST rowset payload:
+    /// <c>{"keys":{…},"values":{…}}</c> (<c>POST /hub/v1/dataevents/key:{key}/rowset</c>).
+    /// </summary>
+    static abstract void WriteRowsetItem(Utf8JsonWriter writer, TSelf row);
+
+    /// <summary>
+    /// Validates the row, then writes it as a flat object <c>{"field":value,…}</c>
+    /// (the <c>items</c> of <c>/data/v1/async/dataextensions/key:{key}/rows</c>).
+    /// </summary>
+    static abstract void WriteObject(Utf8JsonWriter writer, TSelf row);
+
+    /// <summary>
+    /// Reads a row from the reader positioned on a <c>StartObject</c>: either a flat object or SFMC's
+    /// <c>{"keys":{…},"values":{…}}</c> shape. Field names match case-insensitively (SFMC returns them lower-cased)
+    /// and values may be JSON strings (as SFMC returns them) or native JSON numbers and booleans.
+    /// </summary>
+    static abstract TSelf Read(ref Utf8JsonReader reader);
+}

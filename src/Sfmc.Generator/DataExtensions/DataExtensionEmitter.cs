@@ -1,0 +1,321 @@
+using System.Globalization;
+using System.Linq;
+using Sfmc.Generator.Common;
+using Sfmc.Generator.DataExtensions.Model;
+
+namespace Sfmc.Generator.DataExtensions;
+
+/// <summary>Emits one <c>sealed partial record …Row</c> per Data Extension. Pure function of the model: deterministic.</summary>
+internal static class DataExtensionEmitter
+{
+    private const string Client = "global::Sfmc.Client";
+    private const string Json = "global::System.Text.Json";
+    private const string Helpers = Client + ".DataExtensionJson";
+
+    public static string HintName(DataExtensionModel model) => "DataExtensions." + model.TypeName + ".g.cs";
+
+    public static string Emit(DataExtensionModel model, string @namespace)
+    {
+        var w = new SourceWriter();
+        var self = model.TypeName;
+        var contract = $"{Client}.IDataExtensionRow<{self}>";
+        w.Line("namespace " + @namespace + ";");
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line($"/// A row of the Data Extension <c>{SourceWriter.Xml(model.Name)}</c> (customer key <c>{SourceWriter.Xml(model.CustomerKey)}</c>).");
+        if (!string.IsNullOrWhiteSpace(model.Description))
+        {
+            w.Line($"/// {SourceWriter.Xml(model.Description!)}");
+        }
+
+        w.Line("/// </summary>");
+        w.Line("/// <remarks>Generated from <c>" + SourceWriter.Xml(System.IO.Path.GetFileName(model.FilePath)) + "</c>.</remarks>");
+        w.Line("[global::System.CodeDom.Compiler.GeneratedCode(\"Sfmc.Generator\", \"1.0.0\")]");
+        w.Open($"public sealed partial record {self} : {contract}");
+        EmitConstants(w, model);
+        EmitProperties(w, model);
+        EmitSchema(w, model);
+        EmitValidate(w, model, contract);
+        EmitPrimaryKey(w, model, contract);
+        EmitWriters(w, model, contract);
+        EmitReader(w, model, contract);
+        w.Close();
+        return w.ToString();
+    }
+
+    private static void EmitConstants(SourceWriter w, DataExtensionModel model)
+    {
+        w.Line("/// <summary>The Data Extension's customer key (external key). SFMC matches it case-sensitively.</summary>");
+        w.Line("public const string CustomerKey = " + SourceWriter.Literal(model.CustomerKey) + ";");
+        w.Line();
+        w.Line("/// <summary>The exact SFMC field names, by property.</summary>");
+        w.Open("public static class Fields");
+        foreach (var field in model.Fields)
+        {
+            w.Line($"/// <summary>SFMC field <c>{SourceWriter.Xml(field.Name)}</c>.</summary>");
+            w.Line($"public const string {field.PropertyName} = {SourceWriter.Literal(field.Name)};");
+        }
+
+        w.Close();
+        var withLength = model.Fields.Where(f => f.MaxLength is not null && f.Type != FieldType.Decimal).ToList();
+        if (withLength.Count > 0)
+        {
+            w.Line();
+            w.Line("/// <summary>The declared MaxLength of each text field, by property.</summary>");
+            w.Open("public static class MaxLengths");
+            foreach (var field in withLength)
+            {
+                w.Line($"public const int {field.PropertyName} = {Int(field.MaxLength!.Value)};");
+            }
+
+            w.Close();
+        }
+    }
+
+    private static void EmitProperties(SourceWriter w, DataExtensionModel model)
+    {
+        foreach (var field in model.Fields)
+        {
+            w.Line();
+            var summary = $"{field.Type}{Lengths(field)} field <c>{SourceWriter.Xml(field.Name)}</c>"
+                + (field.IsPrimaryKey ? ", primary key" : field.IsRequired ? ", required" : "")
+                + (field.DefaultValue is not null ? $", default <c>{SourceWriter.Xml(field.DefaultValue)}</c> (null sends no value, so SFMC applies it)" : "")
+                + ".";
+            w.Line($"/// <summary>{summary}{(string.IsNullOrWhiteSpace(field.Description) ? "" : " " + SourceWriter.Xml(field.Description!))}</summary>");
+            var attribute = $"[{Client}.DataExtensionField({SourceWriter.Literal(field.Name)}, {Client}.DataExtensionFieldType.{field.Type}";
+            if (field.MaxLength is { } max)
+            {
+                attribute += ", MaxLength = " + Int(max);
+            }
+
+            if (field.Scale is { } scale)
+            {
+                attribute += ", Scale = " + Int(scale);
+            }
+
+            if (field.IsPrimaryKey)
+            {
+                attribute += ", IsPrimaryKey = true";
+            }
+
+            if (field.IsRequired)
+            {
+                attribute += ", IsRequired = true";
+            }
+
+            w.Line(attribute + ")]");
+            w.Line($"public {(field.IsRequiredMember ? "required " : "")}{TypeOf(field)} {field.PropertyName} {{ get; init; }}");
+        }
+    }
+
+    private static void EmitSchema(SourceWriter w, DataExtensionModel model)
+    {
+        w.Line();
+        w.Line("/// <summary>The Data Extension as declared: key, name and fields.</summary>");
+        w.Line($"public static {Client}.DataExtensionInfo Schema {{ get; }} = new {Client}.DataExtensionInfo(");
+        w.Line("    " + SourceWriter.Literal(model.CustomerKey) + ",");
+        w.Line("    " + SourceWriter.Literal(model.Name) + ",");
+        w.Line("    " + SourceWriter.Literal(model.Description) + ",");
+        w.Line("    " + (model.IsSendable ? "true" : "false") + ",");
+        w.Line("    " + SourceWriter.Literal(model.SendableDataExtensionField) + ",");
+        w.Line("    " + SourceWriter.Literal(model.SendableSubscriberField) + ",");
+        w.Line($"    new {Client}.DataExtensionFieldInfo[]");
+        w.Line("    {");
+        foreach (var field in model.Fields)
+        {
+            w.Line($"        new {Client}.DataExtensionFieldInfo({SourceWriter.Literal(field.Name)}, {SourceWriter.Literal(field.PropertyName.TrimStart('@'))}, "
+                + $"{Client}.DataExtensionFieldType.{field.Type}, {NullableInt(field.MaxLength)}, {NullableInt(field.Scale)}, "
+                + $"{Bool(field.IsPrimaryKey)}, {Bool(field.IsRequired)}, {SourceWriter.Literal(field.DefaultValue)}),");
+        }
+
+        w.Line("    });");
+        w.Line();
+        for (var i = 0; i < model.Fields.Count; i++)
+        {
+            w.Line($"private static readonly {Json}.JsonEncodedText s_{Index(i)} = {Json}.JsonEncodedText.Encode({SourceWriter.Literal(model.Fields[i].Name)});");
+        }
+    }
+
+    private static void EmitValidate(SourceWriter w, DataExtensionModel model, string contract)
+    {
+        w.Line();
+        w.Open($"static void {contract}.Validate({model.TypeName} row)");
+        for (var i = 0; i < model.Fields.Count; i++)
+        {
+            var field = model.Fields[i];
+            var value = "row." + field.PropertyName;
+            switch (field.Type)
+            {
+                case FieldType.Decimal:
+                    w.Line($"{Helpers}.CheckDecimal(row, {Int(i)}, {value});");
+                    break;
+                case FieldType.Date:
+                    w.Line($"{Helpers}.CheckDate(row, {Int(i)}, {value});");
+                    break;
+                case FieldType.Number:
+                case FieldType.Boolean:
+                    break;
+                default:
+                    if (field.IsRequiredMember || field.MaxLength is not null)
+                    {
+                        w.Line($"{Helpers}.CheckText(row, {Int(i)}, {value}, required: {Bool(field.IsRequiredMember)});");
+                    }
+
+                    break;
+            }
+        }
+
+        w.Close();
+    }
+
+    private static void EmitPrimaryKey(SourceWriter w, DataExtensionModel model, string contract)
+    {
+        w.Line();
+        w.Line($"static {Client}.DataExtensionPrimaryKey {contract}.GetPrimaryKey({model.TypeName} row) => new {Client}.DataExtensionPrimaryKey(");
+        var keys = model.Fields.Where(f => f.IsPrimaryKey).ToList();
+        for (var i = 0; i < keys.Count; i++)
+        {
+            var separator = i == keys.Count - 1 ? "" : ",";
+            w.Line($"    new global::System.Collections.Generic.KeyValuePair<string, object?>({SourceWriter.Literal(keys[i].Name)}, row.{keys[i].PropertyName}){separator}");
+        }
+
+        w.Line(");");
+    }
+
+    private static void EmitWriters(SourceWriter w, DataExtensionModel model, string contract)
+    {
+        var hasKeys = model.Fields.Any(f => f.IsPrimaryKey);
+        w.Line();
+        w.Open($"static void {contract}.WriteRowsetItem({Json}.Utf8JsonWriter writer, {model.TypeName} row)");
+        w.Line($"{Helpers}.Validate(row);");
+        w.Line("writer.WriteStartObject();");
+        if (hasKeys)
+        {
+            w.Line("writer.WriteStartObject(\"keys\"u8);");
+            EmitValues(w, model, primaryKey: true);
+            w.Line("writer.WriteEndObject();");
+        }
+
+        w.Line("writer.WriteStartObject(\"values\"u8);");
+        EmitValues(w, model, primaryKey: false);
+        w.Line("writer.WriteEndObject();");
+        w.Line("writer.WriteEndObject();");
+        w.Close();
+        w.Line();
+        w.Open($"static void {contract}.WriteObject({Json}.Utf8JsonWriter writer, {model.TypeName} row)");
+        w.Line($"{Helpers}.Validate(row);");
+        w.Line("writer.WriteStartObject();");
+        EmitValues(w, model, primaryKey: null);
+        w.Line("writer.WriteEndObject();");
+        w.Close();
+    }
+
+    private static void EmitValues(SourceWriter w, DataExtensionModel model, bool? primaryKey)
+    {
+        for (var i = 0; i < model.Fields.Count; i++)
+        {
+            var field = model.Fields[i];
+            if (primaryKey is { } pk && field.IsPrimaryKey != pk)
+            {
+                continue;
+            }
+
+            var name = "s_" + Index(i);
+            var nullable = !field.IsRequiredMember;
+            var value = "row." + field.PropertyName + (nullable && !IsReference(field) ? ".Value" : "");
+            var write = field.Type switch
+            {
+                FieldType.Number or FieldType.Decimal => $"writer.WriteNumber({name}, {value});",
+                FieldType.Boolean => $"writer.WriteBoolean({name}, {value});",
+                FieldType.Date => $"{Helpers}.WriteDate(writer, {name}, {value});",
+                _ => $"writer.WriteString({name}, {value});",
+            };
+
+            // Null means "no value": it is not sent, so an upsert keeps the stored value and an insert gets the default.
+            w.Line(nullable ? $"if (row.{field.PropertyName} is not null) {write}" : write);
+        }
+    }
+
+    private static void EmitReader(SourceWriter w, DataExtensionModel model, string contract)
+    {
+        w.Line();
+        w.Open($"static {model.TypeName} {contract}.Read(ref {Json}.Utf8JsonReader reader)");
+        w.Open($"if (reader.TokenType != {Json}.JsonTokenType.StartObject)");
+        w.Line($"throw new {Json}.JsonException(\"A row of data extension '\" + CustomerKey + \"' must be a JSON object, not \" + reader.TokenType + \".\");");
+        w.Close();
+        w.Line();
+        for (var i = 0; i < model.Fields.Count; i++)
+        {
+            w.Line($"{ValueType(model.Fields[i])}? v{Index(i)} = default;");
+        }
+
+        w.Line("var depth = 0;");
+        w.Line("int field;");
+        w.Open($"while ((field = {Helpers}.ReadNextField(ref reader, Schema, ref depth)) >= 0)");
+        w.Open("switch (field)");
+        for (var i = 0; i < model.Fields.Count; i++)
+        {
+            w.Line($"case {Int(i)}: v{Index(i)} = {Helpers}.{ReadMethod(model.Fields[i])}(ref reader, Schema, {Int(i)}); break;");
+        }
+
+        w.Close();
+        w.Close();
+        w.Line();
+        for (var i = 0; i < model.Fields.Count; i++)
+        {
+            if (model.Fields[i].IsRequiredMember)
+            {
+                w.Line($"if (v{Index(i)} is null) throw {Helpers}.Missing(Schema, {Int(i)});");
+            }
+        }
+
+        w.Line($"return new {model.TypeName}");
+        w.Line("{");
+        for (var i = 0; i < model.Fields.Count; i++)
+        {
+            var field = model.Fields[i];
+            var value = "v" + Index(i) + (field.IsRequiredMember && !IsReference(field) ? ".Value" : "");
+            w.Line($"    {field.PropertyName} = {value},");
+        }
+
+        w.Line("};");
+        w.Close();
+    }
+
+    private static string TypeOf(FieldModel field) => ValueType(field) + (field.IsRequiredMember ? "" : "?");
+
+    private static string ValueType(FieldModel field) => field.Type switch
+    {
+        FieldType.Number => "int",
+        FieldType.Decimal => "decimal",
+        FieldType.Date => "global::System.DateTime",
+        FieldType.Boolean => "bool",
+        _ => "string",
+    };
+
+    private static bool IsReference(FieldModel field) => ValueType(field) == "string";
+
+    private static string ReadMethod(FieldModel field) => field.Type switch
+    {
+        FieldType.Number => "ReadInt32",
+        FieldType.Decimal => "ReadDecimal",
+        FieldType.Date => "ReadDateTime",
+        FieldType.Boolean => "ReadBoolean",
+        _ => "ReadString",
+    };
+
+    private static string Lengths(FieldModel field) => field switch
+    {
+        { Type: FieldType.Decimal, MaxLength: { } p, Scale: { } s } => $"({Int(p)},{Int(s)})",
+        { MaxLength: { } max } => $"({Int(max)})",
+        _ => "",
+    };
+
+    private static string Int(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static string Index(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static string NullableInt(int? value) => value is { } v ? Int(v) : "null";
+
+    private static string Bool(bool value) => value ? "true" : "false";
+}

@@ -1,0 +1,606 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Text;
+using Sfmc.Generator.Common;
+using Sfmc.Generator.DataExtensions.Model;
+using Sfmc.Generator.Diagnostics;
+
+namespace Sfmc.Generator.DataExtensions;
+
+/// <summary>
+/// Parses one DE file — our <c>*.de.json</c> or sfmc-devtools' <c>*.dataExtension-meta.json</c> — into a
+/// validated <see cref="DataExtensionModel"/> plus diagnostics located at the offending JSON token. Never throws
+/// on bad input.
+/// </summary>
+internal static class DataExtensionParser
+{
+    public const string DeJsonSuffix = ".de.json";
+    public const string McdevSuffix = ".dataExtension-meta.json";
+
+    /// <summary>Names taken by generated members; a property with one of these names would not compile.</summary>
+    private static readonly HashSet<string> ReservedMemberNames = new(StringComparer.Ordinal)
+    {
+        "CustomerKey", "Fields", "MaxLengths", "Schema",
+        "EqualityContract", "Equals", "GetHashCode", "ToString", "PrintMembers", "Deconstruct", "GetType", "MemberwiseClone", "Finalize", "ReferenceEquals",
+    };
+
+    private static readonly string[] DeJsonProperties =
+    {
+        "$schema", "customerKey", "name", "description", "isSendable", "isTestable", "sendableDataExtensionField", "sendableSubscriberField", "fields",
+    };
+
+    private static readonly string[] FieldProperties =
+    {
+        "name", "fieldType", "maxLength", "scale", "isPrimaryKey", "isRequired", "defaultValue", "description",
+    };
+
+    private static readonly string[] SubscriberFields = { "Subscriber Key", "Email Address", "_SubscriberKey" };
+
+    private static readonly string[] FieldTypeNames = Enum.GetNames(typeof(FieldType));
+
+    public static bool IsDataExtensionFile(string path) =>
+        path.EndsWith(DeJsonSuffix, StringComparison.OrdinalIgnoreCase) || path.EndsWith(McdevSuffix, StringComparison.OrdinalIgnoreCase);
+
+    public static DataExtensionParseResult Parse(AdditionalText file, CancellationToken cancellationToken)
+    {
+        var text = file.GetText(cancellationToken);
+        return text is null
+            ? new DataExtensionParseResult(null, EquatableArray<DiagnosticInfo>.Empty)
+            : Parse(file.Path, text, cancellationToken);
+    }
+
+    public static DataExtensionParseResult Parse(string path, SourceText text, CancellationToken cancellationToken)
+    {
+        var context = new Context(path, text);
+        try
+        {
+            var model = ParseCore(context, cancellationToken);
+            return new DataExtensionParseResult(model, context.Diagnostics.ToEquatableArray());
+        }
+        catch (OperationCanceledException)
+        {
+            throw;
+        }
+        catch (Exception ex)
+        {
+            // Bad input must never crash the compiler: report, skip the file.
+            context.Report(DiagnosticDescriptors.InternalError, new TextSpan(0, 0), System.IO.Path.GetFileName(path), ex.GetType().Name + ": " + ex.Message);
+            return new DataExtensionParseResult(null, context.Diagnostics.ToEquatableArray());
+        }
+    }
+
+    private static DataExtensionModel? ParseCore(Context context, CancellationToken cancellationToken)
+    {
+        JsonNode root;
+        try
+        {
+            root = JsonNode.Parse(context.Text.ToString());
+        }
+        catch (JsonSyntaxException ex)
+        {
+            context.Report(DiagnosticDescriptors.InvalidJson, ex.Span, System.IO.Path.GetFileName(context.Path), ex.Message);
+            return null;
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        if (root.Kind != JsonKind.Object)
+        {
+            context.Report(DiagnosticDescriptors.WrongJsonType, root.Span, "(root)", "an object", Describe(root));
+            return null;
+        }
+
+        var isMcdev = context.Path.EndsWith(McdevSuffix, StringComparison.OrdinalIgnoreCase);
+        if (!isMcdev)
+        {
+            ReportUnknownProperties(context, root, DeJsonProperties);
+        }
+
+        var customerKey = RequiredString(context, root, "customerKey", "The DE's");
+        var name = RequiredString(context, root, "name", "The DE's");
+        var description = OptionalString(context, root, "description");
+        var isSendable = OptionalBool(context, root, "isSendable") ?? false;
+        var sendableField = OptionalNameReference(context, root, "sendableDataExtensionField");
+        var subscriberField = OptionalNameReference(context, root, "sendableSubscriberField");
+
+        var fieldsProperty = root.Find("fields");
+        var fields = new List<FieldModel>();
+        if (fieldsProperty is null)
+        {
+            context.Report(DiagnosticDescriptors.MissingProperty, Opening(root), "The DE's", "fields", "array");
+        }
+        else if (fieldsProperty.Value.Kind != JsonKind.Array)
+        {
+            context.Report(DiagnosticDescriptors.WrongJsonType, fieldsProperty.Value.Span, "fields", "an array", Describe(fieldsProperty.Value));
+        }
+        else
+        {
+            ParseFields(context, fieldsProperty.Value, isMcdev, fields, cancellationToken);
+            if (fieldsProperty.Value.Items!.Count == 0 && name is not null)
+            {
+                context.Report(DiagnosticDescriptors.NoFields, fieldsProperty.Value.Span, name.Value.Text);
+            }
+        }
+
+        if (customerKey is { } key && key.Text.Length > 36)
+        {
+            context.Report(DiagnosticDescriptors.LongCustomerKey, key.Span, key.Text, key.Text.Length.ToString(CultureInfo.InvariantCulture));
+        }
+
+        if (isSendable && name is not null)
+        {
+            ValidateSendable(context, root, name.Value.Text, sendableField, subscriberField, fields);
+        }
+
+        if (customerKey is null || name is null)
+        {
+            return null;
+        }
+
+        var typeStem = Naming.ToPascalCase(name.Value.Text);
+        if (typeStem is null)
+        {
+            context.Report(DiagnosticDescriptors.NoIdentifier, name.Value.Span, "DE name", name.Value.Text);
+            return null;
+        }
+
+        var typeName = typeStem.TrimStart('@') + "Row";
+        ValidatePropertyNames(context, fieldsProperty?.Value, typeName, fields);
+
+        return new DataExtensionModel(
+            context.Path,
+            customerKey.Value.Text,
+            name.Value.Text,
+            description,
+            isSendable,
+            sendableField?.Text,
+            subscriberField?.Text,
+            typeName,
+            fields.ToEquatableArray(),
+            LocationInfo.From(context.Path, context.Text, customerKey.Value.Span),
+            LocationInfo.From(context.Path, context.Text, name.Value.Span));
+    }
+
+    private static void ParseFields(Context context, JsonNode array, bool isMcdev, List<FieldModel> fields, CancellationToken cancellationToken)
+    {
+        var seen = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var item in array.Items!)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (item.Kind != JsonKind.Object)
+            {
+                context.Report(DiagnosticDescriptors.WrongJsonType, item.Span, "fields[]", "an object", Describe(item));
+                continue;
+            }
+
+            if (!isMcdev)
+            {
+                ReportUnknownProperties(context, item, FieldProperties);
+            }
+
+            var name = RequiredString(context, item, "name", "A field's");
+            var typeNode = item.Find("fieldType");
+            FieldType? type = null;
+            if (typeNode is null)
+            {
+                context.Report(DiagnosticDescriptors.MissingProperty, Opening(item), "Field " + (name?.Text ?? "?") + "'s", "fieldType", "string");
+            }
+            else if (!typeNode.Value.IsString)
+            {
+                context.Report(DiagnosticDescriptors.WrongJsonType, typeNode.Value.Span, "fieldType", "a string", Describe(typeNode.Value));
+            }
+            else if (Array.IndexOf(FieldTypeNames, typeNode.Value.Text) is var index and >= 0)
+            {
+                type = (FieldType)index;
+            }
+            else
+            {
+                context.Report(
+                    DiagnosticDescriptors.UnknownFieldType,
+                    typeNode.Value.Span,
+                    name?.Text ?? "?",
+                    typeNode.Value.Text!,
+                    Naming.DidYouMean(typeNode.Value.Text!, FieldTypeNames));
+            }
+
+            var maxLength = OptionalInt(context, item, "maxLength", out var maxLengthNode);
+            var scale = OptionalInt(context, item, "scale", out var scaleNode);
+            var isPrimaryKey = OptionalBool(context, item, "isPrimaryKey") ?? false;
+            var isRequiredNode = item.Find("isRequired");
+            var isRequired = OptionalBool(context, item, "isRequired") ?? isPrimaryKey;
+            var defaultValue = OptionalScalarText(context, item, "defaultValue", out var defaultNode);
+            var description = OptionalString(context, item, "description");
+
+            if (name is null || type is null)
+            {
+                continue;
+            }
+
+            var fieldName = name.Value.Text;
+            if (seen.TryGetValue(fieldName, out var existing))
+            {
+                context.Report(DiagnosticDescriptors.DuplicateFieldName, name.Value.Span, fieldName, existing);
+                continue;
+            }
+
+            seen.Add(fieldName, fieldName);
+            if (string.Equals(fieldName, "_CustomObjectKey", StringComparison.OrdinalIgnoreCase))
+            {
+                context.Report(DiagnosticDescriptors.ReservedFieldName, name.Value.Span, fieldName);
+                continue;
+            }
+
+            var ok = ValidateLengths(context, fieldName, type.Value, ref maxLength, maxLengthNode, ref scale, scaleNode, Opening(item));
+            if (isPrimaryKey && !isRequired)
+            {
+                context.Report(DiagnosticDescriptors.PrimaryKeyNotRequired, isRequiredNode?.Value.Span ?? name.Value.Span, fieldName);
+                ok = false;
+            }
+
+            if (isPrimaryKey && type == FieldType.Date)
+            {
+                context.Report(DiagnosticDescriptors.DatePrimaryKey, name.Value.Span, fieldName);
+            }
+
+            if (string.IsNullOrEmpty(defaultValue))
+            {
+                defaultValue = null;
+            }
+            else if (!IsValidDefault(type.Value, defaultValue!))
+            {
+                context.Report(DiagnosticDescriptors.InvalidDefaultValue, defaultNode!.Span, fieldName, defaultValue!, type.Value.ToString());
+                ok = false;
+            }
+
+            var propertyName = Naming.ToPascalCase(fieldName);
+            if (propertyName is null)
+            {
+                context.Report(DiagnosticDescriptors.NoIdentifier, name.Value.Span, "Field name", fieldName);
+                continue;
+            }
+
+            if (!ok)
+            {
+                continue;
+            }
+
+            fields.Add(new FieldModel(
+                fieldName,
+                propertyName,
+                type.Value,
+                maxLength,
+                scale,
+                isPrimaryKey,
+                isRequired,
+                IsRequiredMember: isPrimaryKey || (isRequired && defaultValue is null),
+                defaultValue,
+                description));
+        }
+    }
+
+    private static bool ValidateLengths(
+        Context context, string field, FieldType type, ref int? maxLength, JsonNode? maxLengthNode, ref int? scale, JsonNode? scaleNode, TextSpan fieldOpening)
+    {
+        var ok = true;
+        switch (type)
+        {
+            case FieldType.Number:
+            case FieldType.Date:
+            case FieldType.Boolean:
+                if (maxLength is not null)
+                {
+                    context.Report(DiagnosticDescriptors.PropertyNotAllowed, maxLengthNode!.Span, field, "maxLength", type.ToString());
+                    ok = false;
+                }
+
+                break;
+            case FieldType.Decimal:
+                if (maxLength is null || scale is null)
+                {
+                    var missing = maxLength is null && scale is null ? "maxLength (precision, 1–29) and scale" : maxLength is null ? "maxLength (precision, 1–29)" : "scale";
+                    context.Report(DiagnosticDescriptors.DecimalNeedsPrecision, maxLengthNode?.Span ?? scaleNode?.Span ?? fieldOpening, field, missing);
+                    return false;
+                }
+
+                if (maxLength is < 1 or > 29)
+                {
+                    context.Report(DiagnosticDescriptors.MaxLengthOutOfRange, maxLengthNode!.Span, field, "maxLength", maxLength.Value.ToString(CultureInfo.InvariantCulture), "Decimal", "1–29");
+                    return false;
+                }
+
+                if (scale < 0 || scale > maxLength)
+                {
+                    context.Report(DiagnosticDescriptors.MaxLengthOutOfRange, scaleNode!.Span, field, "scale", scale.Value.ToString(CultureInfo.InvariantCulture), "Decimal", "0–" + maxLength.Value.ToString(CultureInfo.InvariantCulture));
+                    return false;
+                }
+
+                return true;
+            default:
+                var upper = type == FieldType.EmailAddress ? 254 : 4000;
+                if (maxLength is { } length && (length < 1 || length > upper))
+                {
+                    context.Report(DiagnosticDescriptors.MaxLengthOutOfRange, maxLengthNode!.Span, field, "maxLength", length.ToString(CultureInfo.InvariantCulture), type.ToString(), "1–" + upper.ToString(CultureInfo.InvariantCulture));
+                    ok = false;
+                }
+
+                // EmailAddress fields are always 254 in SFMC; the others are unchecked when undeclared.
+                if (type == FieldType.EmailAddress && maxLength is null)
+                {
+                    maxLength = 254;
+                }
+
+                break;
+        }
+
+        // SOAP and mcdev report Scale 0 on every field; only a non-zero scale is a real mistake.
+        if (scale is { } s && s != 0)
+        {
+            context.Report(DiagnosticDescriptors.PropertyNotAllowed, scaleNode!.Span, field, "scale", type.ToString());
+            ok = false;
+        }
+
+        scale = null;
+        return ok;
+    }
+
+    private static bool IsValidDefault(FieldType type, string value) => type switch
+    {
+        FieldType.Number => int.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _),
+        FieldType.Decimal => decimal.TryParse(value, NumberStyles.Number, CultureInfo.InvariantCulture, out _),
+        FieldType.Boolean => value.Equals("true", StringComparison.OrdinalIgnoreCase) || value.Equals("false", StringComparison.OrdinalIgnoreCase) || value is "1" or "0",
+        _ => true,
+    };
+
+    private static void ValidateSendable(
+        Context context, JsonNode root, string deName, NameReference? sendableField, NameReference? subscriberField, List<FieldModel> fields)
+    {
+        if (sendableField is null)
+        {
+            context.Report(DiagnosticDescriptors.InvalidSendable, root.Find("isSendable")!.Value.Span, deName, "'sendableDataExtensionField' (the DE field that relates to the subscriber) is missing");
+        }
+        else if (!fields.Any(f => string.Equals(f.Name, sendableField.Value.Text, StringComparison.OrdinalIgnoreCase)))
+        {
+            context.Report(
+                DiagnosticDescriptors.InvalidSendable,
+                sendableField.Value.Span,
+                deName,
+                $"sendableDataExtensionField '{sendableField.Value.Text}' is not a field of the DE.{Naming.DidYouMean(sendableField.Value.Text, fields.Select(f => f.Name))}");
+        }
+
+        if (subscriberField is null)
+        {
+            context.Report(DiagnosticDescriptors.InvalidSendable, root.Find("isSendable")!.Value.Span, deName, "'sendableSubscriberField' ('Subscriber Key' or 'Email Address') is missing");
+        }
+        else if (Array.IndexOf(SubscriberFields, subscriberField.Value.Text) < 0)
+        {
+            context.Report(
+                DiagnosticDescriptors.InvalidSendable,
+                subscriberField.Value.Span,
+                deName,
+                $"sendableSubscriberField '{subscriberField.Value.Text}' must be 'Subscriber Key' or 'Email Address'.{Naming.DidYouMean(subscriberField.Value.Text, SubscriberFields)}");
+        }
+    }
+
+    private static void ValidatePropertyNames(Context context, JsonNode? fieldsArray, string typeName, List<FieldModel> fields)
+    {
+        var byProperty = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i < fields.Count; i++)
+        {
+            var field = fields[i];
+            var property = field.PropertyName.TrimStart('@');
+            string? clash = null;
+            if (ReservedMemberNames.Contains(property))
+            {
+                clash = "is a member every generated row has";
+            }
+            else if (property == typeName)
+            {
+                clash = "is the name of the generated type";
+            }
+            else if (byProperty.TryGetValue(property, out var other))
+            {
+                clash = $"field '{other}' also generates";
+            }
+
+            if (clash is null)
+            {
+                byProperty.Add(property, field.Name);
+                continue;
+            }
+
+            var span = FindFieldNameSpan(fieldsArray, field.Name);
+            context.Report(DiagnosticDescriptors.PropertyNameCollision, span, field.Name, property, clash);
+            fields.RemoveAt(i--);
+        }
+    }
+
+    private static TextSpan FindFieldNameSpan(JsonNode? fieldsArray, string fieldName)
+    {
+        foreach (var item in fieldsArray?.Items ?? new List<JsonNode>())
+        {
+            if (item.Find("name") is { Value: { IsString: true } value } && value.Text == fieldName)
+            {
+                return value.Span;
+            }
+        }
+
+        return default;
+    }
+
+    private static void ReportUnknownProperties(Context context, JsonNode node, string[] known)
+    {
+        foreach (var property in node.Properties!)
+        {
+            if (!known.Any(k => string.Equals(k, property.Name, StringComparison.OrdinalIgnoreCase)))
+            {
+                context.Report(DiagnosticDescriptors.UnknownProperty, property.NameSpan, property.Name, Naming.DidYouMean(property.Name, known));
+            }
+        }
+    }
+
+    // ---- Typed property access (each reports its own errors) ----
+
+    private readonly record struct NameReference(string Text, TextSpan Span);
+
+    private static NameReference? RequiredString(Context context, JsonNode node, string name, string owner)
+    {
+        var property = node.Find(name);
+        if (property is null)
+        {
+            context.Report(DiagnosticDescriptors.MissingProperty, Opening(node), owner, name, "string");
+            return null;
+        }
+
+        if (!property.Value.IsString || string.IsNullOrWhiteSpace(property.Value.Text))
+        {
+            if (property.Value.IsString)
+            {
+                context.Report(DiagnosticDescriptors.MissingProperty, property.Value.Span, owner, name, "string");
+            }
+            else
+            {
+                context.Report(DiagnosticDescriptors.WrongJsonType, property.Value.Span, name, "a string", Describe(property.Value));
+            }
+
+            return null;
+        }
+
+        return new NameReference(property.Value.Text!, property.Value.Span);
+    }
+
+    private static string? OptionalString(Context context, JsonNode node, string name)
+    {
+        var property = node.Find(name);
+        if (property is null || property.Value.Kind == JsonKind.Null)
+        {
+            return null;
+        }
+
+        if (!property.Value.IsString)
+        {
+            context.Report(DiagnosticDescriptors.WrongJsonType, property.Value.Span, name, "a string", Describe(property.Value));
+            return null;
+        }
+
+        return property.Value.Text;
+    }
+
+    /// <summary>A string, or mcdev's <c>{ "Name": "…" }</c> object.</summary>
+    private static NameReference? OptionalNameReference(Context context, JsonNode node, string name)
+    {
+        var property = node.Find(name);
+        if (property is null || property.Value.Kind == JsonKind.Null)
+        {
+            return null;
+        }
+
+        var value = property.Value;
+        if (value.Kind == JsonKind.Object && value.Find("name") is { } inner)
+        {
+            value = inner.Value;
+        }
+
+        if (!value.IsString || string.IsNullOrWhiteSpace(value.Text))
+        {
+            context.Report(DiagnosticDescriptors.WrongJsonType, value.Span, name, "a field name (string, or an object with 'name')", Describe(value));
+            return null;
+        }
+
+        return new NameReference(value.Text!, value.Span);
+    }
+
+    private static string? OptionalScalarText(Context context, JsonNode node, string name, out JsonNode? valueNode)
+    {
+        var property = node.Find(name);
+        valueNode = property?.Value;
+        switch (valueNode?.Kind)
+        {
+            case null:
+            case JsonKind.Null:
+                return null;
+            case JsonKind.String:
+            case JsonKind.Number:
+                return valueNode.Text;
+            case JsonKind.True:
+                return "true";
+            case JsonKind.False:
+                return "false";
+            default:
+                context.Report(DiagnosticDescriptors.WrongJsonType, valueNode.Span, name, "a string, number or boolean", Describe(valueNode));
+                return null;
+        }
+    }
+
+    private static bool? OptionalBool(Context context, JsonNode node, string name)
+    {
+        var property = node.Find(name);
+        if (property is null || property.Value.Kind == JsonKind.Null)
+        {
+            return null;
+        }
+
+        if (!property.Value.IsBoolean)
+        {
+            context.Report(DiagnosticDescriptors.WrongJsonType, property.Value.Span, name, "true or false", Describe(property.Value));
+            return null;
+        }
+
+        return property.Value.Kind == JsonKind.True;
+    }
+
+    private static int? OptionalInt(Context context, JsonNode node, string name, out JsonNode? valueNode)
+    {
+        var property = node.Find(name);
+        valueNode = property?.Value;
+        if (valueNode is null || valueNode.Kind == JsonKind.Null)
+        {
+            return null;
+        }
+
+        // SOAP-derived files sometimes carry numbers as strings ("50"); accept those too.
+        if (valueNode.Kind is JsonKind.Number or JsonKind.String && valueNode.TryGetInt32(out var value))
+        {
+            return value;
+        }
+
+        if (valueNode.Kind == JsonKind.String && string.IsNullOrWhiteSpace(valueNode.Text))
+        {
+            return null;
+        }
+
+        context.Report(DiagnosticDescriptors.WrongJsonType, valueNode.Span, name, "an integer", Describe(valueNode));
+        return null;
+    }
+
+    private static string Describe(JsonNode node) => node.Kind switch
+    {
+        JsonKind.Object => "an object",
+        JsonKind.Array => "an array",
+        JsonKind.String => "the string " + node,
+        JsonKind.Number => "the number " + node.Text,
+        _ => node.ToString(),
+    };
+
+    private static TextSpan Opening(JsonNode node) => new(node.Span.Start, node.Span.Length > 0 ? 1 : 0);
+
+    private sealed class Context
+    {
+        public Context(string path, SourceText text)
+        {
+            Path = path;
+            Text = text;
+        }
+
+        public string Path { get; }
+
+        public SourceText Text { get; }
+
+        public List<DiagnosticInfo> Diagnostics { get; } = new();
+
+        public void Report(DiagnosticDescriptor descriptor, TextSpan span, params string[] arguments) =>
+            Diagnostics.Add(DiagnosticInfo.Create(descriptor, LocationInfo.From(Path, Text, span), arguments));
+    }
+}

@@ -1,0 +1,132 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+
+namespace Sfmc.Generator.Diagnostics;
+
+/// <summary>
+/// Every SFMC diagnostic. IDs are stable: never renumber or reuse one. SFMC00xx are common, SFMC01xx are about
+/// Data Extensions. Each is listed in AnalyzerReleases.*.md and docs/diagnostics.md.
+/// </summary>
+internal static class DiagnosticDescriptors
+{
+    private const string SpecCategory = "Sfmc.Spec";
+    private const string UsageCategory = "Sfmc.Usage";
+
+    public static readonly DiagnosticDescriptor InvalidJson = Error(
+        "SFMC0001", "Invalid JSON", "Invalid JSON in '{0}': {1}",
+        "The spec file is not valid JSON. Fix the syntax at the reported position; nothing is generated from this file until it parses.");
+
+    public static readonly DiagnosticDescriptor InvalidNamespace = Error(
+        "SFMC0002", "Invalid SfmcNamespace", "The MSBuild property SfmcNamespace '{0}' is not a valid C# namespace",
+        "SfmcNamespace replaces the namespace of generated types (default: $(RootNamespace).DataExtensions). It must be a dotted C# identifier such as 'Contoso.Marketing'.");
+
+    public static readonly DiagnosticDescriptor InternalError = Error(
+        "SFMC0003", "Internal generator error", "The Sfmc generator failed on '{0}': {1}. Please report this with the file.",
+        "The generator never throws on bad input; this is a bug in Sfmc. The file is skipped; report it with the input that caused it.");
+
+    public static readonly DiagnosticDescriptor MissingProperty = Error(
+        "SFMC0100", "Missing or empty required property", "{0} '{1}' is required and must be a non-empty {2}",
+        "A DE file needs 'customerKey', 'name' and 'fields'; each field needs 'name' and 'fieldType'.");
+
+    public static readonly DiagnosticDescriptor WrongJsonType = Error(
+        "SFMC0101", "Property has the wrong JSON type", "'{0}' must be {1}, not {2}",
+        "Use the JSON type the DE schema expects: strings for names and keys, integers for maxLength and scale, true/false for flags.");
+
+    public static readonly DiagnosticDescriptor DuplicateCustomerKey = Error(
+        "SFMC0102", "Duplicate customer key", "Customer key '{0}' is declared by more than one DE file (also in '{1}')",
+        "A customer key identifies one Data Extension in a business unit. Remove or rename one of the declarations.");
+
+    public static readonly DiagnosticDescriptor CustomerKeyCaseConflict = Error(
+        "SFMC0103", "Customer keys differ only in case", "Customer key '{0}' differs only in case from '{1}' (declared in '{2}')",
+        "SFMC customer keys are case-sensitive in API calls but a business unit cannot hold two keys that differ only in case; one of the two declarations is wrong.");
+
+    public static readonly DiagnosticDescriptor UnknownFieldType = Error(
+        "SFMC0104", "Unknown field type", "Field '{0}' has unknown fieldType '{1}'.{2} Valid types: Text, Number, Decimal, Date, Boolean, EmailAddress, Phone, Locale.",
+        "SFMC Data Extension fields are one of Text, Number, Decimal, Date, Boolean, EmailAddress, Phone or Locale (case as written).");
+
+    public static readonly DiagnosticDescriptor DuplicateFieldName = Error(
+        "SFMC0105", "Duplicate field name", "Field name '{0}' is already used by field '{1}' (SFMC field names are unique regardless of case)",
+        "Two fields of one Data Extension cannot share a name, even if the case differs.");
+
+    public static readonly DiagnosticDescriptor MaxLengthOutOfRange = Error(
+        "SFMC0106", "MaxLength or scale out of range", "Field '{0}': {1} {2} is out of range for {3} (allowed: {4})",
+        "Text MaxLength is 1–4000, EmailAddress 1–254, Phone and Locale 1–4000; Decimal MaxLength (precision) is 1–29 and its scale 0–MaxLength.");
+
+    public static readonly DiagnosticDescriptor PropertyNotAllowed = Error(
+        "SFMC0107", "Property not allowed for the field type", "Field '{0}': {1} is not allowed on a {2} field",
+        "MaxLength applies to Text, EmailAddress, Phone, Locale and Decimal fields; Scale only to Decimal. Remove the property.");
+
+    public static readonly DiagnosticDescriptor DecimalNeedsPrecision = Error(
+        "SFMC0108", "Decimal field needs maxLength and scale", "Decimal field '{0}' must declare {1}",
+        "SFMC requires a Decimal field's precision (maxLength, total digits) and scale (digits after the point).");
+
+    public static readonly DiagnosticDescriptor PrimaryKeyNotRequired = Error(
+        "SFMC0109", "Primary key field is not required", "Primary key field '{0}' must be required (isRequired: true)",
+        "SFMC does not allow a nullable primary key. Set isRequired to true on every primary key field.");
+
+    public static readonly DiagnosticDescriptor InvalidSendable = Error(
+        "SFMC0110", "Sendable DE without a valid subscriber relationship", "Sendable DE '{0}': {1}",
+        "A sendable DE relates one of its fields (sendableDataExtensionField) to the subscriber's 'Subscriber Key' or 'Email Address' (sendableSubscriberField).");
+
+    public static readonly DiagnosticDescriptor TypeNameCollision = Error(
+        "SFMC0111", "Generated type names collide", "DE '{0}' generates type '{1}', which DE '{2}' (in '{3}') also generates",
+        "Type names are the PascalCase of the DE name plus 'Row'. Rename one DE; names are never silently changed.");
+
+    public static readonly DiagnosticDescriptor PropertyNameCollision = Error(
+        "SFMC0112", "Generated property names collide", "Field '{0}' generates property '{1}', which {2}",
+        "Property names are the PascalCase of the field name. Two fields whose names differ only in punctuation or the case of a first letter collide, and some names are taken by generated members (CustomerKey, Fields, MaxLengths, Schema, the type's own name, record members). Rename the field; names are never silently changed.");
+
+    public static readonly DiagnosticDescriptor NoIdentifier = Error(
+        "SFMC0113", "Name gives no C# identifier", "{0} '{1}' has no letters or digits to build a C# name from",
+        "Generated names are built from the letters and digits of the SFMC name.");
+
+    public static readonly DiagnosticDescriptor LongCustomerKey = Warning(
+        "SFMC0114", "Customer key longer than 36 characters", "Customer key '{0}' has {1} characters; SFMC recommends at most 36",
+        "SFMC accepts longer keys but its UI truncates them to 36 characters, which can break other processes.");
+
+    public static readonly DiagnosticDescriptor DatePrimaryKey = Warning(
+        "SFMC0115", "Date field in the primary key", "Date field '{0}' is part of the primary key; SOAP Retrieve rounds dates to the second, so rows may not match",
+        "Salesforce advises against Date primary keys. Prefer a Text or Number key.");
+
+    public static readonly DiagnosticDescriptor ReservedFieldName = Error(
+        "SFMC0116", "Reserved field name", "Field name '{0}' is reserved by SFMC",
+        "Every Data Extension has a hidden identity column '_CustomObjectKey'; a field cannot use that name.");
+
+    public static readonly DiagnosticDescriptor InvalidDefaultValue = Error(
+        "SFMC0117", "Default value does not fit the field type", "Field '{0}': default value '{1}' is not a valid {2}",
+        "Number defaults are integers, Decimal defaults are numbers, Boolean defaults are true or false.");
+
+    public static readonly DiagnosticDescriptor UnknownProperty = Warning(
+        "SFMC0118", "Unknown property in a DE file", "Unknown property '{0}' is ignored.{1}",
+        "The *.de.json format accepts the properties of its JSON Schema (specs/sfmc-de.schema.json). A misspelled property would otherwise be silently ignored.");
+
+    public static readonly DiagnosticDescriptor NoFields = Error(
+        "SFMC0119", "DE has no fields", "DE '{0}' declares no fields",
+        "A Data Extension needs at least one field.");
+
+    public static readonly DiagnosticDescriptor UnknownDataExtensionKey = Error(
+        "SFMC0150", "Unknown Data Extension key", "No DE file in this project declares customer key '{0}'.{1}",
+        "Keys passed to parameters marked [SfmcKey(SfmcKeyKind.DataExtension)] and to [DataExtensionKey] must be declared by a *.de.json or *.dataExtension-meta.json file of the project.",
+        UsageCategory);
+
+    public static readonly DiagnosticDescriptor DataExtensionKeyCaseMismatch = Error(
+        "SFMC0151", "Data Extension key differs in case", "Customer key '{0}' differs in case from the declared key '{1}': SFMC keys are case-sensitive",
+        "SFMC matches customer keys case-sensitively: use the key exactly as declared.",
+        UsageCategory);
+
+    public static readonly ImmutableArray<DiagnosticDescriptor> All = typeof(DiagnosticDescriptors)
+        .GetFields()
+        .Where(f => f.FieldType == typeof(DiagnosticDescriptor))
+        .Select(f => (DiagnosticDescriptor)f.GetValue(null)!)
+        .ToImmutableArray();
+
+    public static readonly IReadOnlyDictionary<string, DiagnosticDescriptor> ById = All.ToDictionary(d => d.Id);
+
+    private static DiagnosticDescriptor Error(string id, string title, string message, string help, string category = SpecCategory) =>
+        new(id, title, message, category, DiagnosticSeverity.Error, isEnabledByDefault: true, description: help);
+
+    private static DiagnosticDescriptor Warning(string id, string title, string message, string help, string category = SpecCategory) =>
+        new(id, title, message, category, DiagnosticSeverity.Warning, isEnabledByDefault: true, description: help);
+}

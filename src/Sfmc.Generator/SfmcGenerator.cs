@@ -1,0 +1,156 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Sfmc.Generator.Common;
+using Sfmc.Generator.DataExtensions;
+using Sfmc.Generator.DataExtensions.Model;
+using Sfmc.Generator.Diagnostics;
+
+namespace Sfmc.Generator;
+
+/// <summary>
+/// The Sfmc source generator. Wiring only: AdditionalTexts → filter → parse (one equatable model per file) →
+/// emit (one source per DE). Diagnostics on spec files travel as <see cref="DiagnosticInfo"/> on their own output,
+/// so a diagnostic that only moves never re-emits code.
+/// </summary>
+[Generator(LanguageNames.CSharp)]
+public sealed class SfmcGenerator : IIncrementalGenerator
+{
+    /// <inheritdoc />
+    public void Initialize(IncrementalGeneratorInitializationContext context)
+    {
+        var options = context.AnalyzerConfigOptionsProvider
+            .Select(static (provider, _) => ReadOptions(provider.GlobalOptions))
+            .WithTrackingName(TrackingNames.Options);
+
+        var parsed = context.AdditionalTextsProvider
+            .Where(static file => DataExtensionParser.IsDataExtensionFile(file.Path))
+            .WithTrackingName(TrackingNames.DataExtensionFiles)
+            .Select(static (file, ct) => DataExtensionParser.Parse(file, ct))
+            .WithTrackingName(TrackingNames.ParseDataExtension);
+
+        var models = parsed
+            .Where(static result => result.Model is not null)
+            .Select(static (result, _) => result.Model!)
+            .WithTrackingName(TrackingNames.DataExtensionModels);
+
+        // Cross-file checks see only what they need (key, type name, where), so a field edit does not rerun them.
+        var crossChecks = models
+            .Select(static (model, _) => new Declaration(model.CustomerKey, model.Name, model.TypeName, model.FilePath, model.KeyLocation, model.NameLocation))
+            .WithTrackingName(TrackingNames.DataExtensionDeclarations)
+            .Collect()
+            .Select(static (declarations, _) => CrossCheck(declarations))
+            .WithTrackingName(TrackingNames.DataExtensionCrossChecks);
+
+        var sources = models
+            .Combine(crossChecks.Select(static (checks, _) => checks.SkippedFiles))
+            .Combine(options.Select(static (o, _) => o.Namespace))
+            .Select(static (input, _) =>
+            {
+                var ((model, skipped), @namespace) = input;
+                return skipped.Contains(model.FilePath)
+                    ? null
+                    : new GeneratedSource(DataExtensionEmitter.HintName(model), DataExtensionEmitter.Emit(model, @namespace));
+            })
+            .WithTrackingName(TrackingNames.EmitDataExtension);
+
+        context.RegisterSourceOutput(sources, static (spc, source) =>
+        {
+            if (source is not null)
+            {
+                spc.AddSource(source.HintName, source.Text);
+            }
+        });
+
+        context.RegisterSourceOutput(parsed.Select(static (result, _) => result.Diagnostics), ReportAll);
+        context.RegisterSourceOutput(crossChecks.Select(static (checks, _) => checks.Diagnostics), ReportAll);
+        context.RegisterSourceOutput(
+            options.Select(static (o, _) => o.Diagnostic),
+            static (spc, diagnostic) =>
+            {
+                if (diagnostic is not null)
+                {
+                    spc.ReportDiagnostic(diagnostic.ToDiagnostic());
+                }
+            });
+    }
+
+    private static void ReportAll(SourceProductionContext context, EquatableArray<DiagnosticInfo> diagnostics)
+    {
+        foreach (var diagnostic in diagnostics)
+        {
+            context.ReportDiagnostic(diagnostic.ToDiagnostic());
+        }
+    }
+
+    internal static GeneratorOptions ReadOptions(Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions options)
+    {
+        options.TryGetValue("build_property.SfmcNamespace", out var custom);
+        if (!string.IsNullOrWhiteSpace(custom))
+        {
+            custom = custom!.Trim();
+            var valid = custom.Split('.').All(part => SyntaxFacts.IsValidIdentifier(part) && SyntaxFacts.GetKeywordKind(part) == SyntaxKind.None);
+            return valid
+                ? new GeneratorOptions(custom, null)
+                : new GeneratorOptions("DataExtensions", DiagnosticInfo.Create(DiagnosticDescriptors.InvalidNamespace, null, custom));
+        }
+
+        options.TryGetValue("build_property.RootNamespace", out var root);
+        var rootParts = (root ?? "").Split(new[] { '.' }, StringSplitOptions.RemoveEmptyEntries);
+        var ns = rootParts.Length > 0 && rootParts.All(part => SyntaxFacts.IsValidIdentifier(part))
+            ? string.Join(".", rootParts) + ".DataExtensions"
+            : "DataExtensions";
+        return new GeneratorOptions(ns, null);
+    }
+
+    /// <summary>
+    /// Duplicate keys, keys differing only in case, colliding type names (the later file is not emitted: hint names
+    /// must be unique). Deterministic: files in ordinal path order.
+    /// </summary>
+    internal static CrossCheckResult CrossCheck(ImmutableArray<Declaration> declarations)
+    {
+        var ordered = declarations.OrderBy(d => d.FilePath, StringComparer.Ordinal).ThenBy(d => d.CustomerKey, StringComparer.Ordinal).ToList();
+        var diagnostics = new List<DiagnosticInfo>();
+        var keys = new Dictionary<string, Declaration>(StringComparer.OrdinalIgnoreCase);
+        var types = new Dictionary<string, Declaration>(StringComparer.Ordinal);
+        var skipped = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var declaration in ordered)
+        {
+            if (keys.TryGetValue(declaration.CustomerKey, out var first))
+            {
+                diagnostics.Add(first.CustomerKey == declaration.CustomerKey
+                    ? DiagnosticInfo.Create(DiagnosticDescriptors.DuplicateCustomerKey, declaration.KeyLocation, declaration.CustomerKey, FileName(first.FilePath))
+                    : DiagnosticInfo.Create(DiagnosticDescriptors.CustomerKeyCaseConflict, declaration.KeyLocation, declaration.CustomerKey, first.CustomerKey, FileName(first.FilePath)));
+            }
+            else
+            {
+                keys.Add(declaration.CustomerKey, declaration);
+            }
+
+            if (types.TryGetValue(declaration.TypeName, out var owner))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TypeNameCollision, declaration.NameLocation, declaration.Name, declaration.TypeName, owner.Name, FileName(owner.FilePath)));
+                skipped.Add(declaration.FilePath);
+            }
+            else
+            {
+                types.Add(declaration.TypeName, declaration);
+            }
+        }
+
+        return new CrossCheckResult(diagnostics.ToEquatableArray(), skipped.ToEquatableArray());
+    }
+
+    private static string FileName(string path) => System.IO.Path.GetFileName(path);
+
+    internal sealed record Declaration(string CustomerKey, string Name, string TypeName, string FilePath, LocationInfo KeyLocation, LocationInfo NameLocation);
+
+    internal sealed record CrossCheckResult(EquatableArray<DiagnosticInfo> Diagnostics, EquatableArray<string> SkippedFiles);
+
+    internal sealed record GeneratedSource(string HintName, string Text);
+}

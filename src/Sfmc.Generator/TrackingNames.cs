@@ -1,0 +1,13 @@
+namespace Sfmc.Generator;
+
+/// <summary>Names of the incremental pipeline steps, for <c>WithTrackingName</c> and the incrementality tests.</summary>
+internal static class TrackingNames
+{
+    public const string Options = nameof(Options);
+    public const string DataExtensionFiles = nameof(DataExtensionFiles);
+    public const string ParseDataExtension = nameof(ParseDataExtension);
+    public const string DataExtensionModels = nameof(DataExtensionModels);
+    public const string DataExtensionDeclarations = nameof(DataExtensionDeclarations);
+    public const string DataExtensionCrossChecks = nameof(DataExtensionCrossChecks);
+    public const string EmitDataExtension = nameof(EmitDataExtension);
+}
