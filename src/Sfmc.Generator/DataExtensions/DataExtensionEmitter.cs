@@ -65,6 +65,7 @@ internal static class DataExtensionEmitter
             w.Open("public static class MaxLengths");
             foreach (var field in withLength)
             {
+                w.Line($"/// <summary>MaxLength of <c>{SourceWriter.Xml(field.Name)}</c>.</summary>");
                 w.Line($"public const int {field.PropertyName} = {Int(field.MaxLength!.Value)};");
             }
 

@@ -3,8 +3,6 @@ using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
 using Sfmc.Generator.Diagnostics;
@@ -40,12 +38,10 @@ public sealed class DataExtensionKeyAnalyzer : DiagnosticAnalyzer
             }
 
             var declared = ReadDeclaredKeys(start.Options.AdditionalFiles, start.CancellationToken);
+            // Since Roslyn 4.14 (our minimum), attribute arguments are argument operations too.
             start.RegisterOperationAction(
                 operation => Check(operation.ReportDiagnostic, (IArgumentOperation)operation.Operation, marker, declared),
                 OperationKind.Argument);
-            start.RegisterSyntaxNodeAction(
-                node => CheckAttribute(node, marker, declared),
-                SyntaxKind.Attribute);
         });
     }
 
@@ -71,32 +67,6 @@ public sealed class DataExtensionKeyAnalyzer : DiagnosticAnalyzer
             && argument.Value.ConstantValue is { HasValue: true, Value: string key })
         {
             Verify(report, key, argument.Value.Syntax.GetLocation(), declared);
-        }
-    }
-
-    // Attribute arguments are not argument operations in every Roslyn version: bind them from syntax.
-    private static void CheckAttribute(SyntaxNodeAnalysisContext context, INamedTypeSymbol marker, ImmutableArray<string> declared)
-    {
-        var attribute = (AttributeSyntax)context.Node;
-        if (attribute.ArgumentList is not { Arguments.Count: > 0 } list
-            || context.SemanticModel.GetSymbolInfo(attribute, context.CancellationToken).Symbol is not IMethodSymbol constructor)
-        {
-            return;
-        }
-
-        for (var i = 0; i < list.Arguments.Count && i < constructor.Parameters.Length; i++)
-        {
-            var argument = list.Arguments[i];
-            if (argument.NameEquals is not null || argument.NameColon is not null)
-            {
-                continue;
-            }
-
-            if (IsDataExtensionKeyParameter(constructor.Parameters[i], marker)
-                && context.SemanticModel.GetConstantValue(argument.Expression, context.CancellationToken) is { HasValue: true, Value: string key })
-            {
-                Verify(context.ReportDiagnostic, key, argument.Expression.GetLocation(), declared);
-            }
         }
     }
 

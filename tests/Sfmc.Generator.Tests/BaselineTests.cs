@@ -1,0 +1,118 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Text;
+using Xunit;
+
+namespace Sfmc.Generator.Tests;
+
+/// <summary>
+/// Generated code against checked-in baselines (Baselines/{Kind}/{Scenario}/{Hint}.txt).
+/// Set SFMC_UPDATE_BASELINES=1 to rewrite them after an intended change, then review the diff.
+/// </summary>
+public sealed class BaselineTests
+{
+    private static bool Update => Environment.GetEnvironmentVariable("SFMC_UPDATE_BASELINES") == "1";
+
+    [Theory]
+    [InlineData("OrderLines", "DataExtensions/OrderLines.de.json")]
+    [InlineData("Sendable", "DataExtensions/Customers.de.json")]
+    [InlineData("Mcdev", "mcdev/*.dataExtension-meta.json")]
+    public void Generated_code_matches_baseline(string scenario, string pattern)
+    {
+        var (result, output, diagnostics) = GeneratorHarness.Run(GeneratorHarness.TestDataFiles(pattern));
+
+        Assert.Empty(diagnostics);
+        Assert.Empty(GeneratorHarness.Problems(output));
+        var generated = result.Results.Single().GeneratedSources
+            .ToDictionary(s => s.HintName + ".txt", s => s.SourceText.ToString(), StringComparer.Ordinal);
+        Assert.NotEmpty(generated);
+
+        var directory = Path.Combine(GeneratorHarness.SourceDirectory(), "Baselines", "DataExtensions", scenario);
+        if (Update)
+        {
+            if (Directory.Exists(directory))
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+
+            Directory.CreateDirectory(directory);
+            foreach (var (name, text) in generated)
+            {
+                File.WriteAllText(Path.Combine(directory, name), text);
+            }
+
+            return;
+        }
+
+        Assert.True(Directory.Exists(directory), $"No baselines at {directory}. Run with SFMC_UPDATE_BASELINES=1 to create them.");
+        var expectedFiles = Directory.GetFiles(directory).Select(p => Path.GetFileName(p)).OrderBy(n => n, StringComparer.Ordinal).ToList();
+        Assert.Equal(expectedFiles, generated.Keys.OrderBy(n => n, StringComparer.Ordinal).ToList());
+        foreach (var name in expectedFiles)
+        {
+            var expected = File.ReadAllText(Path.Combine(directory, name!)).Replace("\r\n", "\n");
+            var actual = generated[name!];
+            if (expected != actual)
+            {
+                Assert.Fail($"{scenario}/{name} differs from its baseline (SFMC_UPDATE_BASELINES=1 rewrites it):\n{Diff(expected, actual)}");
+            }
+        }
+    }
+
+    [Fact]
+    public void Output_is_deterministic_and_independent_of_file_order()
+    {
+        var files = GeneratorHarness.TestDataFiles("mcdev/*.dataExtension-meta.json")
+            .Concat(GeneratorHarness.TestDataFiles("DataExtensions/*.de.json"))
+            .ToList();
+        var first = Render(GeneratorHarness.Run(files).Result);
+        var reversed = Render(GeneratorHarness.Run(Enumerable.Reverse(files)).Result);
+        Assert.Equal(first, reversed);
+    }
+
+    [Fact]
+    public void SfmcNamespace_overrides_the_namespace_and_RootNamespace_is_the_default()
+    {
+        var files = GeneratorHarness.TestDataFiles("DataExtensions/OrderLines.de.json");
+        var byRoot = GeneratorHarness.Run(files, rootNamespace: "Shop.Web").Result.GeneratedTrees.Single().ToString();
+        var byProperty = GeneratorHarness.Run(files, rootNamespace: "Shop.Web", sfmcNamespace: "Marketing.Rows").Result.GeneratedTrees.Single().ToString();
+        Assert.Contains("namespace Shop.Web.DataExtensions;", byRoot, StringComparison.Ordinal);
+        Assert.Contains("namespace Marketing.Rows;", byProperty, StringComparison.Ordinal);
+    }
+
+    private static string Render(Microsoft.CodeAnalysis.GeneratorDriverRunResult result) => string.Join(
+        "\n=====\n",
+        result.Results.Single().GeneratedSources.OrderBy(s => s.HintName, StringComparer.Ordinal).Select(s => s.HintName + "\n" + s.SourceText));
+
+    /// <summary>A readable line diff: the first differing region with context.</summary>
+    internal static string Diff(string expected, string actual)
+    {
+        var e = expected.Split('\n');
+        var a = actual.Split('\n');
+        var first = 0;
+        while (first < e.Length && first < a.Length && e[first] == a[first])
+        {
+            first++;
+        }
+
+        var builder = new StringBuilder();
+        for (var i = Math.Max(0, first - 3); i < first; i++)
+        {
+            builder.Append("    ").Append(i + 1).Append("  ").AppendLine(e[i]);
+        }
+
+        for (var i = first; i < Math.Min(e.Length, first + 8); i++)
+        {
+            builder.Append("  - ").Append(i + 1).Append("  ").AppendLine(e[i]);
+        }
+
+        for (var i = first; i < Math.Min(a.Length, first + 8); i++)
+        {
+            builder.Append("  + ").Append(i + 1).Append("  ").AppendLine(a[i]);
+        }
+
+        builder.Append($"(expected {e.Length} lines, actual {a.Length})");
+        return builder.ToString();
+    }
+}

@@ -1,0 +1,134 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Threading.Tasks;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Sfmc.Generator.Tests;
+
+/// <summary>
+/// A real <c>dotnet build</c> of a consumer project, as a user would run it: the only honest proof that the
+/// generator (and anything it bundles) loads inside the compiler, that the props pick DE files up, and that a row
+/// without its primary key does not compile.
+/// </summary>
+public sealed class ConsumerBuildTests
+{
+    private readonly ITestOutputHelper _output;
+
+    public ConsumerBuildTests(ITestOutputHelper output) => _output = output;
+
+    [Fact]
+    [Trait("Category", "Build")]
+    public async Task Consumer_project_builds_runs_and_rejects_bad_input()
+    {
+        // Build the consumer against the same configuration of src/ that this test run built.
+        var configuration = typeof(ConsumerBuildTests).Assembly
+            .GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
+            .Cast<System.Reflection.AssemblyMetadataAttribute>()
+            .Single(a => a.Key == "Configuration").Value;
+        var directory = Path.Combine(AppContext.BaseDirectory, "consumer-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(directory);
+        try
+        {
+            var src = Path.Combine(GeneratorHarness.RepoRoot, "src");
+            File.WriteAllText(Path.Combine(directory, "Consumer.csproj"), $"""
+                <Project Sdk="Microsoft.NET.Sdk">
+                  <Import Project="{src}/Sfmc.Client/buildTransitive/Sfmc.props" />
+                  <PropertyGroup>
+                    <OutputType>Exe</OutputType>
+                    <TargetFramework>net10.0</TargetFramework>
+                    <RootNamespace>Consumer</RootNamespace>
+                    <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
+                    <GenerateDocumentationFile>true</GenerateDocumentationFile>
+                  </PropertyGroup>
+                  <ItemGroup>
+                    <ProjectReference Include="{src}/Sfmc.Client/Sfmc.Client.csproj" />
+                    <ProjectReference Include="{src}/Sfmc.Generator/Sfmc.Generator.csproj" OutputItemType="Analyzer" ReferenceOutputAssembly="false" />
+                  </ItemGroup>
+                </Project>
+                """);
+            Directory.CreateDirectory(Path.Combine(directory, "Schemas"));
+            File.Copy(Path.Combine(GeneratorHarness.TestData, "DataExtensions", "OrderLines.de.json"), Path.Combine(directory, "Schemas", "OrderLines.de.json"));
+            File.Copy(Path.Combine(GeneratorHarness.TestData, "mcdev", "testExisting_dataExtension.dataExtension-meta.json"), Path.Combine(directory, "testExisting_dataExtension.dataExtension-meta.json"));
+            File.WriteAllText(Path.Combine(directory, "Program.cs"), """
+                using Consumer.DataExtensions;
+                using Sfmc.Client;
+
+                var rows = new[]
+                {
+                    new OrderLinesRow { OrderId = "A-1", LineNo = 1, Sku = "SKU-9", UnitPrice = 9.99m, Quantity = 2 },
+                };
+                System.Console.WriteLine(DataExtensionJson.SerializeRowset(rows));
+                System.Console.WriteLine(TestExistingDataExtensionRow.Fields.ContactKey);
+                """);
+
+            // 1. Builds with the generator loaded by the real compiler, and the program runs.
+            var build = await Dotnet(directory, $"build Consumer.csproj -c {configuration} -p:BuildProjectReferences=false -nologo -v:q");
+            Assert.True(build.ExitCode == 0, "Consumer build failed:\n" + build.Output);
+            var dll = Directory.GetFiles(Path.Combine(directory, "bin"), "Consumer.dll", SearchOption.AllDirectories).Single();
+            var run = await Dotnet(directory, $"\"{dll}\"");
+            Assert.Equal(0, run.ExitCode);
+            Assert.Contains("""[{"keys":{"order id":"A-1","line no":1},"values":{"sku":"SKU-9","unit price":9.99,"quantity":2}}]""", run.Output, StringComparison.Ordinal);
+            Assert.Contains("ContactKey", run.Output, StringComparison.Ordinal);
+
+            // 2. A row without its primary key does not compile (CS9035: required member not set).
+            File.WriteAllText(Path.Combine(directory, "Bad.cs"), """
+                static class Bad
+                {
+                    public static object Make() => new Consumer.DataExtensions.OrderLinesRow { LineNo = 1, Sku = "x", UnitPrice = 1m };
+                }
+                """);
+            var missingKey = await Dotnet(directory, $"build Consumer.csproj -c {configuration} -p:BuildProjectReferences=false -nologo -v:q");
+            Assert.NotEqual(0, missingKey.ExitCode);
+            Assert.Contains("CS9035", missingKey.Output, StringComparison.Ordinal);
+            Assert.Contains("OrderId", missingKey.Output, StringComparison.Ordinal);
+            File.Delete(Path.Combine(directory, "Bad.cs"));
+
+            // 3. A broken DE file fails the build with an SFMC diagnostic at file(line,column).
+            File.WriteAllText(Path.Combine(directory, "Schemas", "Broken.de.json"), "{\n  \"customerKey\": \"broken\",\n  \"name\": \"Broken\",\n  \"fields\": [ { \"name\": \"a\", \"fieldType\": \"Txt\" } ]\n}\n");
+            var broken = await Dotnet(directory, $"build Consumer.csproj -c {configuration} -p:BuildProjectReferences=false -nologo -v:q");
+            Assert.NotEqual(0, broken.ExitCode);
+            Assert.Contains("Broken.de.json(4,43): error SFMC0104", broken.Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            try
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Best effort: the folder lives under bin/ and is cleaned with it.
+            }
+        }
+    }
+
+    private async Task<(int ExitCode, string Output)> Dotnet(string directory, string arguments)
+    {
+        var start = new ProcessStartInfo("dotnet", arguments)
+        {
+            WorkingDirectory = directory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+
+        // The test host's MSBuild variables would point the nested build at the wrong SDK pieces.
+        foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("MSBuild", StringComparison.OrdinalIgnoreCase) || k.StartsWith("VSTEST", StringComparison.OrdinalIgnoreCase)).ToList())
+        {
+            start.Environment.Remove(key);
+        }
+
+        start.Environment["MSBUILDDISABLENODEREUSE"] = "1";
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new System.Threading.CancellationTokenSource(TimeSpan.FromMinutes(5));
+        await process.WaitForExitAsync(timeout.Token);
+        var output = await stdout + await stderr;
+        _output.WriteLine($"$ dotnet {arguments}\n{output}");
+        return (process.ExitCode, output);
+    }
+}
