@@ -1,0 +1,35 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Reflection;
+using System.Text.Json;
+using Sfmc.Generator.DataExtensions;
+using Xunit;
+
+namespace Sfmc.Generator.Tests;
+
+/// <summary>The editor schema (specs/sfmc-de.schema.json) and the generator speak the same vocabulary.</summary>
+public sealed class SchemaFileTests
+{
+    private static readonly JsonElement Schema = JsonDocument.Parse(File.ReadAllText(Path.Combine(GeneratorHarness.RepoRoot, "specs", "sfmc-de.schema.json"))).RootElement;
+
+    [Fact]
+    public void Schema_properties_are_the_ones_the_parser_knows()
+    {
+        Assert.Equal(Known("DeJsonProperties"), Schema.GetProperty("properties").EnumerateObject().Select(p => p.Name).OrderBy(n => n, StringComparer.Ordinal));
+        Assert.Equal(Known("FieldProperties"), Schema.GetProperty("definitions").GetProperty("field").GetProperty("properties").EnumerateObject().Select(p => p.Name).OrderBy(n => n, StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Schema_field_types_are_the_generator_field_types()
+    {
+        var types = Schema.GetProperty("definitions").GetProperty("field").GetProperty("properties").GetProperty("fieldType").GetProperty("enum").EnumerateArray().Select(e => e.GetString());
+        Assert.Equal(Enum.GetNames<DataExtensions.Model.FieldType>(), types);
+        Assert.Equal(Enum.GetNames<DataExtensions.Model.FieldType>(), Enum.GetNames<Sfmc.Client.DataExtensionFieldType>());
+    }
+
+    private static string[] Known(string field) =>
+        ((string[])typeof(DataExtensionParser).GetField(field, BindingFlags.NonPublic | BindingFlags.Static)!.GetValue(null)!)
+        .OrderBy(n => n, StringComparer.Ordinal)
+        .ToArray();
+}
