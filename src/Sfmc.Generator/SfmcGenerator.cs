@@ -94,19 +94,19 @@ public sealed class SfmcGenerator : IIncrementalGenerator
         if (!string.IsNullOrWhiteSpace(custom))
         {
             custom = custom!.Trim();
-            var valid = custom.Split('.').All(part => SyntaxFacts.IsValidIdentifier(part) && SyntaxFacts.GetKeywordKind(part) == SyntaxKind.None);
-            return valid
+            return IsValidNamespace(custom)
                 ? new GeneratorOptions(custom, null)
                 : new GeneratorOptions("DataExtensions", DiagnosticInfo.Create(DiagnosticDescriptors.InvalidNamespace, null, custom));
         }
 
+        // RootNamespace comes from the project name by default; if it is not a valid namespace, fall back quietly.
         options.TryGetValue("build_property.RootNamespace", out var root);
-        var rootParts = (root ?? "").Split(new[] { '.' }, StringSplitOptions.RemoveEmptyEntries);
-        var ns = rootParts.Length > 0 && rootParts.All(part => SyntaxFacts.IsValidIdentifier(part))
-            ? string.Join(".", rootParts) + ".DataExtensions"
-            : "DataExtensions";
-        return new GeneratorOptions(ns, null);
+        root = root?.Trim();
+        return new GeneratorOptions(!string.IsNullOrEmpty(root) && IsValidNamespace(root!) ? root + ".DataExtensions" : "DataExtensions", null);
     }
+
+    private static bool IsValidNamespace(string value) => value.Split('.').All(part =>
+        SyntaxFacts.IsValidIdentifier(part) && SyntaxFacts.GetKeywordKind(part) == SyntaxKind.None);
 
     /// <summary>
     /// Duplicate keys, keys differing only in case, colliding type names (the later file is not emitted: hint names

@@ -79,6 +79,9 @@ public sealed class BaselineTests
         var byProperty = GeneratorHarness.Run(files, rootNamespace: "Shop.Web", sfmcNamespace: "Marketing.Rows").Result.GeneratedTrees.Single().ToString();
         Assert.Contains("namespace Shop.Web.DataExtensions;", byRoot, StringComparison.Ordinal);
         Assert.Contains("namespace Marketing.Rows;", byProperty, StringComparison.Ordinal);
+
+        var invalidRoot = GeneratorHarness.Run(files, rootNamespace: "My.class").Result.GeneratedTrees.Single().ToString();
+        Assert.Contains("namespace DataExtensions;", invalidRoot, StringComparison.Ordinal);
     }
 
     private static string Render(Microsoft.CodeAnalysis.GeneratorDriverRunResult result) => string.Join(
