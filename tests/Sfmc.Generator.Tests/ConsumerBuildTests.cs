@@ -24,10 +24,7 @@ public sealed class ConsumerBuildTests
     public async Task Consumer_project_builds_runs_and_rejects_bad_input()
     {
         // Build the consumer against the same configuration of src/ that this test run built.
-        var configuration = typeof(ConsumerBuildTests).Assembly
-            .GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
-            .Cast<System.Reflection.AssemblyMetadataAttribute>()
-            .Single(a => a.Key == "Configuration").Value;
+        var configuration = GeneratorHarness.Metadata("Configuration");
         var directory = Path.Combine(AppContext.BaseDirectory, "consumer-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(directory);
         try

@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.IO;
 using System.Linq;
-using System.Runtime.CompilerServices;
 using System.Text;
 using System.Threading;
 using Microsoft.CodeAnalysis;
@@ -21,10 +20,17 @@ internal static class GeneratorHarness
     /// <summary>Where test data is copied beside the test assembly.</summary>
     public static string TestData => Path.Combine(AppContext.BaseDirectory, "TestData");
 
-    /// <summary>This project's source folder (for baselines that are read and, on request, rewritten in place).</summary>
-    public static string SourceDirectory([CallerFilePath] string path = "") => Path.GetDirectoryName(path)!;
+    /// <summary>The repository root, recorded at build time.</summary>
+    public static string RepoRoot => Path.GetFullPath(Metadata("RepoRoot"));
 
-    public static string RepoRoot => Path.GetFullPath(Path.Combine(SourceDirectory(), "..", ".."));
+    /// <summary>This project's source folder (for baselines that are read and, on request, rewritten in place).</summary>
+    public static string SourceDirectory() => Path.Combine(RepoRoot, "tests", "Sfmc.Generator.Tests");
+
+    /// <summary>A value the build recorded with AssemblyMetadata.</summary>
+    public static string Metadata(string key) => typeof(GeneratorHarness).Assembly
+        .GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
+        .Cast<System.Reflection.AssemblyMetadataAttribute>()
+        .Single(a => a.Key == key).Value!;
 
     private static readonly ImmutableArray<MetadataReference> References = Basic.Reference.Assemblies.Net100.References.All
         .Cast<MetadataReference>()
