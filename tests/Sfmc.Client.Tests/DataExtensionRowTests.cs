@@ -96,7 +96,7 @@ public sealed class DataExtensionRowTests
     }
 
     [Fact]
-    public void Reads_SFMC_rowset_items_with_lower_cased_names_and_string_values()
+    public void Reads_SFMC_rowset_items_with_lower_cased_names_and_string_values_and_empty_as_null()
     {
         const string json = """
             {
@@ -112,7 +112,7 @@ public sealed class DataExtensionRowTests
         var rows = DataExtensionJson.ReadRows<OrderLinesRow>(Encoding.UTF8.GetBytes(json));
 
         Assert.Equal(2, rows.Count);
-        Assert.Equal(Line() with { Quantity = 2, ShippedAt = new DateTime(2023, 1, 26, 13, 54, 59), GiftWrap = true, Note = "" }, rows[0]);
+        Assert.Equal(Line() with { Quantity = 2, ShippedAt = new DateTime(2023, 1, 26, 13, 54, 59), GiftWrap = true, Note = null }, rows[0]);
         Assert.Equal(DateTimeKind.Unspecified, rows[0].ShippedAt!.Value.Kind);
         Assert.Equal("A-2", rows[1].OrderId);
         Assert.Equal(7, rows[1].LineNo);

@@ -155,6 +155,11 @@ public static class DataExtensionJson
         _ => throw Invalid(schema, field, reader.TokenType.ToString()),
     };
 
+    /// <summary>Reads an optional Text-like value: SFMC answers <c>""</c> for a field with no value, so that reads as null.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public static string? ReadOptionalString(ref Utf8JsonReader reader, DataExtensionInfo schema, int field) =>
+        ReadString(ref reader, schema, field) is { Length: > 0 } value ? value : null;
+
     /// <summary>Reads a Number value (JSON number or numeric string; empty string is null).</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
     public static int? ReadInt32(ref Utf8JsonReader reader, DataExtensionInfo schema, int field)

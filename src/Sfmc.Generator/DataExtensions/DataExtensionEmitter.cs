@@ -256,7 +256,13 @@ internal static class DataExtensionEmitter
         w.Open("switch (field)");
         for (var i = 0; i < model.Fields.Count; i++)
         {
-            w.Line($"case {Int(i)}: v{Index(i)} = {Helpers}.{ReadMethod(model.Fields[i])}(ref reader, Schema, {Int(i)}); break;");
+            var read = ReadMethod(model.Fields[i]);
+            if (read == "ReadString" && !model.Fields[i].IsRequiredMember)
+            {
+                read = "ReadOptionalString"; // SFMC answers "" for "no value"
+            }
+
+            w.Line($"case {Int(i)}: v{Index(i)} = {Helpers}.{read}(ref reader, Schema, {Int(i)}); break;");
         }
 
         w.Close();

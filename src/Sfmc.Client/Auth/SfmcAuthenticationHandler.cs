@@ -1,0 +1,74 @@
+using System;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http;
+using System.Net.Http.Headers;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Logging;
+
+namespace Sfmc.Client;
+
+/// <summary>
+/// Innermost handler: points each request at the tenant's <c>rest_instance_url</c>, adds the bearer token, and on a
+/// 401 drops the token, gets a new one and replays once (a 401 means nothing was processed, so this is always safe).
+/// </summary>
+internal sealed class SfmcAuthenticationHandler(SfmcTokenProvider tokens, SfmcTelemetry telemetry, TimeProvider time, ILogger logger) : DelegatingHandler
+{
+    /// <summary>Requests are built against this placeholder; the handler swaps in the instance URL.</summary>
+    internal static readonly Uri Placeholder = new("https://rest.sfmc.invalid/");
+
+    private static readonly HttpRequestOptionsKey<string> RelativePath = new("Sfmc.RelativePath");
+
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        if (!request.Options.TryGetValue(RelativePath, out var path))
+        {
+            path = request.RequestUri!.IsAbsoluteUri ? request.RequestUri.PathAndQuery.TrimStart('/') : request.RequestUri.OriginalString.TrimStart('/');
+            request.Options.Set(RelativePath, path);
+        }
+
+        var token = await tokens.GetTokenAsync(null, cancellationToken);
+        var response = await SendWithTokenAsync(request, token, path, cancellationToken);
+        if (response.StatusCode != HttpStatusCode.Unauthorized)
+        {
+            return response;
+        }
+
+        Log.Unauthorized(logger, request.Method.Method, "/" + path);
+        response.Dispose();
+        token = await tokens.GetTokenAsync(rejected: token, cancellationToken);
+        return await SendWithTokenAsync(request, token, path, cancellationToken);
+    }
+
+    private async Task<HttpResponseMessage> SendWithTokenAsync(HttpRequestMessage request, SfmcToken token, string path, CancellationToken cancellationToken)
+    {
+        request.RequestUri = new Uri(token.RestInstanceUrl, path);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token.AccessToken);
+        var started = time.GetTimestamp();
+        try
+        {
+            var response = await base.SendAsync(request, cancellationToken);
+            var elapsed = time.GetElapsedTime(started);
+            var status = (int)response.StatusCode;
+            telemetry.Requests.Add(1, new TagList { { "http.request.method", request.Method.Method }, { "http.response.status_code", status } });
+            telemetry.RequestDuration.Record(elapsed.TotalSeconds);
+            if (response.StatusCode == HttpStatusCode.TooManyRequests)
+            {
+                telemetry.Throttles.Add(1);
+                if (request.Options.TryGetValue(SfmcRequestContext.Key, out var context))
+                {
+                    context.AddThrottle();
+                }
+            }
+
+            Log.RequestCompleted(logger, request.Method.Method, "/" + path, status, (long)elapsed.TotalMilliseconds);
+            return response;
+        }
+        catch (HttpRequestException)
+        {
+            telemetry.Requests.Add(1, new TagList { { "http.request.method", request.Method.Method }, { "error.type", "connection" } });
+            throw;
+        }
+    }
+}

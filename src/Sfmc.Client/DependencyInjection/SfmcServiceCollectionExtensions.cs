@@ -1,0 +1,157 @@
+using System;
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http;
+using System.Threading.RateLimiting;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Polly;
+using Polly.Timeout;
+using Sfmc.Client;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers SFMC clients.</summary>
+public static class SfmcServiceCollectionExtensions
+{
+    /// <summary>Adds the default SFMC client, configured by a delegate. Options are validated at start.</summary>
+    public static IHttpClientBuilder AddSfmc(this IServiceCollection services, Action<SfmcClientOptions> configure) =>
+        services.AddSfmc(Options.Options.DefaultName, configure);
+
+    /// <summary>Adds the default SFMC client, bound to a configuration section (e.g. <c>Sfmc</c>).</summary>
+    public static IHttpClientBuilder AddSfmc(this IServiceCollection services, IConfiguration configuration) =>
+        services.AddSfmc(Options.Options.DefaultName, configuration);
+
+    /// <summary>Adds a named SFMC client (one per business unit, say), bound to a configuration section.</summary>
+    public static IHttpClientBuilder AddSfmc(this IServiceCollection services, string name, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        return services.AddSfmc(name, options => configuration.Bind(options));
+    }
+
+    /// <summary>
+    /// Adds a named SFMC client. Returns its <see cref="IHttpClientBuilder"/> for further handlers. Resolve it with
+    /// <see cref="ISfmcClientFactory.CreateClient"/> (the default one is also registered as <see cref="SfmcClient"/>).
+    /// </summary>
+    public static IHttpClientBuilder AddSfmc(this IServiceCollection services, string name, Action<SfmcClientOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(configure);
+
+        services.AddOptions<SfmcClientOptions>(name).Configure(configure).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SfmcClientOptions>, SfmcClientOptionsValidator>());
+        services.AddLogging();
+        services.AddMetrics();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<ISfmcTokenStore, InMemorySfmcTokenStore>();
+        services.TryAddSingleton<SfmcTelemetry>();
+        services.TryAddSingleton<SfmcClientFactory>();
+        services.TryAddSingleton<ISfmcClientFactory>(sp => sp.GetRequiredService<SfmcClientFactory>());
+        if (name == Options.Options.DefaultName)
+        {
+            services.TryAddTransient(sp => sp.GetRequiredService<ISfmcClientFactory>().CreateClient(name));
+        }
+
+        // The token endpoint: its own client, retried on throttling and server errors (a token request is safe to repeat).
+        // IHttpClientFactory's own loggers are removed: at Trace level their structured state carries raw header
+        // values (the bearer token) even though the message text is redacted. Our handler logs what is safe.
+        services.AddHttpClient(SfmcClientFactory.AuthClientName(name))
+            .RemoveAllLoggers()
+            .AddResilienceHandler("sfmc-auth", (pipeline, context) =>
+            {
+                var options = context.ServiceProvider.GetRequiredService<IOptionsMonitor<SfmcClientOptions>>().Get(name);
+                pipeline.AddRetry(new HttpRetryStrategyOptions
+                {
+                    MaxRetryAttempts = options.Retry.MaxRetryAttempts,
+                    Delay = options.Retry.BaseDelay,
+                    MaxDelay = options.Retry.MaxDelay,
+                    BackoffType = DelayBackoffType.Exponential,
+                    UseJitter = true,
+                });
+            });
+
+        var api = services.AddHttpClient(SfmcClientFactory.ApiClientName(name), client =>
+        {
+            client.BaseAddress = SfmcAuthenticationHandler.Placeholder;
+            client.Timeout = System.Threading.Timeout.InfiniteTimeSpan; // timeouts belong to the pipeline
+        }).RemoveAllLoggers();
+
+        // Outermost: rate limiter → total timeout → retry → attempt timeout; then auth (so every attempt has a valid token).
+        api.AddResilienceHandler("sfmc", (pipeline, context) => ConfigurePipeline(pipeline, context, name));
+        api.AddHttpMessageHandler(sp => sp.GetRequiredService<SfmcClientFactory>().CreateAuthenticationHandler(name));
+        return api;
+    }
+
+    private static void ConfigurePipeline(ResiliencePipelineBuilder<HttpResponseMessage> pipeline, ResilienceHandlerContext context, string name)
+    {
+        var services = context.ServiceProvider;
+        var options = services.GetRequiredService<IOptionsMonitor<SfmcClientOptions>>().Get(name);
+        var telemetry = services.GetRequiredService<SfmcTelemetry>();
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Sfmc.Client");
+
+        if (options.RequestsPerMinute is { } perMinute)
+        {
+            // A smooth budget (token bucket), queueing callers rather than rejecting them.
+            var limiter = perMinute >= 60
+                ? new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions { TokenLimit = Math.Max(1, perMinute / 60), TokensPerPeriod = Math.Max(1, perMinute / 60), ReplenishmentPeriod = TimeSpan.FromSeconds(1), QueueLimit = int.MaxValue, AutoReplenishment = true })
+                : new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions { TokenLimit = 1, TokensPerPeriod = 1, ReplenishmentPeriod = TimeSpan.FromSeconds(60.0 / perMinute), QueueLimit = int.MaxValue, AutoReplenishment = true });
+            context.OnPipelineDisposed(limiter.Dispose);
+            pipeline.AddRateLimiter(limiter);
+        }
+
+        pipeline.AddTimeout(options.Retry.TotalTimeout);
+        pipeline.AddRetry(new HttpRetryStrategyOptions
+        {
+            MaxRetryAttempts = options.Retry.MaxRetryAttempts,
+            Delay = options.Retry.BaseDelay,
+            MaxDelay = options.Retry.MaxDelay,
+            BackoffType = DelayBackoffType.Exponential,
+            UseJitter = true,
+            ShouldRetryAfterHeader = true,
+            ShouldHandle = args => ValueTask.FromResult(ShouldRetry(args.Outcome, Replayable(args.Context))),
+            OnRetry = args =>
+            {
+                var request = args.Context.GetRequestMessage();
+                if (request is not null && request.Options.TryGetValue(SfmcRequestContext.Key, out var requestContext))
+                {
+                    requestContext.AddRetry();
+                }
+
+                telemetry.Retries.Add(1);
+                var outcome = args.Outcome.Result is { } response ? ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture) : args.Outcome.Exception?.GetType().Name ?? "unknown";
+                Log.RetryScheduled(logger, request?.Method.Method ?? "?", request?.RequestUri?.AbsolutePath ?? "?", args.AttemptNumber + 1, outcome, (long)args.RetryDelay.TotalMilliseconds);
+                return default;
+            },
+        });
+        pipeline.AddTimeout(options.Retry.AttemptTimeout);
+    }
+
+    private static bool Replayable(ResilienceContext context) =>
+        context.GetRequestMessage() is { } request
+        && (request.Method == HttpMethod.Get || (request.Options.TryGetValue(SfmcRequestContext.Key, out var requestContext) && requestContext.Replayable));
+
+    /// <summary>
+    /// Throttling (429) and 503 mean SFMC did not process the request: always retried. Other server errors, timeouts
+    /// and connection failures may have reached SFMC: retried only when the request is safe to replay.
+    /// </summary>
+    internal static bool ShouldRetry(Outcome<HttpResponseMessage> outcome, bool replayable)
+    {
+        if (outcome.Result is { } response)
+        {
+            return response.StatusCode switch
+            {
+                HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable => true,
+                HttpStatusCode.InternalServerError or HttpStatusCode.BadGateway or HttpStatusCode.GatewayTimeout or HttpStatusCode.RequestTimeout => replayable,
+                _ => false,
+            };
+        }
+
+        return replayable && outcome.Exception is HttpRequestException or TimeoutRejectedException;
+    }
+}

@@ -1,0 +1,57 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Logging;
+
+namespace Sfmc.Client;
+
+/// <summary>The <c>Sfmc</c> ActivitySource and Meter: requests, retries, throttles, rows, token refreshes, durations.</summary>
+public sealed class SfmcTelemetry
+{
+    /// <summary>The name of the ActivitySource and the Meter.</summary>
+    public const string Name = "Sfmc";
+
+    internal static readonly ActivitySource ActivitySource = new(Name);
+
+    /// <summary>Creates the instruments from the app's meter factory.</summary>
+    public SfmcTelemetry(IMeterFactory meterFactory)
+    {
+        var meter = meterFactory.Create(Name);
+        Requests = meter.CreateCounter<long>("sfmc.requests", description: "HTTP requests sent to SFMC, by status.");
+        Retries = meter.CreateCounter<long>("sfmc.retries", description: "Retries scheduled.");
+        Throttles = meter.CreateCounter<long>("sfmc.throttles", description: "Answers that were HTTP 429.");
+        Rows = meter.CreateCounter<long>("sfmc.rows", description: "Data Extension rows written, by outcome.");
+        TokenRefreshes = meter.CreateCounter<long>("sfmc.token.refreshes", description: "Access tokens requested.");
+        RequestDuration = meter.CreateHistogram<double>("sfmc.request.duration", unit: "s", description: "Duration of one HTTP attempt.");
+    }
+
+    internal Counter<long> Requests { get; }
+
+    internal Counter<long> Retries { get; }
+
+    internal Counter<long> Throttles { get; }
+
+    internal Counter<long> Rows { get; }
+
+    internal Counter<long> TokenRefreshes { get; }
+
+    internal Histogram<double> RequestDuration { get; }
+}
+
+/// <summary>Log events. Paths, statuses and durations only: never a secret, a token or a row value.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(1, LogLevel.Debug, "SFMC {Method} {Path} answered {Status} in {DurationMs} ms")]
+    public static partial void RequestCompleted(ILogger logger, string method, string path, int status, long durationMs);
+
+    [LoggerMessage(2, LogLevel.Information, "SFMC access token obtained for client '{ClientName}', expires in {ExpiresIn} s")]
+    public static partial void TokenObtained(ILogger logger, string clientName, int expiresIn);
+
+    [LoggerMessage(3, LogLevel.Warning, "SFMC {Method} {Path}: attempt {Attempt} failed ({Outcome}); retrying in {DelayMs} ms")]
+    public static partial void RetryScheduled(ILogger logger, string method, string path, int attempt, string outcome, long delayMs);
+
+    [LoggerMessage(4, LogLevel.Information, "SFMC {Method} {Path} answered 401; refreshing the token and replaying once")]
+    public static partial void Unauthorized(ILogger logger, string method, string path);
+
+    [LoggerMessage(5, LogLevel.Warning, "SFMC rejected a batch of {Rows} rows for '{Key}' ({Message}); splitting it to isolate the bad rows")]
+    public static partial void SplittingBatch(ILogger logger, int rows, string key, string message);
+}

@@ -1,0 +1,145 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Net;
+using System.Net.Http;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Logging;
+using Polly.Timeout;
+
+namespace Sfmc.Client;
+
+/// <summary>
+/// A client for one SFMC connection (installed package + business unit). Get it from DI (<c>AddSfmc</c>), or
+/// <see cref="ISfmcClientFactory"/> for named clients.
+/// </summary>
+public sealed class SfmcClient
+{
+    internal SfmcClient(string name, HttpClient http, SfmcClientOptions options, TimeProvider time, SfmcTelemetry telemetry, ILogger logger)
+    {
+        Name = name;
+        Http = http;
+        Options = options;
+        Time = time;
+        Telemetry = telemetry;
+        Logger = logger;
+    }
+
+    /// <summary>The client's name ("" for the default client).</summary>
+    public string Name { get; }
+
+    internal HttpClient Http { get; }
+
+    internal SfmcClientOptions Options { get; }
+
+    internal TimeProvider Time { get; }
+
+    internal SfmcTelemetry Telemetry { get; }
+
+    internal ILogger Logger { get; }
+
+    /// <summary>Operations on the Data Extension of a generated row type.</summary>
+    public DataExtensionClient<TRow> DataExtension<TRow>()
+        where TRow : IDataExtensionRow<TRow> => new(this);
+
+    /// <summary>Sends a request through the pipeline and maps a failure to a typed <see cref="SfmcException"/>.</summary>
+    internal async Task<byte[]> SendAsync(HttpRequestMessage request, SfmcRequestContext context, string? key, CancellationToken cancellationToken)
+    {
+        request.Options.Set(SfmcRequestContext.Key, context);
+        HttpResponseMessage response;
+        try
+        {
+            response = await Http.SendAsync(request, cancellationToken);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TimeoutRejectedException && !cancellationToken.IsCancellationRequested)
+        {
+            var replay = context.Replayable
+                ? $"after {context.Retries + 1} attempts"
+                : "and was not replayed because it may have reached SFMC (not idempotent); check before sending it again";
+            throw new SfmcTransientException($"SFMC {request.Method} /{RequestPath(request)} failed {replay}: {ex.Message}", null, ex);
+        }
+
+        using (response)
+        {
+            var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+            if (response.IsSuccessStatusCode)
+            {
+                return body;
+            }
+
+            throw ToException(request, response, body, key, context);
+        }
+    }
+
+    private static SfmcException ToException(HttpRequestMessage request, HttpResponseMessage response, byte[] body, string? key, SfmcRequestContext context)
+    {
+        string? message = null;
+        int? errorCode = null;
+        var additional = new List<string>();
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            var root = document.RootElement;
+            if (root.ValueKind == JsonValueKind.Object)
+            {
+                message = root.TryGetProperty("message", out var m) ? m.GetString() : null;
+                errorCode = root.TryGetProperty("errorcode", out var c) && c.TryGetInt32(out var code) ? code : null;
+                if (root.TryGetProperty("additionalErrors", out var errors) && errors.ValueKind == JsonValueKind.Array)
+                {
+                    additional.AddRange(errors.EnumerateArray().Select(e => e.TryGetProperty("message", out var em) ? em.GetString() ?? "" : e.ToString()));
+                }
+            }
+        }
+        catch (JsonException)
+        {
+        }
+
+        var status = response.StatusCode;
+        var what = $"SFMC {request.Method} /{RequestPath(request)} answered {(int)status}";
+        var detail = message is null ? "" : $": {message}" + (errorCode is null ? "" : $" (errorcode {errorCode})");
+        if (additional.Count > 0)
+        {
+            detail += " — " + string.Join("; ", additional);
+        }
+
+        return status switch
+        {
+            HttpStatusCode.BadRequest => new SfmcValidationException(what + detail, errorCode, additional),
+            HttpStatusCode.Unauthorized => new SfmcAuthenticationException(what + " even with a freshly obtained token" + detail, status),
+            HttpStatusCode.Forbidden => new SfmcAuthorizationException(what + detail, MissingScope(message), errorCode),
+            HttpStatusCode.NotFound => new SfmcNotFoundException(what + detail + (key is null ? "" : $" (key '{key}'; external keys are case-sensitive)"), key, errorCode),
+            HttpStatusCode.TooManyRequests => new SfmcRateLimitedException($"{what} after {context.Retries + 1} attempts{detail}", response.Headers.RetryAfter?.Delta, errorCode),
+            >= HttpStatusCode.InternalServerError or HttpStatusCode.RequestTimeout => new SfmcTransientException($"{what} after {context.Retries + 1} attempts{detail}", status),
+            _ => new SfmcException(what + detail, status, errorCode),
+        };
+    }
+
+    private static string? MissingScope(string? message) =>
+        message is null ? null : Regex.Match(message, @"\b[a-z]+(?:_[a-z]+)*_(?:read|write|execute|send|publish)\b") is { Success: true } match ? match.Value : null;
+
+    private static string RequestPath(HttpRequestMessage request) =>
+        request.RequestUri is { IsAbsoluteUri: true } uri ? uri.AbsolutePath.TrimStart('/') : request.RequestUri?.OriginalString ?? "";
+}
+
+/// <summary>Per-request facts the pipeline reads (is it safe to replay?) and writes (retries, throttles).</summary>
+internal sealed class SfmcRequestContext
+{
+    public static readonly HttpRequestOptionsKey<SfmcRequestContext> Key = new("Sfmc.Request");
+
+    private int _retries;
+    private int _throttles;
+
+    /// <summary>Safe to send again after a failure that may have reached SFMC (upsert by key, GET).</summary>
+    public bool Replayable { get; init; }
+
+    public int Retries => Volatile.Read(ref _retries);
+
+    public int Throttles => Volatile.Read(ref _throttles);
+
+    public void AddRetry() => Interlocked.Increment(ref _retries);
+
+    public void AddThrottle() => Interlocked.Increment(ref _throttles);
+}

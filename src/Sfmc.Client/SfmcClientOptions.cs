@@ -1,0 +1,170 @@
+using System;
+using System.Collections.Generic;
+using Microsoft.Extensions.Options;
+
+namespace Sfmc.Client;
+
+/// <summary>One SFMC connection: an installed package's API integration, optionally for one business unit.</summary>
+public sealed class SfmcClientOptions
+{
+    /// <summary>The tenant's auth base URI, <c>https://{subdomain}.auth.marketingcloudapis.com/</c>. Required; never a generic host.</summary>
+    public Uri? AuthBaseUri { get; set; }
+
+    /// <summary>The installed package's client id.</summary>
+    public string ClientId { get; set; } = "";
+
+    /// <summary>The installed package's client secret. Never logged, never in an exception or ToString.</summary>
+    public string ClientSecret { get; set; } = "";
+
+    /// <summary>The MID of the business unit to act in; null for the integration's default.</summary>
+    public string? AccountId { get; set; }
+
+    /// <summary>Space-separated scopes to request; null for the package's scopes.</summary>
+    public string? Scope { get; set; }
+
+    /// <summary>How long before <c>expires_in</c> runs out the token is refreshed (default 60 s).</summary>
+    public TimeSpan TokenRefreshMargin { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Instance URLs from the token response must be https on a host ending with this (default <c>.marketingcloudapis.com</c>); plain http only on loopback.</summary>
+    public string AllowedHostSuffix { get; set; } = ".marketingcloudapis.com";
+
+    /// <summary>Row batches for the synchronous rowset endpoint.</summary>
+    public SfmcBatchingOptions Batching { get; set; } = new();
+
+    /// <summary>Retries and timeouts.</summary>
+    public SfmcRetryOptions Retry { get; set; } = new();
+
+    /// <summary>A client-side budget of requests per minute so bulk work runs just under the tenant's ceiling; null for none.</summary>
+    public int? RequestsPerMinute { get; set; }
+}
+
+/// <summary>How rows are grouped into requests.</summary>
+public sealed class SfmcBatchingOptions
+{
+    /// <summary>SFMC's hard limit for one rowset request body: 5 MB.</summary>
+    public const int MaxRequestBytesLimit = 5 * 1024 * 1024;
+
+    /// <summary>Most rows per request (default 500). SFMC documents the payload limit, not a row limit.</summary>
+    public int MaxRowsPerRequest { get; set; } = 500;
+
+    /// <summary>Most serialized bytes per request (default and maximum: 5 MB).</summary>
+    public int MaxBytesPerRequest { get; set; } = MaxRequestBytesLimit;
+
+    /// <summary>Requests in flight at once for one operation (default 4).</summary>
+    public int MaxConcurrentRequests { get; set; } = 4;
+}
+
+/// <summary>Retry and timeout settings (Polly v8 underneath).</summary>
+public sealed class SfmcRetryOptions
+{
+    /// <summary>Retries after the first attempt (default 5).</summary>
+    public int MaxRetryAttempts { get; set; } = 5;
+
+    /// <summary>First backoff delay; grows exponentially with jitter (default 1 s). A Retry-After header wins.</summary>
+    public TimeSpan BaseDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Longest single delay (default 30 s).</summary>
+    public TimeSpan MaxDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Timeout of one attempt (default 100 s).</summary>
+    public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(100);
+
+    /// <summary>Timeout of a request including all retries (default 5 min).</summary>
+    public TimeSpan TotalTimeout { get; set; } = TimeSpan.FromMinutes(5);
+}
+
+/// <summary>Checks <see cref="SfmcClientOptions"/> as a whole; every problem is reported at once, at start-up.</summary>
+internal sealed class SfmcClientOptionsValidator : IValidateOptions<SfmcClientOptions>
+{
+    public ValidateOptionsResult Validate(string? name, SfmcClientOptions options)
+    {
+        var errors = new List<string>();
+        if (options.AuthBaseUri is not { IsAbsoluteUri: true } auth)
+        {
+            errors.Add("AuthBaseUri is required: https://{subdomain}.auth.marketingcloudapis.com/.");
+        }
+        else if (!SfmcEndpoints.IsAllowed(auth, options.AllowedHostSuffix))
+        {
+            errors.Add($"AuthBaseUri '{auth.GetLeftPart(UriPartial.Authority)}' must be https on a host ending with '{options.AllowedHostSuffix}' (plain http only on loopback).");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.ClientId))
+        {
+            errors.Add("ClientId is required.");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.ClientSecret))
+        {
+            errors.Add("ClientSecret is required.");
+        }
+
+        if (options.TokenRefreshMargin < TimeSpan.Zero || options.TokenRefreshMargin >= TimeSpan.FromMinutes(15))
+        {
+            errors.Add("TokenRefreshMargin must be between 0 and 15 minutes (SFMC tokens live about 18 minutes).");
+        }
+
+        if (!options.AllowedHostSuffix.StartsWith('.'))
+        {
+            errors.Add("AllowedHostSuffix must start with '.', e.g. '.marketingcloudapis.com'.");
+        }
+
+        var batching = options.Batching;
+        if (batching.MaxRowsPerRequest < 1)
+        {
+            errors.Add("Batching.MaxRowsPerRequest must be at least 1.");
+        }
+
+        if (batching.MaxBytesPerRequest < 1024 || batching.MaxBytesPerRequest > SfmcBatchingOptions.MaxRequestBytesLimit)
+        {
+            errors.Add($"Batching.MaxBytesPerRequest must be between 1 KB and {SfmcBatchingOptions.MaxRequestBytesLimit} bytes (SFMC's 5 MB limit).");
+        }
+
+        if (batching.MaxConcurrentRequests is < 1 or > 64)
+        {
+            errors.Add("Batching.MaxConcurrentRequests must be between 1 and 64.");
+        }
+
+        var retry = options.Retry;
+        if (retry.MaxRetryAttempts is < 0 or > 20)
+        {
+            errors.Add("Retry.MaxRetryAttempts must be between 0 and 20.");
+        }
+
+        if (retry.BaseDelay <= TimeSpan.Zero || retry.MaxDelay < retry.BaseDelay)
+        {
+            errors.Add("Retry.BaseDelay must be positive and no more than Retry.MaxDelay.");
+        }
+
+        if (retry.AttemptTimeout <= TimeSpan.Zero || retry.AttemptTimeout > retry.TotalTimeout)
+        {
+            errors.Add("Retry.AttemptTimeout must be positive and no more than Retry.TotalTimeout.");
+        }
+
+        if (options.RequestsPerMinute is < 1)
+        {
+            errors.Add("RequestsPerMinute must be at least 1 (or null for no client-side limit).");
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}
+
+/// <summary>Which hosts the client talks to.</summary>
+internal static class SfmcEndpoints
+{
+    /// <summary>https on a host under <paramref name="hostSuffix"/>, or http(s) on loopback (the emulator).</summary>
+    public static bool IsAllowed(Uri uri, string hostSuffix)
+    {
+        if (!uri.IsAbsoluteUri)
+        {
+            return false;
+        }
+
+        if (uri.IsLoopback)
+        {
+            return uri.Scheme is "http" or "https";
+        }
+
+        return uri.Scheme == Uri.UriSchemeHttps && uri.Host.EndsWith(hostSuffix, StringComparison.OrdinalIgnoreCase);
+    }
+}

@@ -1,0 +1,83 @@
+using System;
+using System.Collections.Generic;
+using System.Net;
+using System.Threading;
+
+namespace Sfmc.Emulator;
+
+/// <summary>
+/// Fault injection for tests: fail the next N requests with a status, add latency, drop connections, expire every
+/// issued token. Thread-safe; each injected fault is consumed by exactly one request.
+/// </summary>
+public sealed class EmulatorFaults
+{
+    private readonly List<InjectedFault> _pending = new();
+    private readonly Lock _lock = new();
+    private long _latencyTicks;
+
+    /// <summary>Fails the next <paramref name="count"/> requests whose path starts with <paramref name="pathPrefix"/> (any path when null).</summary>
+    /// <param name="count">How many requests to fail.</param>
+    /// <param name="status">The HTTP status to answer with (429 also sends Retry-After and SFMC's errorcode 50100).</param>
+    /// <param name="pathPrefix">Only requests under this path, e.g. <c>/hub/</c>; null for any.</param>
+    public void FailNext(int count, HttpStatusCode status, string? pathPrefix = null)
+    {
+        Add(count, new InjectedFault(status, pathPrefix, Drop: false));
+    }
+
+    /// <summary>Drops the connection of the next <paramref name="count"/> matching requests after reading them (the client sees a connection failure).</summary>
+    public void DropNext(int count, string? pathPrefix = null)
+    {
+        Add(count, new InjectedFault(0, pathPrefix, Drop: true));
+    }
+
+    /// <summary>Latency added to every request until set back to zero.</summary>
+    public TimeSpan Latency
+    {
+        get => TimeSpan.FromTicks(Interlocked.Read(ref _latencyTicks));
+        set => Interlocked.Exchange(ref _latencyTicks, value.Ticks);
+    }
+
+    /// <summary>Raised to make every token issued so far invalid ("expired"): the next API call gets 401.</summary>
+    public event Action? TokensExpired;
+
+    /// <summary>Expires every token issued so far, as if their lifetime had run out.</summary>
+    public void ExpireTokens() => TokensExpired?.Invoke();
+
+    private void Add(int count, InjectedFault fault)
+    {
+        lock (_lock)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                _pending.Add(fault);
+            }
+        }
+    }
+
+    /// <summary>Takes the first pending fault that matches the path; faults for other paths stay queued in order.</summary>
+    internal InjectedFault? Take(string path)
+    {
+        lock (_lock)
+        {
+            var index = _pending.FindIndex(f => f.PathPrefix is null || path.StartsWith(f.PathPrefix, StringComparison.OrdinalIgnoreCase));
+            if (index < 0)
+            {
+                return null;
+            }
+
+            var fault = _pending[index];
+            _pending.RemoveAt(index);
+            return fault;
+        }
+    }
+
+    internal sealed record InjectedFault(HttpStatusCode Status, string? PathPrefix, bool Drop);
+}
+
+/// <summary>One request the emulator answered.</summary>
+/// <param name="Method">HTTP method.</param>
+/// <param name="Path">Path and query.</param>
+/// <param name="StatusCode">The status answered (0 when the connection was dropped).</param>
+/// <param name="RequestBytes">Size of the request body.</param>
+/// <param name="At">When it arrived (emulator's TimeProvider).</param>
+public sealed record EmulatorRequest(string Method, string Path, int StatusCode, long RequestBytes, DateTimeOffset At);

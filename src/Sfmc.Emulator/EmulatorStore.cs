@@ -1,0 +1,300 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Text.Json;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Data.Sqlite;
+using Sfmc.Client;
+
+namespace Sfmc.Emulator;
+
+/// <summary>
+/// Data Extension rows in SQLite, one table per DE, every value stored as SFMC returns it (text). Enforces what a
+/// tenant enforces on write: known columns, primary key present, MaxLength, types, required values.
+/// </summary>
+internal sealed class EmulatorStore : IAsyncDisposable
+{
+    /// <summary>SFMC's server time: CST (UTC−6) without daylight saving.</summary>
+    private static readonly TimeSpan ServerOffset = TimeSpan.FromHours(-6);
+
+    private readonly SqliteConnection _connection;
+    private readonly SemaphoreSlim _lock = new(1, 1);
+    private readonly Dictionary<string, DataExtensionInfo> _dataExtensions = new(StringComparer.Ordinal);
+
+    private EmulatorStore(SqliteConnection connection) => _connection = connection;
+
+    public static async Task<EmulatorStore> OpenAsync(string? databasePath, IEnumerable<DataExtensionInfo> dataExtensions, CancellationToken cancellationToken)
+    {
+        var connectionString = databasePath is null
+            ? new SqliteConnectionStringBuilder { DataSource = "sfmc-emulator-" + Guid.NewGuid().ToString("N"), Mode = SqliteOpenMode.Memory, Cache = SqliteCacheMode.Shared }.ToString()
+            : new SqliteConnectionStringBuilder { DataSource = databasePath, Mode = SqliteOpenMode.ReadWriteCreate }.ToString();
+        var connection = new SqliteConnection(connectionString);
+        await connection.OpenAsync(cancellationToken);
+        var store = new EmulatorStore(connection);
+        foreach (var dataExtension in dataExtensions)
+        {
+            await store.AddDataExtensionAsync(dataExtension, cancellationToken);
+        }
+
+        return store;
+    }
+
+    public bool TryGet(string key, out DataExtensionInfo dataExtension) => _dataExtensions.TryGetValue(key, out dataExtension!);
+
+    public async Task AddDataExtensionAsync(DataExtensionInfo dataExtension, CancellationToken cancellationToken)
+    {
+        await _lock.WaitAsync(cancellationToken);
+        try
+        {
+            _dataExtensions[dataExtension.CustomerKey] = dataExtension;
+            var columns = dataExtension.Fields.Select(f => $"{Quote(f.Name)} TEXT{(f.IsPrimaryKey ? " COLLATE NOCASE" : "")}");
+            // _CustomObjectKey: SFMC's hidden identity column; without a primary key every insert is a new row.
+            var keys = dataExtension.PrimaryKey.Count > 0
+                ? ", PRIMARY KEY (" + string.Join(", ", dataExtension.PrimaryKey.Select(f => Quote(f.Name))) + ")"
+                : "";
+            await ExecuteAsync($"CREATE TABLE IF NOT EXISTS {Table(dataExtension)} (\"_CustomObjectKey\" INTEGER NOT NULL, {string.Join(", ", columns)}{keys})", cancellationToken);
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    /// <summary>Validates then upserts all rows atomically (SFMC rejects the whole rowset on any error).</summary>
+    public async Task<IReadOnlyList<EmulatorError>> UpsertAsync(DataExtensionInfo dataExtension, IReadOnlyList<Dictionary<string, JsonElement>> rows, bool insertOnly, CancellationToken cancellationToken)
+    {
+        var errors = new List<EmulatorError>();
+        var normalized = new List<Dictionary<DataExtensionFieldInfo, string?>>(rows.Count);
+        foreach (var row in rows)
+        {
+            normalized.Add(Normalize(dataExtension, row, errors));
+        }
+
+        if (errors.Count > 0)
+        {
+            return errors;
+        }
+
+        await _lock.WaitAsync(cancellationToken);
+        try
+        {
+            await using var transaction = (SqliteTransaction)await _connection.BeginTransactionAsync(cancellationToken);
+            var next = Convert.ToInt64(await ScalarAsync($"SELECT IFNULL(MAX(\"_CustomObjectKey\"), 0) FROM {Table(dataExtension)}", cancellationToken), CultureInfo.InvariantCulture);
+            foreach (var row in normalized)
+            {
+                using var command = _connection.CreateCommand();
+                command.Transaction = transaction;
+                var fields = row.Keys.ToList();
+                var names = string.Join(", ", fields.Select(f => Quote(f.Name)));
+                var parameters = string.Join(", ", fields.Select((_, i) => "$p" + i.ToString(CultureInfo.InvariantCulture)));
+                var update = string.Join(", ", fields.Where(f => !f.IsPrimaryKey).Select(f => $"{Quote(f.Name)} = excluded.{Quote(f.Name)}"));
+                var conflict = dataExtension.PrimaryKey.Count == 0
+                    ? ""
+                    : insertOnly || update.Length == 0
+                        ? " ON CONFLICT DO NOTHING"
+                        : $" ON CONFLICT ({string.Join(", ", dataExtension.PrimaryKey.Select(f => Quote(f.Name)))}) DO UPDATE SET {update}";
+                command.CommandText = $"INSERT INTO {Table(dataExtension)} (\"_CustomObjectKey\", {names}) VALUES ($id, {parameters}){conflict}";
+                command.Parameters.AddWithValue("$id", ++next);
+                for (var i = 0; i < fields.Count; i++)
+                {
+                    command.Parameters.AddWithValue("$p" + i.ToString(CultureInfo.InvariantCulture), (object?)row[fields[i]] ?? DBNull.Value);
+                }
+
+                await command.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+        }
+        finally
+        {
+            _lock.Release();
+        }
+
+        return errors;
+    }
+
+    /// <summary>A page of rows, ordered by insertion, values as SFMC returns them (strings, names lower-cased by the caller).</summary>
+    public async Task<(long Count, List<Dictionary<string, string?>> Rows)> ReadAsync(DataExtensionInfo dataExtension, int page, int pageSize, CancellationToken cancellationToken)
+    {
+        await _lock.WaitAsync(cancellationToken);
+        try
+        {
+            var count = Convert.ToInt64(await ScalarAsync($"SELECT COUNT(*) FROM {Table(dataExtension)}", cancellationToken), CultureInfo.InvariantCulture);
+            using var command = _connection.CreateCommand();
+            command.CommandText = $"SELECT {string.Join(", ", dataExtension.Fields.Select(f => Quote(f.Name)))} FROM {Table(dataExtension)} ORDER BY \"_CustomObjectKey\" LIMIT $take OFFSET $skip";
+            command.Parameters.AddWithValue("$take", pageSize);
+            command.Parameters.AddWithValue("$skip", (long)(page - 1) * pageSize);
+            var rows = new List<Dictionary<string, string?>>();
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var row = new Dictionary<string, string?>(StringComparer.Ordinal);
+                for (var i = 0; i < dataExtension.Fields.Count; i++)
+                {
+                    row[dataExtension.Fields[i].Name] = reader.IsDBNull(i) ? null : reader.GetString(i);
+                }
+
+                rows.Add(row);
+            }
+
+            return (count, rows);
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    private static Dictionary<DataExtensionFieldInfo, string?> Normalize(DataExtensionInfo dataExtension, Dictionary<string, JsonElement> row, List<EmulatorError> errors)
+    {
+        var result = new Dictionary<DataExtensionFieldInfo, string?>();
+        foreach (var (name, value) in row)
+        {
+            var field = dataExtension.FindField(name);
+            if (field is null)
+            {
+                errors.Add(new EmulatorError($"{name}: The column [{name}] does not exist in the data extension.", 10000));
+                continue;
+            }
+
+            if (NormalizeValue(field, value, out var text) is { } problem)
+            {
+                errors.Add(new EmulatorError($"{field.Name}: The value for column [{field.Name}] {problem}", 10000));
+                continue;
+            }
+
+            result[field] = text;
+        }
+
+        foreach (var key in dataExtension.PrimaryKey)
+        {
+            if (!result.TryGetValue(key, out var value) || string.IsNullOrEmpty(value))
+            {
+                errors.Add(new EmulatorError($"{key.Name}: The primary key column [{key.Name}] is missing.", 10000));
+            }
+        }
+
+        foreach (var field in dataExtension.Fields.Where(f => f.IsRequired && !f.IsPrimaryKey && f.DefaultValue is null))
+        {
+            if (result.TryGetValue(field, out var value) && value is null)
+            {
+                errors.Add(new EmulatorError($"{field.Name}: The column [{field.Name}] does not allow null values.", 10000));
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>Returns null when the value fits the field (with its stored text), else what is wrong.</summary>
+    private static string? NormalizeValue(DataExtensionFieldInfo field, JsonElement value, out string? text)
+    {
+        text = null;
+        if (value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        var raw = value.ValueKind switch
+        {
+            JsonValueKind.String => value.GetString()!,
+            JsonValueKind.Number => value.GetRawText(),
+            JsonValueKind.True => "true",
+            JsonValueKind.False => "false",
+            _ => null,
+        };
+        if (raw is null)
+        {
+            return "is not a scalar value.";
+        }
+
+        switch (field.FieldType)
+        {
+            case DataExtensionFieldType.Number:
+                if (!int.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var number))
+                {
+                    return "is not a valid integer.";
+                }
+
+                text = number.ToString(CultureInfo.InvariantCulture);
+                return null;
+            case DataExtensionFieldType.Decimal:
+                if (!decimal.TryParse(raw, NumberStyles.Number | NumberStyles.AllowExponent, CultureInfo.InvariantCulture, out var dec))
+                {
+                    return "is not a valid decimal.";
+                }
+
+                text = Math.Round(dec, field.Scale ?? 0, MidpointRounding.AwayFromZero).ToString("F" + (field.Scale ?? 0).ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+                return null;
+            case DataExtensionFieldType.Boolean:
+                text = raw.Trim().ToUpperInvariant() switch
+                {
+                    "TRUE" or "1" or "Y" or "YES" => "True",
+                    "FALSE" or "0" or "N" or "NO" => "False",
+                    _ => null,
+                };
+                return text is null ? "is not a valid boolean." : null;
+            case DataExtensionFieldType.Date:
+                if (!DateTimeOffset.TryParse(raw, CultureInfo.InvariantCulture, DateTimeStyles.AllowWhiteSpaces | DateTimeStyles.AssumeUniversal, out var date))
+                {
+                    return "is not a valid date.";
+                }
+
+                // A value with an offset is converted to server time; one without is server time already.
+                var local = HasOffset(raw) ? date.ToOffset(ServerOffset).DateTime : date.UtcDateTime;
+                text = local.ToString("M/d/yyyy h:mm:ss tt", CultureInfo.InvariantCulture);
+                return null;
+            case DataExtensionFieldType.EmailAddress when raw.Length > 0 && (raw.IndexOf('@', StringComparison.Ordinal) <= 0 || raw.EndsWith('@')):
+                return "is not a valid email address. Parse error [InvalidEmailAddress]";
+            default:
+                var max = field.MaxLength ?? (field.FieldType == DataExtensionFieldType.EmailAddress ? 254 : 4000);
+                if (raw.Length > max)
+                {
+                    return "exceeds the column's maximum length.";
+                }
+
+                text = raw;
+                return null;
+        }
+    }
+
+    private static bool HasOffset(string raw)
+    {
+        var t = raw.IndexOf('T', StringComparison.Ordinal);
+        if (t < 0)
+        {
+            return raw.EndsWith('Z');
+        }
+
+        var time = raw[t..];
+        return time.EndsWith('Z') || time.Contains('+', StringComparison.Ordinal) || time.LastIndexOf('-') > 0;
+    }
+
+    private async Task ExecuteAsync(string sql, CancellationToken cancellationToken)
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private async Task<object?> ScalarAsync(string sql, CancellationToken cancellationToken)
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = sql;
+        return await command.ExecuteScalarAsync(cancellationToken);
+    }
+
+    private static string Table(DataExtensionInfo dataExtension) => Quote("de:" + dataExtension.CustomerKey);
+
+    private static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+
+    public async ValueTask DisposeAsync()
+    {
+        await _connection.DisposeAsync();
+        _lock.Dispose();
+    }
+}
+
+/// <summary>One entry of SFMC's <c>additionalErrors</c>.</summary>
+internal sealed record EmulatorError(string Message, int ErrorCode);

@@ -1,0 +1,419 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Sfmc.Client;
+
+namespace Sfmc.Emulator;
+
+/// <summary>What the emulator serves and how it behaves.</summary>
+public sealed class SfmcEmulatorOptions
+{
+    /// <summary>The client id that <c>/v2/token</c> accepts.</summary>
+    public string ClientId { get; set; } = "emulator-client-id";
+
+    /// <summary>The client secret that <c>/v2/token</c> accepts.</summary>
+    public string ClientSecret { get; set; } = "emulator-client-secret";
+
+    /// <summary>The <c>expires_in</c> of issued tokens (SFMC: about 1,080 s).</summary>
+    public int TokenLifetimeSeconds { get; set; } = 1080;
+
+    /// <summary>Data Extensions the tenant has (for example <c>OrderLinesRow.Schema</c>).</summary>
+    public IList<DataExtensionInfo> DataExtensions { get; } = new List<DataExtensionInfo>();
+
+    /// <summary>A SQLite file to keep rows across restarts; null keeps them in memory.</summary>
+    public string? DatabasePath { get; set; }
+
+    /// <summary>Requests allowed per <see cref="RateLimitWindow"/>; null for no limit. Above it: 429, Retry-After, errorcode 50100.</summary>
+    public int? RateLimitPerWindow { get; set; }
+
+    /// <summary>The rate limit's window.</summary>
+    public TimeSpan RateLimitWindow { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Largest accepted request body (SFMC's rowset limit is 5 MB).</summary>
+    public long MaxPayloadBytes { get; set; } = 5 * 1024 * 1024;
+
+    /// <summary>The TCP port; 0 picks a free one.</summary>
+    public int Port { get; set; }
+
+    /// <summary>Overrides the <c>rest_instance_url</c>/<c>soap_instance_url</c> the token response names (tests of host validation).</summary>
+    public Uri? InstanceUrlOverride { get; set; }
+
+    /// <summary>Clock for token expiry and rate-limit windows (tests pass a fake one).</summary>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+}
+
+/// <summary>
+/// A local stand-in for an SFMC tenant on 127.0.0.1: OAuth2 token endpoint, Data Extension rowset upsert and row
+/// reads, SFMC's limits and error shapes, rate limiting, fault injection and a request log.
+/// <code>await using var emulator = await SfmcEmulator.StartAsync(o => o.DataExtensions.Add(OrderLinesRow.Schema));</code>
+/// </summary>
+public sealed class SfmcEmulator : IAsyncDisposable
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    private readonly WebApplication _app;
+    private readonly EmulatorStore _store;
+    private readonly SfmcEmulatorOptions _options;
+    private readonly ConcurrentDictionary<string, Token> _tokens = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<EmulatorRequest> _requests = new();
+    private readonly ConcurrentQueue<string> _issued = new();
+    private readonly Lock _rateLock = new();
+    private DateTimeOffset _windowStart;
+    private int _windowCount;
+    private long _tokenRequests;
+
+    private SfmcEmulator(WebApplication app, EmulatorStore store, SfmcEmulatorOptions options)
+    {
+        _app = app;
+        _store = store;
+        _options = options;
+        Faults.TokensExpired += () => _tokens.Clear();
+        _windowStart = options.TimeProvider.GetUtcNow();
+    }
+
+    /// <summary>The emulator's root, e.g. <c>http://127.0.0.1:51234/</c>: auth base, REST and SOAP instance URL at once.</summary>
+    public Uri BaseUri { get; private set; } = null!;
+
+    /// <summary>The accepted client id.</summary>
+    public string ClientId => _options.ClientId;
+
+    /// <summary>The accepted client secret.</summary>
+    public string ClientSecret => _options.ClientSecret;
+
+    /// <summary>Fault injection.</summary>
+    public EmulatorFaults Faults { get; } = new();
+
+    /// <summary>Every request answered so far, in arrival order.</summary>
+    public IReadOnlyList<EmulatorRequest> Requests => _requests.ToArray();
+
+    /// <summary>How many tokens <c>/v2/token</c> has issued.</summary>
+    public long TokenRequests => Interlocked.Read(ref _tokenRequests);
+
+    /// <summary>Every access token issued (for tests that prove tokens never reach logs or messages).</summary>
+    public IReadOnlyCollection<string> IssuedTokens => _issued.ToArray();
+
+    /// <summary>Starts an emulator on 127.0.0.1 (a free port unless <see cref="SfmcEmulatorOptions.Port"/> is set).</summary>
+    public static async Task<SfmcEmulator> StartAsync(Action<SfmcEmulatorOptions>? configure = null, CancellationToken cancellationToken = default)
+    {
+        var options = new SfmcEmulatorOptions();
+        configure?.Invoke(options);
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(k =>
+        {
+            k.Listen(IPAddress.Loopback, options.Port);
+            k.Limits.MaxRequestBodySize = null; // checked by the emulator to answer in SFMC's shape
+        });
+        var app = builder.Build();
+        var store = await EmulatorStore.OpenAsync(options.DatabasePath, options.DataExtensions, cancellationToken);
+        var emulator = new SfmcEmulator(app, store, options);
+        emulator.Map(app);
+        await app.StartAsync(cancellationToken);
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        emulator.BaseUri = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).TrimEnd('/') + "/");
+        return emulator;
+    }
+
+    /// <summary>Adds a Data Extension to the running tenant.</summary>
+    public Task AddDataExtensionAsync(DataExtensionInfo dataExtension, CancellationToken cancellationToken = default) =>
+        _store.AddDataExtensionAsync(dataExtension, cancellationToken);
+
+    /// <summary>The stored rows of a DE as SFMC would return them (field name → text), for assertions.</summary>
+    public async Task<IReadOnlyList<IReadOnlyDictionary<string, string?>>> GetRowsAsync(string customerKey, CancellationToken cancellationToken = default)
+    {
+        if (!_store.TryGet(customerKey, out var dataExtension))
+        {
+            throw new KeyNotFoundException($"The emulator has no data extension '{customerKey}'.");
+        }
+
+        var (_, rows) = await _store.ReadAsync(dataExtension, 1, int.MaxValue, cancellationToken);
+        return rows;
+    }
+
+    private void Map(WebApplication app)
+    {
+        app.Use(async (context, next) =>
+        {
+            var request = context.Request;
+            var path = request.Path.Value + request.QueryString.Value;
+            var at = _options.TimeProvider.GetUtcNow();
+            if (Faults.Latency > TimeSpan.Zero)
+            {
+                await Task.Delay(Faults.Latency, _options.TimeProvider, context.RequestAborted);
+            }
+
+            var fault = Faults.Take(request.Path.Value ?? "/");
+            if (fault is { Drop: true })
+            {
+                await DrainAsync(request, context.RequestAborted);
+                _requests.Enqueue(new EmulatorRequest(request.Method, path, 0, request.ContentLength ?? 0, at));
+                context.Abort();
+                return;
+            }
+
+            if (fault is not null)
+            {
+                await DrainAsync(request, context.RequestAborted);
+                await WriteFaultAsync(context, fault.Status);
+            }
+            else if (!request.Path.StartsWithSegments("/v2/token") && IsRateLimited(out var retryAfter))
+            {
+                await DrainAsync(request, context.RequestAborted);
+                context.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
+                await WriteErrorAsync(context, HttpStatusCode.TooManyRequests, "Rate limit exceeded", 50100, new { retryAfter });
+            }
+            else if (!request.Path.StartsWithSegments("/v2/token") && !IsAuthorized(request))
+            {
+                await DrainAsync(request, context.RequestAborted);
+                await WriteErrorAsync(context, HttpStatusCode.Unauthorized, "Not Authorized", 0);
+            }
+            else if (request.ContentLength > _options.MaxPayloadBytes)
+            {
+                await DrainAsync(request, context.RequestAborted);
+                await WriteErrorAsync(context, HttpStatusCode.RequestEntityTooLarge, $"The request body exceeds the maximum of {_options.MaxPayloadBytes} bytes.", 10001);
+            }
+            else
+            {
+                await next(context);
+            }
+
+            _requests.Enqueue(new EmulatorRequest(request.Method, path, context.Response.StatusCode, request.ContentLength ?? 0, at));
+        });
+
+        app.MapPost("/v2/token", IssueTokenAsync);
+        app.MapPost("/hub/v1/dataevents/key:{key}/rowset", (HttpContext context, string key) => UpsertRowsetAsync(context, key));
+        app.MapGet("/data/v1/customobjectdata/key/{key}/rowset", (HttpContext context, string key) => ReadRowsAsync(context, key));
+        app.MapFallback((HttpContext context) => WriteErrorAsync(context, HttpStatusCode.NotFound, $"The emulator does not implement {context.Request.Method} {context.Request.Path}.", 0));
+    }
+
+    private async Task IssueTokenAsync(HttpContext context)
+    {
+        Dictionary<string, string?> body;
+        if (context.Request.HasFormContentType)
+        {
+            var form = await context.Request.ReadFormAsync(context.RequestAborted);
+            body = form.ToDictionary(f => f.Key, f => (string?)f.Value.ToString(), StringComparer.Ordinal);
+        }
+        else
+        {
+            body = await JsonSerializer.DeserializeAsync<Dictionary<string, string?>>(context.Request.Body, Json, context.RequestAborted) ?? new();
+        }
+
+        if (body.GetValueOrDefault("grant_type") != "client_credentials")
+        {
+            await WriteJsonAsync(context, HttpStatusCode.BadRequest, new { error = "unsupported_grant_type", error_description = "Use grant_type client_credentials.", error_uri = "https://developer.salesforce.com/docs" });
+            return;
+        }
+
+        if (body.GetValueOrDefault("client_id") != _options.ClientId || body.GetValueOrDefault("client_secret") != _options.ClientSecret)
+        {
+            await WriteJsonAsync(context, HttpStatusCode.Unauthorized, new { error = "invalid_client", error_description = "Invalid client ID. Use the client ID in Marketing Cloud Installed Packages.", error_uri = "https://developer.salesforce.com/docs" });
+            return;
+        }
+
+        Interlocked.Increment(ref _tokenRequests);
+        var token = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
+        _issued.Enqueue(token);
+        _tokens[token] = new Token(_options.TimeProvider.GetUtcNow().AddSeconds(_options.TokenLifetimeSeconds), body.GetValueOrDefault("account_id"));
+        await WriteJsonAsync(context, HttpStatusCode.OK, new Dictionary<string, object?>
+        {
+            ["access_token"] = token,
+            ["token_type"] = "Bearer",
+            ["expires_in"] = _options.TokenLifetimeSeconds,
+            ["scope"] = body.GetValueOrDefault("scope") ?? "data_extensions_read data_extensions_write",
+            ["soap_instance_url"] = (_options.InstanceUrlOverride ?? BaseUri).ToString(),
+            ["rest_instance_url"] = (_options.InstanceUrlOverride ?? BaseUri).ToString(),
+        });
+    }
+
+    private async Task UpsertRowsetAsync(HttpContext context, string key)
+    {
+        if (!_store.TryGet(key, out var dataExtension))
+        {
+            await WriteErrorAsync(context, HttpStatusCode.NotFound, $"Unable to find a data extension with external key '{key}'. External keys are case-sensitive.", 10002);
+            return;
+        }
+
+        List<Dictionary<string, JsonElement>> rows;
+        try
+        {
+            rows = await ReadRowsetAsync(context.Request.Body, context.RequestAborted);
+        }
+        catch (JsonException ex)
+        {
+            await WriteErrorAsync(context, HttpStatusCode.BadRequest, "Invalid JSON: " + ex.Message, 10001);
+            return;
+        }
+
+        var errors = await _store.UpsertAsync(dataExtension, rows, insertOnly: false, context.RequestAborted);
+        if (errors.Count > 0)
+        {
+            await WriteErrorAsync(context, HttpStatusCode.BadRequest, $"Unable to save rows for data extension ID {DeId(dataExtension)}", 10006, new
+            {
+                additionalErrors = errors.Select(e => new { message = e.Message, errorcode = e.ErrorCode, documentation = "" }),
+            });
+            return;
+        }
+
+        // SFMC answers 200 and echoes the rowset.
+        await WriteJsonAsync(context, HttpStatusCode.OK, rows.Select(r => r));
+    }
+
+    private async Task ReadRowsAsync(HttpContext context, string key)
+    {
+        if (!_store.TryGet(key, out var dataExtension))
+        {
+            await WriteErrorAsync(context, HttpStatusCode.NotFound, $"Unable to find a data extension with external key '{key}'. External keys are case-sensitive.", 10002);
+            return;
+        }
+
+        var page = int.TryParse(context.Request.Query["$page"], CultureInfo.InvariantCulture, out var p) && p > 0 ? p : 1;
+        var pageSize = int.TryParse(context.Request.Query["$pageSize"], CultureInfo.InvariantCulture, out var s) && s > 0 ? Math.Min(s, 2500) : 2500;
+        var (count, rows) = await _store.ReadAsync(dataExtension, page, pageSize, context.RequestAborted);
+        await WriteJsonAsync(context, HttpStatusCode.OK, new
+        {
+            links = new { self = $"/v1/customobjectdata/key/{key}/rowset?$page={page}" },
+            requestToken = Guid.NewGuid(),
+            customObjectKey = key,
+            pageSize,
+            page,
+            count,
+            top = 0,
+            items = rows.Select(row => new
+            {
+                // SFMC lower-cases names and returns every value as a string.
+                keys = dataExtension.PrimaryKey.ToDictionary(f => f.Name.ToLowerInvariant(), f => row[f.Name]),
+                values = dataExtension.Fields.Where(f => !f.IsPrimaryKey).ToDictionary(f => f.Name.ToLowerInvariant(), f => row[f.Name] ?? ""),
+            }),
+        });
+    }
+
+    private static async Task<List<Dictionary<string, JsonElement>>> ReadRowsetAsync(Stream body, CancellationToken cancellationToken)
+    {
+        using var document = await JsonDocument.ParseAsync(body, cancellationToken: cancellationToken);
+        if (document.RootElement.ValueKind != JsonValueKind.Array)
+        {
+            throw new JsonException("The rowset must be a JSON array.");
+        }
+
+        var rows = new List<Dictionary<string, JsonElement>>();
+        foreach (var item in document.RootElement.EnumerateArray())
+        {
+            var row = new Dictionary<string, JsonElement>(StringComparer.OrdinalIgnoreCase);
+            foreach (var part in new[] { "keys", "values" })
+            {
+                if (item.TryGetProperty(part, out var values) && values.ValueKind == JsonValueKind.Object)
+                {
+                    foreach (var property in values.EnumerateObject())
+                    {
+                        row[property.Name] = property.Value.Clone();
+                    }
+                }
+            }
+
+            rows.Add(row);
+        }
+
+        return rows;
+    }
+
+    private bool IsAuthorized(HttpRequest request)
+    {
+        var header = request.Headers.Authorization.ToString();
+        return header.StartsWith("Bearer ", StringComparison.Ordinal)
+            && _tokens.TryGetValue(header["Bearer ".Length..], out var token)
+            && token.ExpiresAt > _options.TimeProvider.GetUtcNow();
+    }
+
+    private bool IsRateLimited(out int retryAfterSeconds)
+    {
+        retryAfterSeconds = 0;
+        if (_options.RateLimitPerWindow is not { } limit)
+        {
+            return false;
+        }
+
+        lock (_rateLock)
+        {
+            var now = _options.TimeProvider.GetUtcNow();
+            if (now - _windowStart >= _options.RateLimitWindow)
+            {
+                _windowStart = now;
+                _windowCount = 0;
+            }
+
+            if (++_windowCount <= limit)
+            {
+                return false;
+            }
+
+            retryAfterSeconds = Math.Max(1, (int)Math.Ceiling((_windowStart + _options.RateLimitWindow - now).TotalSeconds));
+            return true;
+        }
+    }
+
+    private static Task WriteFaultAsync(HttpContext context, HttpStatusCode status)
+    {
+        if (status == HttpStatusCode.TooManyRequests)
+        {
+            context.Response.Headers.RetryAfter = "1";
+            return WriteErrorAsync(context, status, "Rate limit exceeded", 50100, new { retryAfter = 1 });
+        }
+
+        return WriteErrorAsync(context, status, "Injected fault: " + (int)status, 0);
+    }
+
+    private static Task WriteErrorAsync(HttpContext context, HttpStatusCode status, string message, int errorCode, object? extra = null)
+    {
+        var body = new Dictionary<string, object?> { ["message"] = message, ["errorcode"] = errorCode, ["documentation"] = "" };
+        if (extra is not null)
+        {
+            foreach (var property in JsonSerializer.SerializeToElement(extra, Json).EnumerateObject())
+            {
+                body[property.Name] = property.Value;
+            }
+        }
+
+        return WriteJsonAsync(context, status, body);
+    }
+
+    private static async Task WriteJsonAsync(HttpContext context, HttpStatusCode status, object body)
+    {
+        context.Response.StatusCode = (int)status;
+        context.Response.ContentType = "application/json; charset=utf-8";
+        await JsonSerializer.SerializeAsync(context.Response.Body, body, Json, context.RequestAborted);
+    }
+
+    private static async Task DrainAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        await request.Body.CopyToAsync(Stream.Null, cancellationToken);
+    }
+
+    private static string DeId(DataExtensionInfo dataExtension) =>
+        new Guid(MD5.HashData(System.Text.Encoding.UTF8.GetBytes(dataExtension.CustomerKey))).ToString();
+
+    /// <summary>Stops the server and releases the database.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        await _store.DisposeAsync();
+    }
+
+    private sealed record Token(DateTimeOffset ExpiresAt, string? AccountId);
+}

@@ -1,0 +1,357 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Net;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Sfmc.Client.Tests.DataExtensions;
+using Xunit;
+
+namespace Sfmc.Client.Tests;
+
+/// <summary>The runtime against the emulator over real HTTP: auth, retries, batching, errors, secrets.</summary>
+public sealed class ClientIntegrationTests
+{
+    private static IEnumerable<OrderLinesRow> Lines(int count, string prefix = "O") => Enumerable.Range(0, count).Select(i => new OrderLinesRow
+    {
+        OrderId = prefix + (i / 10).ToString(CultureInfo.InvariantCulture),
+        LineNo = i % 10,
+        Sku = "SKU-" + i.ToString(CultureInfo.InvariantCulture),
+        UnitPrice = 1.25m + i,
+        Note = i % 3 == 0 ? "note " + i.ToString(CultureInfo.InvariantCulture) : null,
+    });
+
+    [Fact]
+    public async Task Upsert_writes_rows_and_query_reads_them_back_typed()
+    {
+        await using var host = await TestHost.StartAsync();
+        var orders = host.Client.DataExtension<OrderLinesRow>();
+
+        var result = await orders.UpsertAsync(Lines(25));
+        // Upsert by key: sending the same rows again changes nothing but the values.
+        var again = await orders.UpsertAsync(Lines(25).Select(r => r with { Sku = r.Sku + "-v2" }));
+
+        Assert.True(result.Succeeded, string.Join("; ", result.FailedRows));
+        Assert.Equal(25, result.RowsSucceeded);
+        Assert.Equal(1, result.Requests);
+        Assert.Equal(25, again.RowsSucceeded);
+        var read = await orders.QueryAsync(pageSize: 10).ToListAsync();
+        Assert.Equal(25, read.Count);
+        Assert.Equal(Lines(25).Select(r => r with { Sku = r.Sku + "-v2" }).OrderBy(r => r.Sku), read.OrderBy(r => r.Sku));
+        Assert.Equal(1, host.Emulator.TokenRequests);
+    }
+
+    [Fact]
+    public async Task Concurrent_callers_share_one_token_request()
+    {
+        await using var host = await TestHost.StartAsync();
+        var provider = host.Services.GetRequiredService<SfmcClientFactory>().GetTokenProvider("");
+
+        var tokens = await Task.WhenAll(Enumerable.Range(0, 64).Select(_ => Task.Run(() => provider.GetTokenAsync(null, CancellationToken.None).AsTask())));
+
+        Assert.Equal(1, host.Emulator.TokenRequests);
+        Assert.Single(tokens.Select(t => t.AccessToken).Distinct());
+    }
+
+    [Fact]
+    public async Task Token_is_refreshed_at_the_margin_before_expires_in()
+    {
+        await using var host = await TestHost.StartAsync(e => e.TokenLifetimeSeconds = 1080, c => c.TokenRefreshMargin = TimeSpan.FromSeconds(60));
+        var provider = host.Services.GetRequiredService<SfmcClientFactory>().GetTokenProvider("");
+        var first = await provider.GetTokenAsync(null, CancellationToken.None);
+
+        host.Time.Advance(TimeSpan.FromSeconds(1019));
+        Assert.Same(first, await provider.GetTokenAsync(null, CancellationToken.None));
+        Assert.Equal(1, host.Emulator.TokenRequests);
+
+        host.Time.Advance(TimeSpan.FromSeconds(2)); // 1021 s: inside the 60 s margin
+        var second = await provider.GetTokenAsync(null, CancellationToken.None);
+        Assert.NotEqual(first.AccessToken, second.AccessToken);
+        Assert.Equal(2, host.Emulator.TokenRequests);
+        Assert.Equal(host.Time.GetUtcNow().AddSeconds(1080), second.ExpiresAt);
+    }
+
+    [Fact]
+    public async Task Expired_token_answer_401_is_refreshed_and_replayed_once()
+    {
+        await using var host = await TestHost.StartAsync();
+        var orders = host.Client.DataExtension<OrderLinesRow>();
+        await orders.UpsertAsync(Lines(3));
+
+        host.Emulator.Faults.ExpireTokens();
+        var result = await orders.UpsertAsync(Lines(3, "P"));
+
+        Assert.True(result.Succeeded);
+        Assert.Equal(2, host.Emulator.TokenRequests);
+        var rowset = host.Emulator.Requests.Where(r => r.Path.StartsWith("/hub/", StringComparison.Ordinal)).Select(r => r.StatusCode).ToList();
+        Assert.Equal(new[] { 200, 401, 200 }, rowset);
+    }
+
+    [Fact]
+    public async Task Business_units_never_share_or_clobber_tokens()
+    {
+        await using var host = await TestHost.StartAsync(services: (s, emulator) =>
+        {
+            s.AddSfmc("bu-1", o => TestHost.Configure(o, emulator, c => c.AccountId = "1000001"));
+            s.AddSfmc("bu-2", o => TestHost.Configure(o, emulator, c => c.AccountId = "1000002"));
+        });
+
+        var factory = host.Services.GetRequiredService<SfmcClientFactory>();
+        var one = factory.GetTokenProvider("bu-1");
+        var two = factory.GetTokenProvider("bu-2");
+        var t1 = await one.GetTokenAsync(null, CancellationToken.None);
+        var t2 = await two.GetTokenAsync(null, CancellationToken.None);
+        var t1Refreshed = await one.GetTokenAsync(rejected: t1, CancellationToken.None);
+
+        Assert.NotEqual(one.StoreKey, two.StoreKey);
+        Assert.NotEqual(t1.AccessToken, t2.AccessToken);
+        Assert.NotEqual(t1.AccessToken, t1Refreshed.AccessToken);
+        Assert.Same(t2, await two.GetTokenAsync(null, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Throttling_429_is_retried_after_Retry_After_and_counted()
+    {
+        await using var host = await TestHost.StartAsync();
+        host.PumpTime(TimeSpan.FromMilliseconds(100));
+        host.Emulator.Faults.FailNext(2, HttpStatusCode.TooManyRequests, "/hub/");
+
+        var result = await host.Client.DataExtension<OrderLinesRow>().UpsertAsync(Lines(10));
+
+        Assert.True(result.Succeeded);
+        Assert.Equal(2, result.Throttles);
+        Assert.Equal(2, result.Retries);
+        Assert.Equal(3, result.Requests);
+        Assert.Contains(host.AllLogText(), l => l.Contains("retrying", StringComparison.Ordinal) && l.Contains("429", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Throttling_that_outlasts_the_retries_is_a_typed_error()
+    {
+        await using var host = await TestHost.StartAsync(client: c => c.Retry.MaxRetryAttempts = 2);
+        host.PumpTime(TimeSpan.FromMilliseconds(100));
+        host.Emulator.Faults.FailNext(3, HttpStatusCode.TooManyRequests, "/hub/");
+
+        var ex = await Assert.ThrowsAsync<SfmcRateLimitedException>(() => host.Client.DataExtension<OrderLinesRow>().UpsertAsync(Lines(5)));
+        Assert.Equal(50100, ex.ErrorCode);
+        Assert.Contains("after 3 attempts", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Rows_are_batched_by_serialized_size()
+    {
+        await using var host = await TestHost.StartAsync(client: c =>
+        {
+            c.Batching.MaxBytesPerRequest = 8 * 1024;
+            c.Batching.MaxRowsPerRequest = 10_000;
+        });
+
+        var result = await host.Client.DataExtension<OrderLinesRow>().UpsertAsync(Lines(300));
+
+        var sizes = host.Emulator.Requests.Where(r => r.Path.StartsWith("/hub/", StringComparison.Ordinal)).Select(r => r.RequestBytes).ToList();
+        Assert.True(result.Succeeded);
+        Assert.True(sizes.Count > 3, $"expected several requests, got {sizes.Count}");
+        Assert.All(sizes, s => Assert.InRange(s, 1, 8 * 1024));
+        Assert.Equal(300, (await host.Emulator.GetRowsAsync(OrderLinesRow.CustomerKey)).Count);
+    }
+
+    [Fact]
+    public async Task Rows_SFMC_refuses_are_isolated_and_every_other_row_is_written()
+    {
+        await using var host = await TestHost.StartAsync();
+        var rows = Enumerable.Range(0, 40).Select(i => new TestExistingDataExtensionRow
+        {
+            ContactKey = "c" + i.ToString(CultureInfo.InvariantCulture),
+            EmailAddress = i is 7 or 31 ? "not-an-email" : $"p{i}@example.com",
+        });
+
+        var result = await host.Client.DataExtension<TestExistingDataExtensionRow>().UpsertAsync(rows);
+
+        Assert.False(result.Succeeded);
+        Assert.Equal(38, result.RowsSucceeded);
+        Assert.Equal(new[] { "ContactKey='c31'", "ContactKey='c7'" }, result.FailedRows.Select(f => f.PrimaryKey.ToString()).OrderBy(s => s, StringComparer.Ordinal));
+        Assert.All(result.FailedRows, f => Assert.Contains("InvalidEmailAddress", f.Message, StringComparison.Ordinal));
+        Assert.All(result.FailedRows, f => Assert.Equal(10006, f.ErrorCode));
+        Assert.Equal(38, (await host.Emulator.GetRowsAsync(TestExistingDataExtensionRow.CustomerKey)).Count);
+    }
+
+    [Fact]
+    public async Task Invalid_rows_are_reported_without_being_sent()
+    {
+        await using var host = await TestHost.StartAsync();
+        var rows = Lines(5).Select((r, i) => i == 2 ? r with { Sku = new string('x', 51) } : r);
+
+        var result = await host.Client.DataExtension<OrderLinesRow>().UpsertAsync(rows);
+
+        var failed = Assert.Single(result.FailedRows);
+        Assert.Equal("order id='O0', line no=2", failed.PrimaryKey.ToString());
+        Assert.Null(failed.ErrorCode);
+        Assert.Equal(4, (await host.Emulator.GetRowsAsync(OrderLinesRow.CustomerKey)).Count);
+    }
+
+    [Fact]
+    public async Task Unknown_data_extension_is_a_not_found_error_naming_the_key()
+    {
+        await using var host = await TestHost.StartAsync();
+        var customers = new[] { new CustomersRow { SubscriberKey = "s1", Email = "a@b.c", VIP = true } };
+
+        var ex = await Assert.ThrowsAsync<SfmcNotFoundException>(() => host.Client.DataExtension<CustomersRow>().UpsertAsync(customers));
+
+        Assert.Equal("Customers", ex.Key);
+        Assert.Contains("case-sensitive", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Server_errors_and_dropped_connections_are_replayed_for_upserts()
+    {
+        await using var host = await TestHost.StartAsync();
+        host.PumpTime(TimeSpan.FromMilliseconds(100));
+        host.Emulator.Faults.FailNext(1, HttpStatusCode.InternalServerError, "/hub/");
+        host.Emulator.Faults.DropNext(1, "/hub/");
+        host.Emulator.Faults.FailNext(1, HttpStatusCode.ServiceUnavailable, "/hub/");
+
+        var result = await host.Client.DataExtension<OrderLinesRow>().UpsertAsync(Lines(10));
+
+        Assert.True(result.Succeeded);
+        Assert.Equal(3, result.Retries);
+        Assert.Equal(10, (await host.Emulator.GetRowsAsync(OrderLinesRow.CustomerKey)).Count);
+    }
+
+    [Fact]
+    public async Task Hundred_thousand_rows_survive_throttling_errors_drops_and_token_expiry_exactly_once()
+    {
+        await using var host = await TestHost.StartAsync(client: c => c.Batching.MaxConcurrentRequests = 4);
+        host.PumpTime(TimeSpan.FromMilliseconds(100));
+        var faults = host.Emulator.Faults;
+        faults.FailNext(6, HttpStatusCode.TooManyRequests, "/hub/");
+        faults.FailNext(4, HttpStatusCode.InternalServerError, "/hub/");
+        faults.DropNext(3, "/hub/");
+        var expired = 0;
+        var progress = new SynchronousProgress<DataExtensionProgress>(p =>
+        {
+            if (p.RowsSucceeded > 50_000 && Interlocked.Exchange(ref expired, 1) == 0)
+            {
+                faults.ExpireTokens();
+            }
+        });
+
+        var result = await host.Client.DataExtension<OrderLinesRow>().UpsertAsync(Lines(100_000), progress);
+
+        Assert.True(result.Succeeded, string.Join("; ", result.FailedRows.Take(5)));
+        Assert.Equal(100_000, result.RowsSucceeded);
+        Assert.Equal(1, expired);
+        Assert.True(result.Retries >= 13, $"retries: {result.Retries}");
+        Assert.True(host.Emulator.TokenRequests >= 2, "the mid-run expiry forced a new token");
+        var stored = await host.Emulator.GetRowsAsync(OrderLinesRow.CustomerKey);
+        Assert.Equal(100_000, stored.Count);
+        Assert.Equal(100_000, stored.Select(r => r["sku"]).Distinct().Count());
+        Assert.All(stored, r => Assert.Equal("SKU-" + (int.Parse(r["order id"]![1..], CultureInfo.InvariantCulture) * 10 + int.Parse(r["line no"]!, CultureInfo.InvariantCulture)).ToString(CultureInfo.InvariantCulture), r["sku"]));
+    }
+
+    [Fact]
+    public async Task Secrets_and_tokens_never_reach_logs_or_exception_messages()
+    {
+        await using var host = await TestHost.StartAsync(client: c => c.Retry.MaxRetryAttempts = 1);
+        host.PumpTime(TimeSpan.FromMilliseconds(100));
+        var orders = host.Client.DataExtension<OrderLinesRow>();
+        await orders.UpsertAsync(Lines(5));
+        host.Emulator.Faults.ExpireTokens();
+        host.Emulator.Faults.FailNext(2, HttpStatusCode.InternalServerError, "/hub/");
+        var messages = new List<string>();
+        messages.Add((await Assert.ThrowsAsync<SfmcTransientException>(() => orders.UpsertAsync(Lines(5)))).ToString());
+        messages.Add((await Assert.ThrowsAsync<SfmcNotFoundException>(() => host.Client.DataExtension<CustomersRow>().UpsertAsync(new[] { new CustomersRow { SubscriberKey = "s", Email = "e@x.y", VIP = false } }))).ToString());
+
+        // Wrong secret: the error names the client, not the secret.
+        var wrong = new ServiceCollection().AddSingleton<TimeProvider>(host.Time);
+        wrong.AddSfmc(o => TestHost.Configure(o, host.Emulator, c => c.ClientSecret = "wrong-secret-value-1234"));
+        await using var wrongServices = wrong.BuildServiceProvider();
+        var denied = await Assert.ThrowsAsync<SfmcAuthenticationException>(() => wrongServices.GetRequiredService<SfmcClient>().DataExtension<OrderLinesRow>().UpsertAsync(Lines(1)));
+        messages.Add(denied.ToString());
+        Assert.Contains("invalid_client", denied.Message, StringComparison.Ordinal);
+
+        var everything = string.Join("\n", host.AllLogText().Concat(messages));
+        Assert.NotEmpty(host.Emulator.IssuedTokens);
+        Assert.DoesNotContain(host.Emulator.ClientSecret, everything, StringComparison.Ordinal);
+        Assert.DoesNotContain("wrong-secret-value-1234", everything, StringComparison.Ordinal);
+        Assert.All(host.Emulator.IssuedTokens, token => Assert.DoesNotContain(token, everything, StringComparison.Ordinal));
+        Assert.Contains("token redacted", (await host.Services.GetRequiredService<SfmcClientFactory>().GetTokenProvider("").GetTokenAsync(null, CancellationToken.None)).ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Instance_urls_on_a_foreign_host_are_refused()
+    {
+        await using var host = await TestHost.StartAsync(e => e.InstanceUrlOverride = new Uri("https://collector.example.com/"));
+
+        var ex = await Assert.ThrowsAsync<SfmcAuthenticationException>(() => host.Client.DataExtension<OrderLinesRow>().UpsertAsync(Lines(1)));
+
+        Assert.Contains("collector.example.com", ex.Message, StringComparison.Ordinal);
+        Assert.Contains(".marketingcloudapis.com", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(host.Emulator.Requests, r => r.Path.StartsWith("/hub/", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("http://mytenant.auth.marketingcloudapis.com/", "must be https")]
+    [InlineData("https://auth.example.com/", "must be https on a host ending with '.marketingcloudapis.com'")]
+    public void Options_refuse_plain_http_and_foreign_hosts_at_start(string authBase, string expected)
+    {
+        var services = new ServiceCollection();
+        services.AddSfmc(o =>
+        {
+            o.AuthBaseUri = new Uri(authBase);
+            o.ClientId = "id";
+            o.ClientSecret = "secret";
+        });
+        using var provider = services.BuildServiceProvider();
+
+        var ex = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<Microsoft.Extensions.Options.IStartupValidator>().Validate());
+        Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Options_report_every_problem_at_once()
+    {
+        var services = new ServiceCollection();
+        services.AddSfmc(o =>
+        {
+            o.Batching.MaxBytesPerRequest = 6 * 1024 * 1024;
+            o.Retry.AttemptTimeout = TimeSpan.FromMinutes(10);
+        });
+        using var provider = services.BuildServiceProvider();
+
+        var ex = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<SfmcClient>());
+        Assert.Contains("AuthBaseUri is required", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("ClientId is required", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("MaxBytesPerRequest", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("AttemptTimeout", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Client_binds_from_configuration()
+    {
+        await using var emulator = await Sfmc.Emulator.SfmcEmulator.StartAsync(o => o.DataExtensions.Add(OrderLinesRow.Schema));
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Sfmc:AuthBaseUri"] = emulator.BaseUri.ToString(),
+            ["Sfmc:ClientId"] = emulator.ClientId,
+            ["Sfmc:ClientSecret"] = emulator.ClientSecret,
+            ["Sfmc:Batching:MaxRowsPerRequest"] = "7",
+        }).Build();
+        var services = new ServiceCollection();
+        services.AddSfmc(configuration.GetSection("Sfmc"));
+        await using var provider = services.BuildServiceProvider();
+
+        var result = await provider.GetRequiredService<SfmcClient>().DataExtension<OrderLinesRow>().UpsertAsync(Lines(20));
+
+        Assert.Equal(3, result.Requests);
+        Assert.Equal(20, result.RowsSucceeded);
+    }
+
+    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+}
