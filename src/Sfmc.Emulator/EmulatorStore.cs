@@ -49,7 +49,7 @@ internal sealed class EmulatorStore : IAsyncDisposable
         try
         {
             _dataExtensions[dataExtension.CustomerKey] = dataExtension;
-            var columns = dataExtension.Fields.Select(f => $"{Quote(f.Name)} TEXT{(f.IsPrimaryKey ? " COLLATE NOCASE" : "")}");
+            var columns = dataExtension.Fields.Select(f => $"{Quote(f.Name)} TEXT{(f.IsPrimaryKey ? " COLLATE NOCASE" : "")}{Default(f)}");
             // _CustomObjectKey: SFMC's hidden identity column; without a primary key every insert is a new row.
             var keys = dataExtension.PrimaryKey.Count > 0
                 ? ", PRIMARY KEY (" + string.Join(", ", dataExtension.PrimaryKey.Select(f => Quote(f.Name))) + ")"
@@ -185,6 +185,26 @@ internal sealed class EmulatorStore : IAsyncDisposable
         }
 
         return result;
+    }
+
+    /// <summary>SFMC applies a field's default value when an insert leaves it out (GetDate() for dates: the time of insert).</summary>
+    private static string Default(DataExtensionFieldInfo field)
+    {
+        if (field.DefaultValue is not { Length: > 0 } value)
+        {
+            return "";
+        }
+
+        if (field.FieldType == DataExtensionFieldType.Date)
+        {
+            return value.Equals("GetDate()", StringComparison.OrdinalIgnoreCase)
+                ? " DEFAULT (strftime('%m/%d/%Y %H:%M:%S', 'now', '-6 hours'))"
+                : "";
+        }
+
+        return NormalizeValue(field, JsonDocument.Parse(JsonSerializer.Serialize(value)).RootElement, out var text) is null && text is not null
+            ? " DEFAULT '" + text.Replace("'", "''", StringComparison.Ordinal) + "'"
+            : "";
     }
 
     /// <summary>Returns null when the value fits the field (with its stored text), else what is wrong.</summary>

@@ -41,8 +41,24 @@ public sealed class ClientIntegrationTests
         Assert.Equal(25, again.RowsSucceeded);
         var read = await orders.QueryAsync(pageSize: 10).ToListAsync();
         Assert.Equal(25, read.Count);
-        Assert.Equal(Lines(25).Select(r => r with { Sku = r.Sku + "-v2" }).OrderBy(r => r.Sku), read.OrderBy(r => r.Sku));
+        // Fields the rows left null got the DE's defaults on insert (quantity 1, gift wrap false), as in SFMC.
+        Assert.Equal(Lines(25).Select(r => r with { Sku = r.Sku + "-v2", Quantity = 1, GiftWrap = false }).OrderBy(r => r.Sku), read.OrderBy(r => r.Sku));
         Assert.Equal(1, host.Emulator.TokenRequests);
+    }
+
+    [Fact]
+    public async Task Fields_left_out_get_their_default_value_on_insert_and_keep_their_value_on_update()
+    {
+        await using var host = await TestHost.StartAsync(e => e.DataExtensions.Add(CustomersRow.Schema));
+        var customers = host.Client.DataExtension<CustomersRow>();
+        await customers.UpsertAsync(new[] { new CustomersRow { SubscriberKey = "s1", Email = "a@b.c", VIP = true } });
+        await customers.UpsertAsync(new[] { new CustomersRow { SubscriberKey = "s1", Email = "a@b.c", VIP = true, FirstName = "Ada" } });
+        await customers.UpsertAsync(new[] { new CustomersRow { SubscriberKey = "s1", Email = "new@b.c", VIP = false } });
+
+        var row = Assert.Single(await customers.QueryAsync().ToListAsync());
+        Assert.Equal("Ada", row.FirstName);   // left null in the last upsert: not sent, so kept
+        Assert.Equal("new@b.c", row.Email);
+        Assert.False(row.VIP);
     }
 
     [Fact]
