@@ -115,6 +115,56 @@ internal sealed class EmulatorStore : IAsyncDisposable
         return errors;
     }
 
+    /// <summary>
+    /// The async API's processing: each row on its own (a bad row does not stop the others). An insert of an existing
+    /// primary key fails like SFMC's SQL does. Returns one error per failed row.
+    /// </summary>
+    public async Task<IReadOnlyList<EmulatorError>> WriteEachAsync(DataExtensionInfo dataExtension, IReadOnlyList<Dictionary<string, JsonElement>> rows, bool insertOnly, CancellationToken cancellationToken)
+    {
+        var errors = new List<EmulatorError>();
+        foreach (var row in rows)
+        {
+            var rowErrors = new List<EmulatorError>();
+            Normalize(dataExtension, row, rowErrors);
+            if (rowErrors.Count > 0)
+            {
+                errors.Add(new EmulatorError(string.Join(" ", rowErrors.Select(e => e.Message)), 0));
+                continue;
+            }
+
+            if (insertOnly && dataExtension.PrimaryKey.Count > 0 && await ExistsAsync(dataExtension, row, cancellationToken) is { } duplicate)
+            {
+                errors.Add(new EmulatorError($"Violation of PRIMARY KEY constraint 'PK_{dataExtension.CustomerKey}'. Cannot insert duplicate key in object '{dataExtension.CustomerKey}'. The duplicate key value is ({duplicate}).\r\nThe statement has been terminated.", 0));
+                continue;
+            }
+
+            await UpsertAsync(dataExtension, new[] { row }, insertOnly, cancellationToken);
+        }
+
+        return errors;
+    }
+
+    private async Task<string?> ExistsAsync(DataExtensionInfo dataExtension, Dictionary<string, JsonElement> row, CancellationToken cancellationToken)
+    {
+        var values = dataExtension.PrimaryKey.Select(f => row.TryGetValue(f.Name, out var v) ? (v.ValueKind == JsonValueKind.String ? v.GetString() : v.GetRawText()) : null).ToList();
+        await _lock.WaitAsync(cancellationToken);
+        try
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = $"SELECT COUNT(*) FROM {Table(dataExtension)} WHERE " + string.Join(" AND ", dataExtension.PrimaryKey.Select((f, i) => $"{Quote(f.Name)} = $k{i.ToString(CultureInfo.InvariantCulture)}"));
+            for (var i = 0; i < values.Count; i++)
+            {
+                command.Parameters.AddWithValue("$k" + i.ToString(CultureInfo.InvariantCulture), (object?)values[i] ?? DBNull.Value);
+            }
+
+            return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture) > 0 ? string.Join(", ", values) : null;
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
     /// <summary>A page of rows, ordered by insertion, values as SFMC returns them (strings, names lower-cased by the caller).</summary>
     public async Task<(long Count, List<Dictionary<string, string?>> Rows)> ReadAsync(DataExtensionInfo dataExtension, int page, int pageSize, CancellationToken cancellationToken)
     {

@@ -72,6 +72,7 @@ public sealed class SfmcEmulator : IAsyncDisposable
     private readonly ConcurrentDictionary<string, Token> _tokens = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<EmulatorRequest> _requests = new();
     private readonly ConcurrentQueue<string> _issued = new();
+    private readonly ConcurrentDictionary<string, AsyncJob> _jobs = new(StringComparer.OrdinalIgnoreCase);
     private readonly Lock _rateLock = new();
     private DateTimeOffset _windowStart;
     private int _windowCount;
@@ -197,6 +198,10 @@ public sealed class SfmcEmulator : IAsyncDisposable
 
         app.MapPost("/v2/token", IssueTokenAsync);
         app.MapPost("/hub/v1/dataevents/key:{key}/rowset", (HttpContext context, string key) => UpsertRowsetAsync(context, key));
+        app.MapPut("/data/v1/async/dataextensions/key:{key}/rows", (HttpContext context, string key) => QueueAsync(context, key, insertOnly: false));
+        app.MapPost("/data/v1/async/dataextensions/key:{key}/rows", (HttpContext context, string key) => QueueAsync(context, key, insertOnly: true));
+        app.MapGet("/data/v1/async/{requestId}/status", AsyncStatusAsync);
+        app.MapGet("/data/v1/async/{requestId}/results", AsyncResultsAsync);
         app.MapGet("/data/v1/customobjectdata/key/{key}/rowset", (HttpContext context, string key) => ReadRowsAsync(context, key));
         app.MapFallback((HttpContext context) => WriteErrorAsync(context, HttpStatusCode.NotFound, $"The emulator does not implement {context.Request.Method} {context.Request.Path}.", 0));
     }
@@ -272,6 +277,90 @@ public sealed class SfmcEmulator : IAsyncDisposable
 
         // SFMC answers 200 and echoes the rowset.
         await WriteJsonAsync(context, HttpStatusCode.OK, rows.Select(r => r));
+    }
+
+    private async Task QueueAsync(HttpContext context, string key, bool insertOnly)
+    {
+        if (!_store.TryGet(key, out var dataExtension))
+        {
+            await WriteErrorAsync(context, HttpStatusCode.NotFound, $"Unable to find a data extension with external key '{key}'. External keys are case-sensitive.", 10002);
+            return;
+        }
+
+        List<Dictionary<string, JsonElement>> rows;
+        try
+        {
+            using var document = await JsonDocument.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted);
+            if (!document.RootElement.TryGetProperty("items", out var items) || items.ValueKind != JsonValueKind.Array)
+            {
+                throw new JsonException("The body must be an object with an 'items' array.");
+            }
+
+            rows = items.EnumerateArray()
+                .Select(item => item.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.Clone(), StringComparer.OrdinalIgnoreCase))
+                .ToList();
+        }
+        catch (JsonException ex)
+        {
+            await WriteErrorAsync(context, HttpStatusCode.BadRequest, "Invalid JSON: " + ex.Message, 10001);
+            return;
+        }
+
+        var id = Guid.NewGuid().ToString();
+        var job = new AsyncJob(_options.TimeProvider.GetUtcNow());
+        _jobs[id] = job;
+        // Picked up and processed in the background, as SFMC's async framework does.
+        job.Processing = Task.Run(async () =>
+        {
+            job.PickedUp = _options.TimeProvider.GetUtcNow();
+            job.Errors = await _store.WriteEachAsync(dataExtension, rows, insertOnly, CancellationToken.None);
+            job.Completed = _options.TimeProvider.GetUtcNow();
+        });
+        await WriteJsonAsync(context, HttpStatusCode.Accepted, new { requestId = id, resultMessages = Array.Empty<string>() });
+    }
+
+    private async Task AsyncStatusAsync(HttpContext context, string requestId)
+    {
+        if (!_jobs.TryGetValue(requestId, out var job))
+        {
+            await WriteErrorAsync(context, HttpStatusCode.NotFound, $"Request {requestId} was not found.", 10002);
+            return;
+        }
+
+        var done = job.Completed is not null;
+        await WriteJsonAsync(context, HttpStatusCode.OK, new
+        {
+            requestId,
+            status = new
+            {
+                callDateTime = job.Called,
+                completionDateTime = job.Completed,
+                hasErrors = done && job.Errors.Count > 0,
+                pickupDateTime = job.PickedUp,
+                requestStatus = done ? "Complete" : "Pending",
+                resultStatus = done ? (job.Errors.Count > 0 ? "Error" : "OK") : null,
+                requestId,
+            },
+        });
+    }
+
+    private async Task AsyncResultsAsync(HttpContext context, string requestId)
+    {
+        if (!_jobs.TryGetValue(requestId, out var job) || job.Completed is null)
+        {
+            await WriteErrorAsync(context, HttpStatusCode.NotFound, $"No results for request {requestId} (yet).", 10002);
+            return;
+        }
+
+        const int pageSize = 50;
+        var page = int.TryParse(context.Request.Query["$page"], CultureInfo.InvariantCulture, out var p) && p > 0 ? p : 1;
+        await WriteJsonAsync(context, HttpStatusCode.OK, new
+        {
+            page,
+            pageSize,
+            count = job.Errors.Count,
+            items = job.Errors.Skip((page - 1) * pageSize).Take(pageSize).Select(e => new { errorCode = "UnexpectedError", message = e.Message, status = "Error" }),
+        });
     }
 
     private async Task ReadRowsAsync(HttpContext context, string key)
@@ -416,4 +505,17 @@ public sealed class SfmcEmulator : IAsyncDisposable
     }
 
     private sealed record Token(DateTimeOffset ExpiresAt, string? AccountId);
+
+    private sealed class AsyncJob(DateTimeOffset called)
+    {
+        public DateTimeOffset Called { get; } = called;
+
+        public DateTimeOffset? PickedUp { get; set; }
+
+        public DateTimeOffset? Completed { get; set; }
+
+        public IReadOnlyList<EmulatorError> Errors { get; set; } = Array.Empty<EmulatorError>();
+
+        public Task? Processing { get; set; }
+    }
 }

@@ -255,7 +255,7 @@ public sealed class ClientIntegrationTests
             }
         });
 
-        var result = await host.Client.DataExtension<OrderLinesRow>().UpsertAsync(Lines(100_000), progress);
+        var result = await host.Client.DataExtension<OrderLinesRow>().UpsertAsync(Lines(100_000), new DataExtensionWriteOptions { Progress = progress });
 
         Assert.True(result.Succeeded, string.Join("; ", result.FailedRows.Take(5)));
         Assert.Equal(100_000, result.RowsSucceeded);
@@ -266,6 +266,82 @@ public sealed class ClientIntegrationTests
         Assert.Equal(100_000, stored.Count);
         Assert.Equal(100_000, stored.Select(r => r["sku"]).Distinct().Count());
         Assert.All(stored, r => Assert.Equal("SKU-" + (int.Parse(r["order id"]![1..], CultureInfo.InvariantCulture) * 10 + int.Parse(r["line no"]!, CultureInfo.InvariantCulture)).ToString(CultureInfo.InvariantCulture), r["sku"]));
+    }
+
+    [Fact]
+    public async Task Async_upsert_polls_status_until_complete()
+    {
+        await using var host = await TestHost.StartAsync(client: c => c.Batching.MaxRowsPerRequest = 40);
+        host.PumpTime(TimeSpan.FromMilliseconds(200));
+
+        var result = await host.Client.DataExtension<OrderLinesRow>().UpsertAsync(Lines(100), new DataExtensionWriteOptions { Api = DataExtensionApi.Async });
+
+        Assert.True(result.Succeeded, string.Join("; ", result.FailedRows));
+        Assert.Equal(100, result.RowsSucceeded);
+        Assert.Equal(3, result.AsyncRequestIds.Count);
+        Assert.Equal(3, host.Emulator.Requests.Count(r => r.Method == "PUT" && r.Path.StartsWith("/data/v1/async/dataextensions/key:order_lines/rows", StringComparison.Ordinal)));
+        Assert.Contains(host.Emulator.Requests, r => r.Path.EndsWith("/status", StringComparison.Ordinal));
+        Assert.Equal(100, (await host.Emulator.GetRowsAsync(OrderLinesRow.CustomerKey)).Count);
+    }
+
+    [Fact]
+    public async Task Async_insert_reports_duplicate_keys_from_SFMC_results()
+    {
+        await using var host = await TestHost.StartAsync();
+        host.PumpTime(TimeSpan.FromMilliseconds(200));
+        var orders = host.Client.DataExtension<OrderLinesRow>();
+        Assert.True((await orders.InsertAsync(Lines(10))).Succeeded);
+
+        var result = await orders.InsertAsync(Lines(12).Skip(7));
+
+        Assert.Equal(2, result.RowsSucceeded);
+        Assert.Equal(3, result.FailedRows.Count);
+        Assert.All(result.FailedRows, f => Assert.Contains("Violation of PRIMARY KEY constraint", f.Message, StringComparison.Ordinal));
+        Assert.All(result.FailedRows, f => Assert.Equal(result.AsyncRequestIds.Single(), f.AsyncRequestId));
+        Assert.Equal(12, (await host.Emulator.GetRowsAsync(OrderLinesRow.CustomerKey)).Count);
+    }
+
+    [Fact]
+    public async Task Insert_that_may_have_reached_SFMC_is_reported_not_replayed()
+    {
+        await using var host = await TestHost.StartAsync();
+        host.PumpTime(TimeSpan.FromMilliseconds(200));
+        host.Emulator.Faults.FailNext(1, HttpStatusCode.InternalServerError, "/data/v1/async/dataextensions/");
+
+        var result = await host.Client.DataExtension<OrderLinesRow>().InsertAsync(Lines(4));
+
+        Assert.Equal(4, result.FailedRows.Count);
+        Assert.All(result.FailedRows, f => Assert.Contains("may or may not have been written", f.Message, StringComparison.Ordinal));
+        Assert.Equal(1, host.Emulator.Requests.Count(r => r.Method == "POST" && r.Path.StartsWith("/data/v1/async/", StringComparison.Ordinal)));
+        Assert.Equal(0, result.Retries);
+    }
+
+    [Fact]
+    public async Task Throttled_insert_is_retried_because_SFMC_did_not_process_it()
+    {
+        await using var host = await TestHost.StartAsync();
+        host.PumpTime(TimeSpan.FromMilliseconds(200));
+        host.Emulator.Faults.FailNext(1, HttpStatusCode.TooManyRequests, "/data/v1/async/dataextensions/");
+
+        var result = await host.Client.DataExtension<OrderLinesRow>().InsertAsync(Lines(4));
+
+        Assert.True(result.Succeeded);
+        Assert.Equal(1, result.Throttles);
+        Assert.Equal(4, (await host.Emulator.GetRowsAsync(OrderLinesRow.CustomerKey)).Count);
+    }
+
+    [Fact]
+    public async Task Async_write_without_waiting_reports_rows_as_pending_with_request_ids()
+    {
+        await using var host = await TestHost.StartAsync();
+
+        var result = await host.Client.DataExtension<OrderLinesRow>().UpsertAsync(Lines(30), new DataExtensionWriteOptions { Api = DataExtensionApi.Async, WaitForCompletion = false });
+
+        Assert.Equal(30, result.RowsPending);
+        Assert.Equal(0, result.RowsSucceeded);
+        Assert.False(result.Succeeded);
+        Assert.Single(result.AsyncRequestIds);
+        Assert.DoesNotContain(host.Emulator.Requests, r => r.Path.EndsWith("/status", StringComparison.Ordinal));
     }
 
     [Fact]

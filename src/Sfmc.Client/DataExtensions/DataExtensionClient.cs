@@ -23,6 +23,8 @@ namespace Sfmc.Client;
 /// <param name="Throttles">Answers that were HTTP 429.</param>
 /// <param name="FailedRows">Rows not written, with their primary key and the reason.</param>
 /// <param name="Duration">Wall time of the operation.</param>
+/// <param name="RowsPending">Rows SFMC queued (async API) whose outcome was not awaited.</param>
+/// <param name="AsyncRequestIds">The requestIds of async API calls, for SFMC's status and results endpoints.</param>
 public sealed record DataExtensionWriteResult(
     string DataExtensionKey,
     long RowsSubmitted,
@@ -31,17 +33,49 @@ public sealed record DataExtensionWriteResult(
     int Retries,
     int Throttles,
     IReadOnlyList<DataExtensionRowError> FailedRows,
-    TimeSpan Duration)
+    TimeSpan Duration,
+    long RowsPending,
+    IReadOnlyList<string> AsyncRequestIds)
 {
-    /// <summary>True when every submitted row was written.</summary>
+    /// <summary>True when every submitted row was written (and confirmed).</summary>
     public bool Succeeded => FailedRows.Count == 0 && RowsSucceeded == RowsSubmitted;
 }
 
 /// <summary>A row that was not written.</summary>
-/// <param name="PrimaryKey">The row's primary key.</param>
+/// <param name="PrimaryKey">The row's primary key; empty when SFMC's async results do not say which row failed.</param>
 /// <param name="Message">Why: SFMC's message (with its additionalErrors) or the validation failure.</param>
-/// <param name="ErrorCode">SFMC's errorcode, when SFMC refused it.</param>
-public sealed record DataExtensionRowError(DataExtensionPrimaryKey PrimaryKey, string Message, int? ErrorCode);
+/// <param name="ErrorCode">SFMC's errorcode, when SFMC refused it with one.</param>
+/// <param name="AsyncRequestId">The async requestId the error came from, if any.</param>
+public sealed record DataExtensionRowError(DataExtensionPrimaryKey PrimaryKey, string Message, int? ErrorCode, string? AsyncRequestId = null);
+
+/// <summary>Which SFMC API a write uses.</summary>
+public enum DataExtensionApi
+{
+    /// <summary><c>POST /hub/v1/dataevents/key:{key}/rowset</c>: synchronous upsert; SFMC answers when the rows are saved.</summary>
+    Sync,
+
+    /// <summary><c>/data/v1/async/dataextensions/key:{key}/rows</c>: queued; the client polls status and reads results.</summary>
+    Async,
+}
+
+/// <summary>Options of one write.</summary>
+public sealed class DataExtensionWriteOptions
+{
+    /// <summary>The API for upserts (inserts always use the async API, the only one that inserts).</summary>
+    public DataExtensionApi Api { get; init; } = DataExtensionApi.Sync;
+
+    /// <summary>Reported after each request.</summary>
+    public IProgress<DataExtensionProgress>? Progress { get; init; }
+
+    /// <summary>Async API: poll until SFMC has processed each request and read its errors (default true).</summary>
+    public bool WaitForCompletion { get; init; } = true;
+
+    /// <summary>Async API: time between status polls (default 2 s).</summary>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Async API: how long to wait for one request to complete before reporting its rows as unconfirmed (default 10 min).</summary>
+    public TimeSpan CompletionTimeout { get; init; } = TimeSpan.FromMinutes(10);
+}
 
 /// <summary>Progress of a long write, reported after each request.</summary>
 /// <param name="RowsSucceeded">Rows written so far.</param>
@@ -60,46 +94,76 @@ public sealed class DataExtensionClient<TRow>
     /// <summary>The DE's customer key.</summary>
     public string Key => TRow.Schema.CustomerKey;
 
-    /// <summary>Upserts rows by primary key (<c>POST /hub/v1/dataevents/key:{key}/rowset</c>).</summary>
-    /// <inheritdoc cref="UpsertAsync(IAsyncEnumerable{TRow}, IProgress{DataExtensionProgress}?, CancellationToken)"/>
-    public Task<DataExtensionWriteResult> UpsertAsync(IEnumerable<TRow> rows, IProgress<DataExtensionProgress>? progress = null, CancellationToken cancellationToken = default)
+    /// <summary>Upserts rows by primary key.</summary>
+    /// <inheritdoc cref="UpsertAsync(IAsyncEnumerable{TRow}, DataExtensionWriteOptions?, CancellationToken)"/>
+    public Task<DataExtensionWriteResult> UpsertAsync(IEnumerable<TRow> rows, DataExtensionWriteOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(rows);
-        return UpsertAsync(ToAsync(rows), progress, cancellationToken);
+        return UpsertAsync(ToAsync(rows), options, cancellationToken);
     }
 
     /// <summary>
-    /// Upserts rows by primary key (<c>POST /hub/v1/dataevents/key:{key}/rowset</c>), streaming: rows are validated,
-    /// batched by serialized size (≤ 5 MB) and row count, and sent with bounded concurrency. Upserts are replayed on
-    /// transient failures. A batch SFMC rejects as invalid is split until the bad rows are isolated; they are
-    /// reported in <see cref="DataExtensionWriteResult.FailedRows"/> and every other row is written.
+    /// Upserts rows by primary key, streaming: rows are validated, batched by serialized size (≤ 5 MB) and row count,
+    /// and sent with bounded concurrency. Upserts are replayed on transient failures (they are idempotent). With the
+    /// sync API a batch SFMC rejects as invalid is split until the bad rows are isolated: they are reported in
+    /// <see cref="DataExtensionWriteResult.FailedRows"/> and every other row is written.
     /// </summary>
     /// <param name="rows">The rows; read once.</param>
-    /// <param name="progress">Reported after each request.</param>
+    /// <param name="options">API, progress, async polling.</param>
     /// <param name="cancellationToken">Stops reading rows and sending.</param>
     /// <exception cref="SfmcException">A failure that affects every row (unknown key, credentials, retries exhausted).</exception>
-    public async Task<DataExtensionWriteResult> UpsertAsync(IAsyncEnumerable<TRow> rows, IProgress<DataExtensionProgress>? progress = null, CancellationToken cancellationToken = default)
+    public Task<DataExtensionWriteResult> UpsertAsync(IAsyncEnumerable<TRow> rows, DataExtensionWriteOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(rows);
+        options ??= new DataExtensionWriteOptions();
         if (TRow.Schema.PrimaryKey.Count == 0)
         {
-            throw new InvalidOperationException($"Data extension '{Key}' has no primary key: SFMC cannot upsert into it.");
+            throw new InvalidOperationException($"Data extension '{Key}' has no primary key: SFMC cannot upsert into it. Use InsertAsync.");
         }
 
-        using var activity = SfmcTelemetry.ActivitySource.StartActivity("Sfmc.DataExtension.Upsert");
+        return WriteAsync(rows, options.Api == DataExtensionApi.Sync ? WriteMode.SyncUpsert : WriteMode.AsyncUpsert, options, cancellationToken);
+    }
+
+    /// <summary>Inserts rows.</summary>
+    /// <inheritdoc cref="InsertAsync(IAsyncEnumerable{TRow}, DataExtensionWriteOptions?, CancellationToken)"/>
+    public Task<DataExtensionWriteResult> InsertAsync(IEnumerable<TRow> rows, DataExtensionWriteOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        return InsertAsync(ToAsync(rows), options, cancellationToken);
+    }
+
+    /// <summary>
+    /// Inserts rows through the async API (<c>POST /data/v1/async/dataextensions/key:{key}/rows</c>). An insert is not
+    /// idempotent: a request that may have reached SFMC (server error, timeout, dropped connection) is not replayed;
+    /// its rows are reported in <see cref="DataExtensionWriteResult.FailedRows"/> as "may have been written".
+    /// Throttling (429) and 503, which SFMC answers without processing, are retried.
+    /// </summary>
+    /// <param name="rows">The rows; read once.</param>
+    /// <param name="options">Progress and async polling (<see cref="DataExtensionWriteOptions.Api"/> is ignored).</param>
+    /// <param name="cancellationToken">Stops reading rows and sending.</param>
+    public Task<DataExtensionWriteResult> InsertAsync(IAsyncEnumerable<TRow> rows, DataExtensionWriteOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        return WriteAsync(rows, WriteMode.AsyncInsert, options ?? new DataExtensionWriteOptions(), cancellationToken);
+    }
+
+    private async Task<DataExtensionWriteResult> WriteAsync(IAsyncEnumerable<TRow> rows, WriteMode mode, DataExtensionWriteOptions options, CancellationToken cancellationToken)
+    {
+        using var activity = SfmcTelemetry.ActivitySource.StartActivity(mode == WriteMode.AsyncInsert ? "Sfmc.DataExtension.Insert" : "Sfmc.DataExtension.Upsert");
         activity?.SetTag("sfmc.data_extension.key", Key);
+        activity?.SetTag("sfmc.api", mode == WriteMode.SyncUpsert ? "sync" : "async");
         var started = _client.Time.GetTimestamp();
-        var state = new WriteState(progress);
+        var state = new WriteState(options.Progress);
         var batching = _client.Options.Batching;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var channel = Channel.CreateBounded<Batch>(new BoundedChannelOptions(batching.MaxConcurrentRequests) { SingleWriter = true });
         var workers = Enumerable.Range(0, batching.MaxConcurrentRequests)
-            .Select(_ => Task.Run(() => SendBatchesAsync(channel.Reader, state, stop), CancellationToken.None))
+            .Select(_ => Task.Run(() => SendBatchesAsync(channel.Reader, mode, options, state, stop), CancellationToken.None))
             .ToArray();
 
         try
         {
-            await ProduceAsync(rows, channel.Writer, state, stop.Token);
+            await ProduceAsync(rows, mode, channel.Writer, state, stop.Token);
             channel.Writer.TryComplete();
         }
         catch (OperationCanceledException) when (state.Fatal is not null)
@@ -120,7 +184,8 @@ public sealed class DataExtensionClient<TRow>
         }
 
         var result = new DataExtensionWriteResult(
-            Key, state.Submitted, state.Succeeded, state.Requests, state.Retries, state.Throttles, state.Failures.ToArray(), _client.Time.GetElapsedTime(started));
+            Key, state.Submitted, state.Succeeded, state.Requests, state.Retries, state.Throttles, state.Failures.ToArray(),
+            _client.Time.GetElapsedTime(started), state.Pending, state.RequestIds.ToArray());
         _client.Telemetry.Rows.Add(result.RowsSucceeded, new KeyValuePair<string, object?>("outcome", "written"));
         _client.Telemetry.Rows.Add(result.FailedRows.Count, new KeyValuePair<string, object?>("outcome", "failed"));
         activity?.SetTag("sfmc.rows.written", result.RowsSucceeded);
@@ -174,7 +239,7 @@ public sealed class DataExtensionClient<TRow>
         return long.MaxValue;
     }
 
-    private async Task ProduceAsync(IAsyncEnumerable<TRow> rows, ChannelWriter<Batch> writer, WriteState state, CancellationToken cancellationToken)
+    private async Task ProduceAsync(IAsyncEnumerable<TRow> rows, WriteMode mode, ChannelWriter<Batch> writer, WriteState state, CancellationToken cancellationToken)
     {
         var batching = _client.Options.Batching;
         var scratch = new ArrayBufferWriter<byte>(1024);
@@ -187,7 +252,15 @@ public sealed class DataExtensionClient<TRow>
             json.Reset(scratch);
             try
             {
-                TRow.WriteRowsetItem(json, row);
+                if (mode == WriteMode.SyncUpsert)
+                {
+                    TRow.WriteRowsetItem(json, row);
+                }
+                else
+                {
+                    TRow.WriteObject(json, row);
+                }
+
                 json.Flush();
             }
             catch (DataExtensionValidationException ex)
@@ -197,13 +270,13 @@ public sealed class DataExtensionClient<TRow>
             }
 
             var size = scratch.WrittenCount;
-            if (size + 2 > batching.MaxBytesPerRequest)
+            if (size + Batch.EnvelopeBytes > batching.MaxBytesPerRequest)
             {
                 state.Fail(new DataExtensionRowError(TRow.GetPrimaryKey(row), $"The row is {size} bytes as JSON; one request carries at most {batching.MaxBytesPerRequest}.", null));
                 continue;
             }
 
-            if (batch.Count > 0 && (batch.Count >= batching.MaxRowsPerRequest || batch.PayloadSize(0, batch.Count) + 1 + size > batching.MaxBytesPerRequest))
+            if (batch.Count > 0 && (batch.Count >= batching.MaxRowsPerRequest || batch.PayloadSize(0, batch.Count, async: mode != WriteMode.SyncUpsert) + 1 + size > batching.MaxBytesPerRequest))
             {
                 await writer.WriteAsync(batch, cancellationToken);
                 batch = new Batch();
@@ -218,13 +291,20 @@ public sealed class DataExtensionClient<TRow>
         }
     }
 
-    private async Task SendBatchesAsync(ChannelReader<Batch> reader, WriteState state, CancellationTokenSource stop)
+    private async Task SendBatchesAsync(ChannelReader<Batch> reader, WriteMode mode, DataExtensionWriteOptions options, WriteState state, CancellationTokenSource stop)
     {
         try
         {
             await foreach (var batch in reader.ReadAllAsync(stop.Token))
             {
-                await SendAsync(batch, 0, batch.Count, state, stop.Token);
+                if (mode == WriteMode.SyncUpsert)
+                {
+                    await SendAsync(batch, 0, batch.Count, state, stop.Token);
+                }
+                else
+                {
+                    await SendQueuedAsync(batch, mode, options, state, stop.Token);
+                }
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -245,7 +325,7 @@ public sealed class DataExtensionClient<TRow>
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, $"hub/v1/dataevents/key:{Uri.EscapeDataString(Key)}/rowset")
         {
-            Content = new ByteArrayContent(batch.Payload(start, count)) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } },
+            Content = new ByteArrayContent(batch.Payload(start, count, async: false)) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } },
         };
         var context = new SfmcRequestContext { Replayable = true };
         try
@@ -268,6 +348,128 @@ public sealed class DataExtensionClient<TRow>
             await SendAsync(batch, start, half, state, cancellationToken);
             await SendAsync(batch, start + half, count - half, state, cancellationToken);
         }
+    }
+
+    /// <summary>The async API: queue the batch, then (optionally) poll its status and read its errors.</summary>
+    private async Task SendQueuedAsync(Batch batch, WriteMode mode, DataExtensionWriteOptions options, WriteState state, CancellationToken cancellationToken)
+    {
+        var insert = mode == WriteMode.AsyncInsert;
+        using var request = new HttpRequestMessage(insert ? HttpMethod.Post : HttpMethod.Put, $"data/v1/async/dataextensions/key:{Uri.EscapeDataString(Key)}/rows")
+        {
+            Content = new ByteArrayContent(batch.Payload(0, batch.Count, async: true)) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } },
+        };
+        var context = new SfmcRequestContext { Replayable = !insert };
+        string requestId;
+        try
+        {
+            var body = await _client.SendAsync(request, context, Key, cancellationToken);
+            state.Sent(context, succeeded: 0);
+            using var document = JsonDocument.Parse(body);
+            requestId = document.RootElement.TryGetProperty("requestId", out var id) ? id.GetString() ?? "" : "";
+        }
+        catch (SfmcValidationException ex)
+        {
+            state.Sent(context, succeeded: 0);
+            FailAll(batch, state, ex.Message, ex.ErrorCode, null);
+            return;
+        }
+        catch (SfmcTransientException ex) when (insert)
+        {
+            // Not replayed: the insert may have reached SFMC. Report, do not guess.
+            state.Sent(context, succeeded: 0);
+            FailAll(batch, state, "The insert may or may not have been written (not replayed, inserts are not idempotent): " + ex.Message, null, null);
+            return;
+        }
+
+        state.AddRequestId(requestId);
+        if (!options.WaitForCompletion)
+        {
+            state.AddPending(batch.Count);
+            return;
+        }
+
+        var deadline = _client.Time.GetUtcNow() + options.CompletionTimeout;
+        while (true)
+        {
+            using var status = new HttpRequestMessage(HttpMethod.Get, $"data/v1/async/{Uri.EscapeDataString(requestId)}/status");
+            var statusContext = new SfmcRequestContext { Replayable = true };
+            var statusBody = await _client.SendAsync(status, statusContext, null, cancellationToken);
+            state.Sent(statusContext, succeeded: 0);
+            var (pending, hasErrors) = ReadStatus(statusBody);
+            if (!pending)
+            {
+                var errors = hasErrors ? await ReadResultsAsync(requestId, state, cancellationToken) : new List<DataExtensionRowError>();
+                foreach (var error in errors)
+                {
+                    state.Fail(error);
+                }
+
+                state.AddSucceeded(Math.Max(0, batch.Count - errors.Count));
+                return;
+            }
+
+            if (_client.Time.GetUtcNow() >= deadline)
+            {
+                state.AddPending(batch.Count);
+                FailAll(batch, state, $"SFMC had not finished async request {requestId} after {options.CompletionTimeout}; its outcome is unknown.", null, requestId);
+                return;
+            }
+
+            await Task.Delay(options.PollInterval, _client.Time, cancellationToken);
+        }
+    }
+
+    private static (bool Pending, bool HasErrors) ReadStatus(byte[] body)
+    {
+        using var document = JsonDocument.Parse(body);
+        var status = document.RootElement.TryGetProperty("status", out var s) ? s : document.RootElement;
+        var requestStatus = status.TryGetProperty("requestStatus", out var r) ? r.GetString() : null;
+        var hasErrors = status.TryGetProperty("hasErrors", out var h) && h.ValueKind == JsonValueKind.True;
+        // SFMC's pages disagree ("Complete" vs "Completed"); anything but Pending is final.
+        var pending = string.Equals(requestStatus, "Pending", StringComparison.OrdinalIgnoreCase);
+        return (pending, hasErrors || string.Equals(requestStatus, "Error", StringComparison.OrdinalIgnoreCase));
+    }
+
+    private async Task<List<DataExtensionRowError>> ReadResultsAsync(string requestId, WriteState state, CancellationToken cancellationToken)
+    {
+        var errors = new List<DataExtensionRowError>();
+        for (var page = 1; ; page++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"data/v1/async/{Uri.EscapeDataString(requestId)}/results?$page={page}");
+            var context = new SfmcRequestContext { Replayable = true };
+            var body = await _client.SendAsync(request, context, null, cancellationToken);
+            state.Sent(context, succeeded: 0);
+            using var document = JsonDocument.Parse(body);
+            var root = document.RootElement;
+            var items = root.TryGetProperty("items", out var i) && i.ValueKind == JsonValueKind.Array ? i.EnumerateArray().ToList() : new List<JsonElement>();
+            foreach (var item in items.Where(item => !item.TryGetProperty("status", out var st) || !string.Equals(st.GetString(), "OK", StringComparison.OrdinalIgnoreCase)))
+            {
+                var code = item.TryGetProperty("errorCode", out var c) ? c.ToString() : null;
+                var message = item.TryGetProperty("message", out var m) ? m.GetString() : null;
+                errors.Add(new DataExtensionRowError(new DataExtensionPrimaryKey(), $"{code}: {message}", null, requestId));
+            }
+
+            var count = root.TryGetProperty("count", out var n) && n.TryGetInt32(out var total) ? total : 0;
+            if (items.Count == 0 || errors.Count >= count)
+            {
+                return errors;
+            }
+        }
+    }
+
+    private static void FailAll(Batch batch, WriteState state, string message, int? errorCode, string? requestId)
+    {
+        foreach (var row in batch.Rows)
+        {
+            state.Fail(new DataExtensionRowError(TRow.GetPrimaryKey(row), message, errorCode, requestId));
+        }
+    }
+
+    private enum WriteMode
+    {
+        SyncUpsert,
+        AsyncUpsert,
+        AsyncInsert,
     }
 
     private static async IAsyncEnumerable<TRow> ToAsync(IEnumerable<TRow> rows)
@@ -297,13 +499,23 @@ public sealed class DataExtensionClient<TRow>
             _json.Write(json);
         }
 
-        /// <summary>Bytes of <c>[row,row,…]</c> for rows start..start+count.</summary>
-        public int PayloadSize(int start, int count) => End(start + count - 1) - _offsets[start] + count + 1;
+        /// <summary>The largest envelope around the rows: <c>{"items":[…]}</c>.</summary>
+        public const int EnvelopeBytes = 12;
 
-        public byte[] Payload(int start, int count)
+        /// <summary>Bytes of <c>[row,row,…]</c> (sync) or <c>{"items":[row,…]}</c> (async) for rows start..start+count.</summary>
+        public int PayloadSize(int start, int count, bool async) =>
+            End(start + count - 1) - _offsets[start] + count + 1 + (async ? EnvelopeBytes - 2 : 0);
+
+        public byte[] Payload(int start, int count, bool async)
         {
-            var payload = new byte[PayloadSize(start, count)];
+            var payload = new byte[PayloadSize(start, count, async)];
             var position = 0;
+            if (async)
+            {
+                "{\"items\":"u8.CopyTo(payload);
+                position = 9;
+            }
+
             payload[position++] = (byte)'[';
             for (var i = start; i < start + count; i++)
             {
@@ -317,7 +529,12 @@ public sealed class DataExtensionClient<TRow>
                 position += row.Length;
             }
 
-            payload[position] = (byte)']';
+            payload[position++] = (byte)']';
+            if (async)
+            {
+                payload[position] = (byte)'}';
+            }
+
             return payload;
         }
 
@@ -332,8 +549,23 @@ public sealed class DataExtensionClient<TRow>
         private int _retries;
         private int _throttles;
         private Exception? _fatal;
+        private long _pending;
 
         public ConcurrentQueue<DataExtensionRowError> Failures { get; } = new();
+
+        public ConcurrentQueue<string> RequestIds { get; } = new();
+
+        public long Pending => Interlocked.Read(ref _pending);
+
+        public void AddPending(long rows) => Interlocked.Add(ref _pending, rows);
+
+        public void AddSucceeded(long rows)
+        {
+            Interlocked.Add(ref _succeeded, rows);
+            Report();
+        }
+
+        public void AddRequestId(string id) => RequestIds.Enqueue(id);
 
         public long Submitted => Interlocked.Read(ref _submitted);
 
