@@ -183,6 +183,11 @@ public sealed class SfmcEmulator : IAsyncDisposable
                 await DrainAsync(request, context.RequestAborted);
                 await WriteErrorAsync(context, HttpStatusCode.Unauthorized, "Not Authorized", 0);
             }
+            else if (!request.Path.StartsWithSegments("/v2/token") && MissingScope(request) is { } scope)
+            {
+                await DrainAsync(request, context.RequestAborted);
+                await WriteErrorAsync(context, HttpStatusCode.Forbidden, $"Insufficient privileges to complete this action. The token lacks the scope '{scope}'.", 0);
+            }
             else if (request.ContentLength > _options.MaxPayloadBytes)
             {
                 await DrainAsync(request, context.RequestAborted);
@@ -234,7 +239,7 @@ public sealed class SfmcEmulator : IAsyncDisposable
         Interlocked.Increment(ref _tokenRequests);
         var token = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
         _issued.Enqueue(token);
-        _tokens[token] = new Token(_options.TimeProvider.GetUtcNow().AddSeconds(_options.TokenLifetimeSeconds), body.GetValueOrDefault("account_id"));
+        _tokens[token] = new Token(_options.TimeProvider.GetUtcNow().AddSeconds(_options.TokenLifetimeSeconds), body.GetValueOrDefault("account_id"), body.GetValueOrDefault("scope"));
         await WriteJsonAsync(context, HttpStatusCode.OK, new Dictionary<string, object?>
         {
             ["access_token"] = token,
@@ -429,6 +434,22 @@ public sealed class SfmcEmulator : IAsyncDisposable
             && token.ExpiresAt > _options.TimeProvider.GetUtcNow();
     }
 
+    /// <summary>Data Extension reads need data_extensions_read, writes data_extensions_write (when the token was scoped).</summary>
+    private string? MissingScope(HttpRequest request)
+    {
+        var header = request.Headers.Authorization.ToString();
+        if (!_tokens.TryGetValue(header["Bearer ".Length..], out var token) || token.Scope is null)
+        {
+            return null;
+        }
+
+        var path = request.Path.Value ?? "";
+        var needed = path.StartsWith("/hub/v1/dataevents", StringComparison.OrdinalIgnoreCase) || path.StartsWith("/data/v1/async", StringComparison.OrdinalIgnoreCase)
+            ? (HttpMethods.IsGet(request.Method) ? "data_extensions_read" : "data_extensions_write")
+            : path.StartsWith("/data/v1/customobjectdata", StringComparison.OrdinalIgnoreCase) ? "data_extensions_read" : null;
+        return needed is not null && !token.Scope.Split(' ', StringSplitOptions.RemoveEmptyEntries).Contains(needed, StringComparer.Ordinal) ? needed : null;
+    }
+
     private bool IsRateLimited(out int retryAfterSeconds)
     {
         retryAfterSeconds = 0;
@@ -504,7 +525,7 @@ public sealed class SfmcEmulator : IAsyncDisposable
         await _store.DisposeAsync();
     }
 
-    private sealed record Token(DateTimeOffset ExpiresAt, string? AccountId);
+    private sealed record Token(DateTimeOffset ExpiresAt, string? AccountId, string? Scope);
 
     private sealed class AsyncJob(DateTimeOffset called)
     {

@@ -345,6 +345,72 @@ public sealed class ClientIntegrationTests
     }
 
     [Fact]
+    public async Task Forbidden_names_the_missing_scope()
+    {
+        await using var host = await TestHost.StartAsync(client: c => c.Scope = "data_extensions_read");
+
+        var ex = await Assert.ThrowsAsync<SfmcAuthorizationException>(() => host.Client.DataExtension<OrderLinesRow>().UpsertAsync(Lines(2)));
+
+        Assert.Equal("data_extensions_write", ex.MissingScope);
+        Assert.Equal(HttpStatusCode.Forbidden, ex.StatusCode);
+        Assert.Empty(await host.Client.DataExtension<OrderLinesRow>().QueryAsync().ToListAsync()); // reading is allowed
+    }
+
+    [Fact]
+    public async Task Requests_retries_and_throttles_are_measured_on_the_Sfmc_meter()
+    {
+        await using var host = await TestHost.StartAsync();
+        host.PumpTime(TimeSpan.FromMilliseconds(100));
+        var meters = host.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
+        using var requests = new Microsoft.Extensions.Diagnostics.Metrics.Testing.MetricCollector<long>(meters, SfmcTelemetry.Name, "sfmc.requests");
+        using var retries = new Microsoft.Extensions.Diagnostics.Metrics.Testing.MetricCollector<long>(meters, SfmcTelemetry.Name, "sfmc.retries");
+        using var throttles = new Microsoft.Extensions.Diagnostics.Metrics.Testing.MetricCollector<long>(meters, SfmcTelemetry.Name, "sfmc.throttles");
+        using var rows = new Microsoft.Extensions.Diagnostics.Metrics.Testing.MetricCollector<long>(meters, SfmcTelemetry.Name, "sfmc.rows");
+        host.Emulator.Faults.FailNext(1, HttpStatusCode.TooManyRequests, "/hub/");
+
+        await host.Client.DataExtension<OrderLinesRow>().UpsertAsync(Lines(10));
+
+        Assert.Equal(2, requests.GetMeasurementSnapshot().Sum(m => m.Value));
+        Assert.Equal(1, retries.GetMeasurementSnapshot().Sum(m => m.Value));
+        Assert.Equal(1, throttles.GetMeasurementSnapshot().Sum(m => m.Value));
+        Assert.Equal(10, rows.GetMeasurementSnapshot().Where(m => m.Tags["outcome"] as string == "written").Sum(m => m.Value));
+    }
+
+    [Fact]
+    public async Task Client_side_rate_limit_keeps_bulk_work_under_the_tenant_ceiling()
+    {
+        // Real time here: System.Threading.RateLimiting has no TimeProvider. Tenant ceiling 10 requests per second.
+        await using var emulator = await Sfmc.Emulator.SfmcEmulator.StartAsync(o =>
+        {
+            o.DataExtensions.Add(OrderLinesRow.Schema);
+            o.RateLimitPerWindow = 10;
+            o.RateLimitWindow = TimeSpan.FromSeconds(1);
+        });
+
+        async Task<DataExtensionWriteResult> RunAsync(int? perMinute, int retries)
+        {
+            var services = new ServiceCollection();
+            services.AddSfmc(o => TestHost.Configure(o, emulator, c =>
+            {
+                c.RequestsPerMinute = perMinute;
+                c.Retry.MaxRetryAttempts = retries;
+                c.Batching.MaxRowsPerRequest = 1; // one request per row: 18 requests
+            }));
+            await using var provider = services.BuildServiceProvider();
+            return await provider.GetRequiredService<SfmcClient>().DataExtension<OrderLinesRow>().UpsertAsync(Lines(18));
+        }
+
+        // Control: without a budget, 18 quick requests overrun the ceiling.
+        await Assert.ThrowsAsync<SfmcRateLimitedException>(() => RunAsync(perMinute: null, retries: 0));
+
+        // With 6 requests per second the same work is never throttled.
+        await Task.Delay(TimeSpan.FromSeconds(1.1));
+        var limited = await RunAsync(perMinute: 360, retries: 0);
+        Assert.True(limited.Succeeded);
+        Assert.Equal(0, limited.Throttles);
+    }
+
+    [Fact]
     public async Task Secrets_and_tokens_never_reach_logs_or_exception_messages()
     {
         await using var host = await TestHost.StartAsync(client: c => c.Retry.MaxRetryAttempts = 1);

@@ -66,6 +66,11 @@ public static class SfmcServiceCollectionExtensions
             .AddResilienceHandler("sfmc-auth", (pipeline, context) =>
             {
                 var options = context.ServiceProvider.GetRequiredService<IOptionsMonitor<SfmcClientOptions>>().Get(name);
+                if (options.Retry.MaxRetryAttempts == 0)
+                {
+                    return;
+                }
+
                 pipeline.AddRetry(new HttpRetryStrategyOptions
                 {
                     MaxRetryAttempts = options.Retry.MaxRetryAttempts,
@@ -97,15 +102,32 @@ public static class SfmcServiceCollectionExtensions
 
         if (options.RequestsPerMinute is { } perMinute)
         {
-            // A smooth budget (token bucket), queueing callers rather than rejecting them.
-            var limiter = perMinute >= 60
-                ? new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions { TokenLimit = Math.Max(1, perMinute / 60), TokensPerPeriod = Math.Max(1, perMinute / 60), ReplenishmentPeriod = TimeSpan.FromSeconds(1), QueueLimit = int.MaxValue, AutoReplenishment = true })
-                : new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions { TokenLimit = 1, TokensPerPeriod = 1, ReplenishmentPeriod = TimeSpan.FromSeconds(60.0 / perMinute), QueueLimit = int.MaxValue, AutoReplenishment = true });
+            // Paced, not bursty: one permit every 60 s / budget. A bucket that bursts would let a full bucket plus a
+            // refill land inside one of the tenant's counting windows and overrun it. Callers queue rather than fail.
+            var limiter = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
+            {
+                TokenLimit = 1,
+                TokensPerPeriod = 1,
+                ReplenishmentPeriod = TimeSpan.FromSeconds(60.0 / perMinute),
+                QueueLimit = int.MaxValue,
+                QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+                AutoReplenishment = true,
+            });
             context.OnPipelineDisposed(limiter.Dispose);
             pipeline.AddRateLimiter(limiter);
         }
 
         pipeline.AddTimeout(options.Retry.TotalTimeout);
+        if (options.Retry.MaxRetryAttempts > 0) // Polly requires at least one; 0 means "no retry strategy"
+        {
+            AddRetry(pipeline, options, telemetry, logger);
+        }
+
+        pipeline.AddTimeout(options.Retry.AttemptTimeout);
+    }
+
+    private static void AddRetry(ResiliencePipelineBuilder<HttpResponseMessage> pipeline, SfmcClientOptions options, SfmcTelemetry telemetry, ILogger logger)
+    {
         pipeline.AddRetry(new HttpRetryStrategyOptions
         {
             MaxRetryAttempts = options.Retry.MaxRetryAttempts,
@@ -129,7 +151,6 @@ public static class SfmcServiceCollectionExtensions
                 return default;
             },
         });
-        pipeline.AddTimeout(options.Retry.AttemptTimeout);
     }
 
     private static bool Replayable(ResilienceContext context) =>
