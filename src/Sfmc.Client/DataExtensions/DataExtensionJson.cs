@@ -3,6 +3,7 @@ using System.Buffers;
 using System.Collections.Generic;
 using System.ComponentModel;
 using System.Globalization;
+using System.Linq;
 using System.Text.Json;
 
 namespace Sfmc.Client;
@@ -13,7 +14,8 @@ namespace Sfmc.Client;
 /// </summary>
 public static class DataExtensionJson
 {
-    private const string DateFormat = "yyyy-MM-dd'T'HH:mm:ss.FFF";
+    /// <summary>10^0 … 10^28 (decimal's range), for precision checks without formatting.</summary>
+    private static readonly decimal[] PowersOfTen = Enumerable.Range(0, 29).Select(n => Enumerable.Repeat(10m, n).Aggregate(1m, (a, b) => a * b)).ToArray();
 
     /// <summary>SFMC stores dates in SQL Server <c>datetime</c>, which starts at 1753-01-01.</summary>
     private static readonly DateTime MinDate = new(1753, 1, 1);
@@ -311,14 +313,47 @@ public static class DataExtensionJson
             value = value.ToUniversalTime();
         }
 
-        Span<char> buffer = stackalloc char[32];
-        value.TryFormat(buffer, out var written, DateFormat, CultureInfo.InvariantCulture);
+        // yyyy-MM-ddTHH:mm:ss[.fff][Z], written by hand: a custom format string costs more than the rest of a row.
+        Span<byte> buffer = stackalloc byte[24];
+        Digits(buffer, 0, value.Year, 4);
+        buffer[4] = (byte)'-';
+        Digits(buffer, 5, value.Month, 2);
+        buffer[7] = (byte)'-';
+        Digits(buffer, 8, value.Day, 2);
+        buffer[10] = (byte)'T';
+        Digits(buffer, 11, value.Hour, 2);
+        buffer[13] = (byte)':';
+        Digits(buffer, 14, value.Minute, 2);
+        buffer[16] = (byte)':';
+        Digits(buffer, 17, value.Second, 2);
+        var written = 19;
+        var milliseconds = value.Millisecond;
+        if (milliseconds != 0)
+        {
+            buffer[written++] = (byte)'.';
+            Digits(buffer, written, milliseconds, 3);
+            written += 3;
+            while (buffer[written - 1] == (byte)'0')
+            {
+                written--;
+            }
+        }
+
         if (value.Kind == DateTimeKind.Utc)
         {
-            buffer[written++] = 'Z';
+            buffer[written++] = (byte)'Z';
         }
 
         writer.WriteString(name, buffer[..written]);
+    }
+
+    private static void Digits(Span<byte> buffer, int at, int value, int count)
+    {
+        for (var i = count - 1; i >= 0; i--)
+        {
+            buffer[at + i] = (byte)('0' + (value % 10));
+            value /= 10;
+        }
     }
 
     // ---- Validation (called by generated code) ----
@@ -361,10 +396,11 @@ public static class DataExtensionJson
         }
 
         var integerDigits = precision - (info.Scale ?? 0);
-        var integerPart = decimal.Truncate(Math.Abs(number));
-        var digits = integerPart == 0 ? 0 : integerPart.ToString(CultureInfo.InvariantCulture).Length;
-        if (digits > integerDigits)
+        var magnitude = Math.Abs(number);
+        if (integerDigits < PowersOfTen.Length && magnitude >= PowersOfTen[integerDigits])
         {
+            var digits = decimal.Truncate(magnitude).ToString(CultureInfo.InvariantCulture).Length; // error path only
+
             throw Fail(row, info, $"the value has {digits} digits before the decimal point; Decimal({precision},{info.Scale ?? 0}) allows {integerDigits}.");
         }
     }

@@ -87,7 +87,7 @@ public static class SfmcServiceCollectionExtensions
             client.Timeout = System.Threading.Timeout.InfiniteTimeSpan; // timeouts belong to the pipeline
         }).RemoveAllLoggers();
 
-        // Outermost: rate limiter → total timeout → retry → attempt timeout; then auth (so every attempt has a valid token).
+        // Total timeout → retry → rate limiter → attempt timeout; then auth (so every attempt has a valid token).
         api.AddResilienceHandler("sfmc", (pipeline, context) => ConfigurePipeline(pipeline, context, name));
         api.AddHttpMessageHandler(sp => sp.GetRequiredService<SfmcClientFactory>().CreateAuthenticationHandler(name));
         return api;
@@ -100,6 +100,13 @@ public static class SfmcServiceCollectionExtensions
         var telemetry = services.GetRequiredService<SfmcTelemetry>();
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Sfmc.Client");
 
+        pipeline.AddTimeout(options.Retry.TotalTimeout);
+        if (options.Retry.MaxRetryAttempts > 0) // Polly requires at least one; 0 means "no retry strategy"
+        {
+            AddRetry(pipeline, options, telemetry, logger);
+        }
+
+        // Inside the retry: every attempt, retries included, spends the budget (outside, retries would burst past it).
         if (options.RequestsPerMinute is { } perMinute)
         {
             // Paced, not bursty: one permit every 60 s / budget. A bucket that bursts would let a full bucket plus a
@@ -117,11 +124,6 @@ public static class SfmcServiceCollectionExtensions
             pipeline.AddRateLimiter(limiter);
         }
 
-        pipeline.AddTimeout(options.Retry.TotalTimeout);
-        if (options.Retry.MaxRetryAttempts > 0) // Polly requires at least one; 0 means "no retry strategy"
-        {
-            AddRetry(pipeline, options, telemetry, logger);
-        }
 
         pipeline.AddTimeout(options.Retry.AttemptTimeout);
     }
