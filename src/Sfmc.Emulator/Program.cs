@@ -3,10 +3,11 @@ using System.Threading;
 using System.Threading.Tasks;
 using Sfmc.Emulator;
 
-// Standalone: dotnet run --project src/Sfmc.Emulator -- [--port 5099] [--db rows.sqlite]
-// DE definitions come in with the runtime issue's file loader; in-process use adds them via options.
+// Standalone: dotnet run --project src/Sfmc.Emulator -- [--port 5099] [--db rows.sqlite] [--de path]...
+// --de takes a DE file or a folder (searched for *.de.json and *.dataExtension-meta.json); repeat it for more.
 var port = 0;
 string? database = null;
+var files = new System.Collections.Generic.List<string>();
 for (var i = 0; i < args.Length - 1; i++)
 {
     if (args[i] == "--port")
@@ -16,6 +17,10 @@ for (var i = 0; i < args.Length - 1; i++)
     else if (args[i] == "--db")
     {
         database = args[i + 1];
+    }
+    else if (args[i] == "--de")
+    {
+        files.Add(args[i + 1]);
     }
 }
 
@@ -29,6 +34,10 @@ await using var emulator = await SfmcEmulator.StartAsync(o =>
 {
     o.Port = port;
     o.DatabasePath = database;
+    foreach (var file in files)
+    {
+        o.DataExtensionFiles.Add(file);
+    }
 });
 Console.WriteLine($"SFMC emulator on {emulator.BaseUri} (client id '{emulator.ClientId}', secret '{emulator.ClientSecret}'). Ctrl+C stops it.");
 try

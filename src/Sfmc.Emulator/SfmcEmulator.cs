@@ -35,6 +35,9 @@ public sealed class SfmcEmulatorOptions
     /// <summary>Data Extensions the tenant has (for example <c>OrderLinesRow.Schema</c>).</summary>
     public IList<DataExtensionInfo> DataExtensions { get; } = new List<DataExtensionInfo>();
 
+    /// <summary>DE files or folders to load (<c>*.de.json</c>, <c>*.dataExtension-meta.json</c>), as the generator reads them.</summary>
+    public IList<string> DataExtensionFiles { get; } = new List<string>();
+
     /// <summary>A SQLite file to keep rows across restarts; null keeps them in memory.</summary>
     public string? DatabasePath { get; set; }
 
@@ -121,7 +124,8 @@ public sealed class SfmcEmulator : IAsyncDisposable
             k.Limits.MaxRequestBodySize = null; // checked by the emulator to answer in SFMC's shape
         });
         var app = builder.Build();
-        var store = await EmulatorStore.OpenAsync(options.DatabasePath, options.DataExtensions, cancellationToken);
+        var dataExtensions = options.DataExtensions.Concat(options.DataExtensionFiles.SelectMany(Sfmc.Emulator.DataExtensionFiles.Load)).ToList();
+        var store = await EmulatorStore.OpenAsync(options.DatabasePath, dataExtensions, cancellationToken);
         var emulator = new SfmcEmulator(app, store, options);
         emulator.Map(app);
         await app.StartAsync(cancellationToken);
@@ -260,9 +264,12 @@ public sealed class SfmcEmulator : IAsyncDisposable
         }
 
         List<Dictionary<string, JsonElement>> rows;
+        var body = new MemoryStream();
+        await context.Request.Body.CopyToAsync(body, context.RequestAborted);
         try
         {
-            rows = await ReadRowsetAsync(context.Request.Body, context.RequestAborted);
+            body.Position = 0;
+            rows = await ReadRowsetAsync(body, context.RequestAborted);
         }
         catch (JsonException ex)
         {
@@ -280,8 +287,10 @@ public sealed class SfmcEmulator : IAsyncDisposable
             return;
         }
 
-        // SFMC answers 200 and echoes the rowset.
-        await WriteJsonAsync(context, HttpStatusCode.OK, rows.Select(r => r));
+        // SFMC answers 200 and echoes the rowset as sent.
+        context.Response.StatusCode = (int)HttpStatusCode.OK;
+        context.Response.ContentType = "application/json; charset=utf-8";
+        await context.Response.Body.WriteAsync(body.GetBuffer().AsMemory(0, (int)body.Length), context.RequestAborted);
     }
 
     private async Task QueueAsync(HttpContext context, string key, bool insertOnly)

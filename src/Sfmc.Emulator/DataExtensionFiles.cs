@@ -1,0 +1,108 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Text.Json;
+using Sfmc.Client;
+
+namespace Sfmc.Emulator;
+
+/// <summary>
+/// Reads the same DE files the generator reads — <c>*.de.json</c> and sfmc-devtools' <c>*.dataExtension-meta.json</c>
+/// — so the standalone emulator serves a project's DEs. The generator is the strict checker (located diagnostics);
+/// this loader only needs what the tenant would store and fails with the file name on anything unusable.
+/// </summary>
+public static class DataExtensionFiles
+{
+    private static readonly JsonDocumentOptions Options = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
+
+    /// <summary>Loads every DE file at <paramref name="path"/>: one file, or a folder searched recursively.</summary>
+    public static IReadOnlyList<DataExtensionInfo> Load(string path)
+    {
+        if (File.Exists(path))
+        {
+            return new[] { LoadFile(path) };
+        }
+
+        if (!Directory.Exists(path))
+        {
+            throw new FileNotFoundException($"No DE file or folder at '{path}'.", path);
+        }
+
+        return Directory.EnumerateFiles(path, "*.json", SearchOption.AllDirectories)
+            .Where(f => f.EndsWith(".de.json", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".dataExtension-meta.json", StringComparison.OrdinalIgnoreCase))
+            .Where(f => !Path.GetRelativePath(path, f).Split(Path.DirectorySeparatorChar).Any(part => part is "bin" or "obj"))
+            .Order(StringComparer.Ordinal)
+            .Select(LoadFile)
+            .ToList();
+    }
+
+    /// <summary>Loads one DE file.</summary>
+    public static DataExtensionInfo LoadFile(string path)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(File.ReadAllBytes(path), Options);
+            var root = document.RootElement;
+            var fields = Property(root, "fields") is { ValueKind: JsonValueKind.Array } array
+                ? array.EnumerateArray().Select(Field).ToList()
+                : throw new InvalidDataException("'fields' must be an array.");
+            return new DataExtensionInfo(
+                Text(root, "customerKey") ?? throw new InvalidDataException("'customerKey' is required."),
+                Text(root, "name") ?? throw new InvalidDataException("'name' is required."),
+                Text(root, "description"),
+                Property(root, "isSendable") is { ValueKind: JsonValueKind.True },
+                NameReference(root, "sendableDataExtensionField"),
+                NameReference(root, "sendableSubscriberField"),
+                fields);
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidDataException or ArgumentException or FormatException)
+        {
+            throw new InvalidDataException($"{path}: {ex.Message} (build the project to see located SFMC diagnostics).", ex);
+        }
+    }
+
+    private static DataExtensionFieldInfo Field(JsonElement field)
+    {
+        var name = Text(field, "name") ?? throw new InvalidDataException("A field has no 'name'.");
+        var type = Enum.Parse<DataExtensionFieldType>(Text(field, "fieldType") ?? throw new InvalidDataException($"Field '{name}' has no 'fieldType'."));
+        var isPrimaryKey = Property(field, "isPrimaryKey") is { ValueKind: JsonValueKind.True };
+        var maxLength = Int(field, "maxLength") ?? (type == DataExtensionFieldType.EmailAddress ? 254 : null);
+        var scale = type == DataExtensionFieldType.Decimal ? Int(field, "scale") : null;
+        var isRequired = Property(field, "isRequired") is { } required ? required.ValueKind == JsonValueKind.True : isPrimaryKey;
+        var defaultValue = Property(field, "defaultValue") is { ValueKind: not JsonValueKind.Null } d ? (d.ValueKind == JsonValueKind.String ? d.GetString() : d.GetRawText()) : null;
+        return new DataExtensionFieldInfo(name, name, type, type is DataExtensionFieldType.Number or DataExtensionFieldType.Date or DataExtensionFieldType.Boolean ? null : maxLength, scale, isPrimaryKey, isRequired, string.IsNullOrEmpty(defaultValue) ? null : defaultValue);
+    }
+
+    /// <summary>Property names are matched case-insensitively (mcdev writes PascalCase).</summary>
+    private static JsonElement? Property(JsonElement element, string name)
+    {
+        foreach (var property in element.EnumerateObject())
+        {
+            if (string.Equals(property.Name, name, StringComparison.OrdinalIgnoreCase))
+            {
+                return property.Value;
+            }
+        }
+
+        return null;
+    }
+
+    private static string? Text(JsonElement element, string name) =>
+        Property(element, name) is { ValueKind: JsonValueKind.String } value ? value.GetString() : null;
+
+    private static int? Int(JsonElement element, string name) => Property(element, name) switch
+    {
+        { ValueKind: JsonValueKind.Number } n => n.GetInt32(),
+        { ValueKind: JsonValueKind.String } s when int.TryParse(s.GetString(), out var v) => v,
+        _ => null,
+    };
+
+    /// <summary>A string, or mcdev's <c>{ "Name": "…" }</c>.</summary>
+    private static string? NameReference(JsonElement element, string name) => Property(element, name) switch
+    {
+        { ValueKind: JsonValueKind.String } s => s.GetString(),
+        { ValueKind: JsonValueKind.Object } o => Text(o, "name"),
+        _ => null,
+    };
+}
