@@ -45,6 +45,16 @@ public sealed class SfmcClient
     public DataExtensionClient<TRow> DataExtension<TRow>()
         where TRow : IDataExtensionRow<TRow> => new(this);
 
+    /// <summary>
+    /// Operations on a Data Extension by key, without a generated row type. A constant key is checked at compile time
+    /// against the project's DE files. SFMC keys are case-sensitive.
+    /// </summary>
+    public DataExtensionRowsClient DataExtension([SfmcKey(SfmcKeyKind.DataExtension)] string key)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(key);
+        return new DataExtensionRowsClient(this, key);
+    }
+
     /// <summary>Sends a request through the pipeline and maps a failure to a typed <see cref="SfmcException"/>.</summary>
     internal async Task<byte[]> SendAsync(HttpRequestMessage request, SfmcRequestContext context, string? key, CancellationToken cancellationToken)
     {

@@ -62,6 +62,25 @@ public sealed class ClientIntegrationTests
     }
 
     [Fact]
+    public async Task Untyped_client_writes_and_reads_by_key_and_isolates_rows_SFMC_refuses()
+    {
+        await using var host = await TestHost.StartAsync();
+        // The literal below is checked at compile time against the project's DE files (SFMC0150/SFMC0151).
+        var rows = host.Client.DataExtension("testExisting_dataExtension");
+        static DataExtensionRow Row(string key, string email) => new(
+            new Dictionary<string, object?> { ["ContactKey"] = key },
+            new Dictionary<string, object?> { ["EmailAddress"] = email, ["FirstName"] = "F" + key });
+
+        var result = await rows.UpsertAsync(new[] { Row("a", "a@x.y"), Row("b", "not-an-email"), Row("c", "c@x.y") });
+
+        Assert.Equal(2, result.RowsSucceeded);
+        Assert.Equal("ContactKey='b'", Assert.Single(result.FailedRows).PrimaryKey.ToString());
+        var read = await rows.QueryAsync().ToListAsync();
+        Assert.Equal(new[] { "a", "c" }, read.Select(r => r.Keys["contactkey"]).OrderBy(k => (string?)k, StringComparer.Ordinal));
+        Assert.Equal("Fc", read.Single(r => (string?)r.Keys["contactkey"] == "c").Values["firstname"]);
+    }
+
+    [Fact]
     public async Task Concurrent_callers_share_one_token_request()
     {
         await using var host = await TestHost.StartAsync();

@@ -83,7 +83,20 @@ public sealed class ConsumerBuildTests
             Assert.Contains("OrderId", missingKey.Output, StringComparison.Ordinal);
             File.Delete(Path.Combine(directory, "Bad.cs"));
 
-            // 3. A broken DE file fails the build with an SFMC diagnostic at file(line,column).
+            // 3. A misspelled key passed to the runtime's untyped overload fails the build, with a suggestion.
+            File.WriteAllText(Path.Combine(directory, "BadKey.cs"), """
+                static class BadKey
+                {
+                    public static object Use(Sfmc.Client.SfmcClient client) => client.DataExtension("order_line");
+                }
+                """);
+            var badKey = await Dotnet(directory, $"build Consumer.csproj -c {configuration} -p:BuildProjectReferences=false -nologo -v:q");
+            Assert.NotEqual(0, badKey.ExitCode);
+            Assert.Contains("BadKey.cs(3,85): error SFMC0150", badKey.Output, StringComparison.Ordinal);
+            Assert.Contains("Did you mean 'order_lines'?", badKey.Output, StringComparison.Ordinal);
+            File.Delete(Path.Combine(directory, "BadKey.cs"));
+
+            // 4. A broken DE file fails the build with an SFMC diagnostic at file(line,column).
             File.WriteAllText(Path.Combine(directory, "Schemas", "Broken.de.json"), "{\n  \"customerKey\": \"broken\",\n  \"name\": \"Broken\",\n  \"fields\": [ { \"name\": \"a\", \"fieldType\": \"Txt\" } ]\n}\n");
             var broken = await Dotnet(directory, $"build Consumer.csproj -c {configuration} -p:BuildProjectReferences=false -nologo -v:q");
             Assert.NotEqual(0, broken.ExitCode);
