@@ -39,6 +39,8 @@ public sealed class ConsumerBuildTests
                     <RootNamespace>Consumer</RootNamespace>
                     <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
                     <GenerateDocumentationFile>true</GenerateDocumentationFile>
+                    <!-- Output elsewhere than bin/, as the artifacts layout does: a stale bin/ copy of a DE file must still not count. -->
+                    <BaseOutputPath>out/</BaseOutputPath>
                   </PropertyGroup>
                   <ItemGroup>
                     <ProjectReference Include="{src}/Sfmc.Client/Sfmc.Client.csproj" />
@@ -49,6 +51,9 @@ public sealed class ConsumerBuildTests
             Directory.CreateDirectory(Path.Combine(directory, "Schemas"));
             File.Copy(Path.Combine(GeneratorHarness.TestData, "DataExtensions", "OrderLines.de.json"), Path.Combine(directory, "Schemas", "OrderLines.de.json"));
             File.Copy(Path.Combine(GeneratorHarness.TestData, "mcdev", "testExisting_dataExtension.dataExtension-meta.json"), Path.Combine(directory, "testExisting_dataExtension.dataExtension-meta.json"));
+            // A stale copy in an output folder (as CopyToOutputDirectory or an old layout leaves) must not count twice.
+            Directory.CreateDirectory(Path.Combine(directory, "bin", "stale"));
+            File.Copy(Path.Combine(GeneratorHarness.TestData, "DataExtensions", "OrderLines.de.json"), Path.Combine(directory, "bin", "stale", "OrderLines.de.json"));
             File.WriteAllText(Path.Combine(directory, "Program.cs"), """
                 using Consumer.DataExtensions;
                 using Sfmc.Client;
@@ -64,7 +69,7 @@ public sealed class ConsumerBuildTests
             // 1. Builds with the generator loaded by the real compiler, and the program runs.
             var build = await Dotnet(directory, $"build Consumer.csproj -c {configuration} -p:BuildProjectReferences=false -nologo -v:q");
             Assert.True(build.ExitCode == 0, "Consumer build failed:\n" + build.Output);
-            var dll = Directory.GetFiles(Path.Combine(directory, "bin"), "Consumer.dll", SearchOption.AllDirectories).Single();
+            var dll = Directory.GetFiles(Path.Combine(directory, "out"), "Consumer.dll", SearchOption.AllDirectories).Single(f => !f.Contains($"{Path.DirectorySeparatorChar}ref{Path.DirectorySeparatorChar}", StringComparison.Ordinal));
             var run = await Dotnet(directory, $"\"{dll}\"");
             Assert.Equal(0, run.ExitCode);
             Assert.Contains("""[{"keys":{"order id":"A-1","line no":1},"values":{"sku":"SKU-9","unit price":9.99,"quantity":2}}]""", run.Output, StringComparison.Ordinal);
