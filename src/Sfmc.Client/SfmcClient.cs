@@ -18,7 +18,7 @@ namespace Sfmc.Client;
 /// </summary>
 public sealed class SfmcClient
 {
-    internal SfmcClient(string name, HttpClient http, SfmcClientOptions options, TimeProvider time, SfmcTelemetry telemetry, ILogger logger)
+    internal SfmcClient(string name, Func<HttpClient> http, SfmcClientOptions options, TimeProvider time, SfmcTelemetry telemetry, ILogger logger)
     {
         Name = name;
         Http = http;
@@ -31,7 +31,8 @@ public sealed class SfmcClient
     /// <summary>The client's name ("" for the default client).</summary>
     public string Name { get; }
 
-    internal HttpClient Http { get; }
+    /// <summary>A client per request from IHttpClientFactory (its handlers rotate); never held.</summary>
+    internal Func<HttpClient> Http { get; }
 
     internal SfmcClientOptions Options { get; }
 
@@ -62,7 +63,7 @@ public sealed class SfmcClient
         HttpResponseMessage response;
         try
         {
-            response = await Http.SendAsync(request, cancellationToken);
+            response = await Http().SendAsync(request, cancellationToken);
         }
         catch (Exception ex) when (ex is HttpRequestException or TimeoutRejectedException && !cancellationToken.IsCancellationRequested)
         {

@@ -19,7 +19,7 @@ internal sealed class SfmcTokenProvider
 {
     private readonly string _clientName;
     private readonly SfmcClientOptions _options;
-    private readonly HttpClient _http;
+    private readonly Func<HttpClient> _http;
     private readonly ISfmcTokenStore _store;
     private readonly TimeProvider _time;
     private readonly SfmcTelemetry _telemetry;
@@ -28,7 +28,7 @@ internal sealed class SfmcTokenProvider
     private readonly string _key;
     private SfmcToken? _current;
 
-    public SfmcTokenProvider(string clientName, SfmcClientOptions options, HttpClient http, ISfmcTokenStore store, TimeProvider time, SfmcTelemetry telemetry, ILogger logger)
+    public SfmcTokenProvider(string clientName, SfmcClientOptions options, Func<HttpClient> http, ISfmcTokenStore store, TimeProvider time, SfmcTelemetry telemetry, ILogger logger)
     {
         _clientName = clientName;
         _options = options;
@@ -114,7 +114,8 @@ internal sealed class SfmcTokenProvider
         HttpResponseMessage response;
         try
         {
-            response = await _http.SendAsync(request, cancellationToken);
+            // A client per request from IHttpClientFactory, so its handlers rotate (DNS changes are picked up).
+            response = await _http().SendAsync(request, cancellationToken);
         }
         catch (HttpRequestException ex)
         {

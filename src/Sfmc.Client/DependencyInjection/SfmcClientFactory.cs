@@ -23,10 +23,10 @@ internal sealed class SfmcClientFactory(IHttpClientFactory httpClients, IOptions
     public static string ApiClientName(string name) => "Sfmc.Api." + name;
 
     public SfmcClient CreateClient(string name) =>
-        new(name, httpClients.CreateClient(ApiClientName(name)), options.Get(name), time, telemetry, loggers.CreateLogger("Sfmc.Client"));
+        new(name, () => httpClients.CreateClient(ApiClientName(name)), options.Get(name), time, telemetry, loggers.CreateLogger("Sfmc.Client"));
 
     internal SfmcTokenProvider GetTokenProvider(string name) => _tokens.GetOrAdd(name, n => new SfmcTokenProvider(
-        n, options.Get(n), httpClients.CreateClient(AuthClientName(n)), store, time, telemetry, loggers.CreateLogger("Sfmc.Client.Auth")));
+        n, options.Get(n), () => httpClients.CreateClient(AuthClientName(n)), store, time, telemetry, loggers.CreateLogger("Sfmc.Client.Auth")));
 
     internal SfmcAuthenticationHandler CreateAuthenticationHandler(string name) =>
         new(GetTokenProvider(name), telemetry, time, loggers.CreateLogger("Sfmc.Client"));
