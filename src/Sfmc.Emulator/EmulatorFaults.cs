@@ -24,6 +24,12 @@ public sealed class EmulatorFaults
         Add(count, new InjectedFault(status, pathPrefix, Drop: false));
     }
 
+    /// <summary>
+    /// Answers the next <paramref name="count"/> matching requests with SFMC's "temporarily blocked" throttle: HTTP 429,
+    /// errorcode 50200 and no Retry-After (the client must back off on its own).
+    /// </summary>
+    public void BlockNext(int count, string? pathPrefix = null) => Add(count, new InjectedFault(HttpStatusCode.TooManyRequests, pathPrefix, Drop: false, Blocked: true));
+
     /// <summary>Drops the connection of the next <paramref name="count"/> matching requests after reading them (the client sees a connection failure).</summary>
     public void DropNext(int count, string? pathPrefix = null)
     {
@@ -71,7 +77,7 @@ public sealed class EmulatorFaults
         }
     }
 
-    internal sealed record InjectedFault(HttpStatusCode Status, string? PathPrefix, bool Drop);
+    internal sealed record InjectedFault(HttpStatusCode Status, string? PathPrefix, bool Drop, bool Blocked = false);
 }
 
 /// <summary>One request the emulator answered.</summary>

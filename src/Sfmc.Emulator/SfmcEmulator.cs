@@ -174,7 +174,7 @@ public sealed class SfmcEmulator : IAsyncDisposable
             if (fault is not null)
             {
                 await DrainAsync(request, context.RequestAborted);
-                await WriteFaultAsync(context, fault.Status);
+                await WriteFaultAsync(context, fault);
             }
             else if (!request.Path.StartsWithSegments("/v2/token") && IsRateLimited(out var retryAfter))
             {
@@ -486,8 +486,14 @@ public sealed class SfmcEmulator : IAsyncDisposable
         }
     }
 
-    private static Task WriteFaultAsync(HttpContext context, HttpStatusCode status)
+    private static Task WriteFaultAsync(HttpContext context, EmulatorFaults.InjectedFault fault)
     {
+        var status = fault.Status;
+        if (fault.Blocked)
+        {
+            return WriteErrorAsync(context, status, "Your requests are temporarily blocked.", 50200);
+        }
+
         if (status == HttpStatusCode.TooManyRequests)
         {
             context.Response.Headers.RetryAfter = "1";

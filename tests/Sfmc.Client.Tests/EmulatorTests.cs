@@ -1,4 +1,5 @@
 using System;
+using System.IO;
 using System.Linq;
 using System.Net;
 using System.Net.Http;
@@ -77,6 +78,45 @@ public sealed class EmulatorTests
         Assert.Equal(1079, token.GetProperty("expires_in").GetInt32());
         Assert.Equal(emulator.BaseUri.ToString(), token.GetProperty("rest_instance_url").GetString());
         Assert.Equal("Bearer", token.GetProperty("token_type").GetString());
+    }
+
+    [Fact]
+    public async Task Rows_in_a_database_file_survive_a_restart()
+    {
+        var path = Path.Combine(Path.GetTempPath(), "sfmc-emulator-" + Guid.NewGuid().ToString("N") + ".sqlite");
+        try
+        {
+            await using (var first = await SfmcEmulator.StartAsync(o => { o.DatabasePath = path; o.DataExtensions.Add(OrderLinesRow.Schema); }))
+            {
+                using var http = await AuthorizedAsync(first);
+                using var response = await http.PostAsync("hub/v1/dataevents/key:order_lines/rowset", Json("""[{"keys":{"order id":"A","line no":1},"values":{"sku":"s","unit price":2.5}}]"""));
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            }
+
+            await using var second = await SfmcEmulator.StartAsync(o => { o.DatabasePath = path; o.DataExtensions.Add(OrderLinesRow.Schema); });
+            var row = Assert.Single(await second.GetRowsAsync(OrderLinesRow.CustomerKey));
+            Assert.Equal("s", row["sku"]);
+            Assert.Equal("2.50", row["unit price"]);
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public async Task Blocked_50200_without_Retry_After_is_retried_with_backoff()
+    {
+        await using var host = await TestHost.StartAsync();
+        host.PumpTime(TimeSpan.FromMilliseconds(100));
+        host.Emulator.Faults.BlockNext(2, "/hub/");
+
+        var result = await host.Client.DataExtension<OrderLinesRow>().UpsertAsync(new[] { new OrderLinesRow { OrderId = "A", LineNo = 1, Sku = "s", UnitPrice = 1m } });
+
+        Assert.True(result.Succeeded);
+        Assert.Equal(2, result.Throttles);
+        Assert.Equal(2, result.Retries);
     }
 
     [Fact]
