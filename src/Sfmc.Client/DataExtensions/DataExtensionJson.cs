@@ -3,7 +3,6 @@ using System.Buffers;
 using System.Collections.Generic;
 using System.ComponentModel;
 using System.Globalization;
-using System.Linq;
 using System.Text.Json;
 
 namespace Sfmc.Client;
@@ -14,12 +13,6 @@ namespace Sfmc.Client;
 /// </summary>
 public static class DataExtensionJson
 {
-    /// <summary>10^0 … 10^28 (decimal's range), for precision checks without formatting.</summary>
-    private static readonly decimal[] PowersOfTen = Enumerable.Range(0, 29).Select(n => Enumerable.Repeat(10m, n).Aggregate(1m, (a, b) => a * b)).ToArray();
-
-    /// <summary>SFMC stores dates in SQL Server <c>datetime</c>, which starts at 1753-01-01.</summary>
-    private static readonly DateTime MinDate = new(1753, 1, 1);
-
     /// <summary>Serializes rows as a REST rowset payload <c>[{"keys":{…},"values":{…}},…]</c>, validating each row.</summary>
     public static string SerializeRowset<TRow>(IEnumerable<TRow> rows, bool indented = false)
         where TRow : IDataExtensionRow<TRow>
@@ -362,59 +355,35 @@ public static class DataExtensionJson
     public static void Validate<TRow>(TRow row)
         where TRow : IDataExtensionRow<TRow> => TRow.Validate(row);
 
-    /// <summary>Checks a text value: present when <paramref name="required"/>, no longer than MaxLength.</summary>
+    /// <summary>The exception for a required value that is missing (called by generated Validate).</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
-    public static void CheckText<TRow>(TRow row, int field, string? value, bool required)
+    public static DataExtensionValidationException RequiredValue<TRow>(TRow row, int field)
+        where TRow : IDataExtensionRow<TRow> => Fail(row, TRow.Schema.Fields[field], "a value is required.");
+
+    /// <summary>The exception for text longer than MaxLength (called by generated Validate).</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public static DataExtensionValidationException TooLong<TRow>(TRow row, int field, int length)
         where TRow : IDataExtensionRow<TRow>
     {
         var info = TRow.Schema.Fields[field];
-        if (value is null)
-        {
-            if (required)
-            {
-                throw Fail(row, info, "a value is required.");
-            }
-
-            return;
-        }
-
-        if (info.MaxLength is { } max && value.Length > max)
-        {
-            throw Fail(row, info, $"the value has {value.Length} characters; MaxLength is {max}.");
-        }
+        return Fail(row, info, $"the value has {length} characters; MaxLength is {info.MaxLength}.");
     }
 
-    /// <summary>Checks a Decimal value fits its precision (MaxLength) and scale.</summary>
+    /// <summary>The exception for a decimal with more digits before the point than precision − scale allows.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
-    public static void CheckDecimal<TRow>(TRow row, int field, decimal? value)
+    public static DataExtensionValidationException TooManyDigits<TRow>(TRow row, int field, decimal value)
         where TRow : IDataExtensionRow<TRow>
     {
         var info = TRow.Schema.Fields[field];
-        if (value is not { } number || info.MaxLength is not { } precision)
-        {
-            return;
-        }
-
-        var integerDigits = precision - (info.Scale ?? 0);
-        var magnitude = Math.Abs(number);
-        if (integerDigits < PowersOfTen.Length && magnitude >= PowersOfTen[integerDigits])
-        {
-            var digits = decimal.Truncate(magnitude).ToString(CultureInfo.InvariantCulture).Length; // error path only
-
-            throw Fail(row, info, $"the value has {digits} digits before the decimal point; Decimal({precision},{info.Scale ?? 0}) allows {integerDigits}.");
-        }
+        var scale = info.Scale ?? 0;
+        var digits = decimal.Truncate(Math.Abs(value)).ToString(CultureInfo.InvariantCulture).Length;
+        return Fail(row, info, $"the value has {digits} digits before the decimal point; Decimal({info.MaxLength},{scale}) allows {info.MaxLength - scale}.");
     }
 
-    /// <summary>Checks a Date value is within SFMC's range (from 1753-01-01).</summary>
+    /// <summary>The exception for a date before SQL Server's <c>datetime</c> range.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
-    public static void CheckDate<TRow>(TRow row, int field, DateTime? value)
-        where TRow : IDataExtensionRow<TRow>
-    {
-        if (value is { } date && date < MinDate)
-        {
-            throw Fail(row, TRow.Schema.Fields[field], "SFMC dates start at 1753-01-01 (was the value left unset?).");
-        }
-    }
+    public static DataExtensionValidationException DateOutOfRange<TRow>(TRow row, int field)
+        where TRow : IDataExtensionRow<TRow> => Fail(row, TRow.Schema.Fields[field], "SFMC dates start at 1753-01-01 (was the value left unset?).");
 
     private static DataExtensionValidationException Fail<TRow>(TRow row, DataExtensionFieldInfo info, string reason)
         where TRow : IDataExtensionRow<TRow> =>

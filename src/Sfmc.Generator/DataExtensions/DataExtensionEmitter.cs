@@ -137,6 +137,7 @@ internal static class DataExtensionEmitter
         }
     }
 
+    /// <summary>Checks with the schema's limits as constants: no lookups on the hot path, one call per failure.</summary>
     private static void EmitValidate(SourceWriter w, DataExtensionModel model, string contract)
     {
         w.Line();
@@ -145,21 +146,33 @@ internal static class DataExtensionEmitter
         {
             var field = model.Fields[i];
             var value = "row." + field.PropertyName;
+            var index = Int(i);
             switch (field.Type)
             {
-                case FieldType.Decimal:
-                    w.Line($"{Helpers}.CheckDecimal(row, {Int(i)}, {value});");
+                case FieldType.Decimal when field.MaxLength is { } precision && precision - (field.Scale ?? 0) <= 28:
+                    var limit = "1" + new string('0', precision - (field.Scale ?? 0)) + "m";
+                    w.Line(field.IsRequiredMember
+                        ? $"if ({value} >= {limit} || {value} <= -{limit}) throw {Helpers}.TooManyDigits(row, {index}, {value});"
+                        : $"if ({value} is {{ }} d{index} && (d{index} >= {limit} || d{index} <= -{limit})) throw {Helpers}.TooManyDigits(row, {index}, d{index});");
                     break;
                 case FieldType.Date:
-                    w.Line($"{Helpers}.CheckDate(row, {Int(i)}, {value});");
+                    w.Line(field.IsRequiredMember
+                        ? $"if ({value}.Year < 1753) throw {Helpers}.DateOutOfRange(row, {index});"
+                        : $"if ({value} is {{ }} d{index} && d{index}.Year < 1753) throw {Helpers}.DateOutOfRange(row, {index});");
                     break;
                 case FieldType.Number:
                 case FieldType.Boolean:
+                case FieldType.Decimal:
                     break;
                 default:
-                    if (field.IsRequiredMember || field.MaxLength is not null)
+                    if (field.IsRequiredMember)
                     {
-                        w.Line($"{Helpers}.CheckText(row, {Int(i)}, {value}, required: {Bool(field.IsRequiredMember)});");
+                        w.Line($"if ({value} is null) throw {Helpers}.RequiredValue(row, {index});");
+                    }
+
+                    if (field.MaxLength is { } max)
+                    {
+                        w.Line($"if ({value} is {{ Length: > {Int(max)} }}) throw {Helpers}.TooLong(row, {index}, {value}.Length);");
                     }
 
                     break;
