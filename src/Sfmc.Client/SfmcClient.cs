@@ -56,6 +56,10 @@ public sealed class SfmcClient
         return new DataExtensionRowsClient(this, key);
     }
 
+    /// <summary>A JSON request body.</summary>
+    internal static ByteArrayContent JsonContent(byte[] body) =>
+        new(body) { Headers = { ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json") } };
+
     /// <summary>Sends a request through the pipeline and maps a failure to a typed <see cref="SfmcException"/>.</summary>
     internal async Task<byte[]> SendAsync(HttpRequestMessage request, SfmcRequestContext context, string? key, CancellationToken cancellationToken)
     {

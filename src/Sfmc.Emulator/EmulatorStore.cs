@@ -252,7 +252,7 @@ internal sealed class EmulatorStore : IAsyncDisposable
                 : "";
         }
 
-        return NormalizeValue(field, JsonDocument.Parse(JsonSerializer.Serialize(value)).RootElement, out var text) is null && text is not null
+        return NormalizeValue(field, JsonSerializer.SerializeToElement(value), out var text) is null && text is not null
             ? " DEFAULT '" + text.Replace("'", "''", StringComparison.Ordinal) + "'"
             : "";
     }

@@ -259,7 +259,7 @@ public sealed class SfmcEmulator : IAsyncDisposable
     {
         if (!_store.TryGet(key, out var dataExtension))
         {
-            await WriteErrorAsync(context, HttpStatusCode.NotFound, $"Unable to find a data extension with external key '{key}'. External keys are case-sensitive.", 10002);
+            await WriteUnknownKeyAsync(context, key);
             return;
         }
 
@@ -297,7 +297,7 @@ public sealed class SfmcEmulator : IAsyncDisposable
     {
         if (!_store.TryGet(key, out var dataExtension))
         {
-            await WriteErrorAsync(context, HttpStatusCode.NotFound, $"Unable to find a data extension with external key '{key}'. External keys are case-sensitive.", 10002);
+            await WriteUnknownKeyAsync(context, key);
             return;
         }
 
@@ -381,7 +381,7 @@ public sealed class SfmcEmulator : IAsyncDisposable
     {
         if (!_store.TryGet(key, out var dataExtension))
         {
-            await WriteErrorAsync(context, HttpStatusCode.NotFound, $"Unable to find a data extension with external key '{key}'. External keys are case-sensitive.", 10002);
+            await WriteUnknownKeyAsync(context, key);
             return;
         }
 
@@ -485,6 +485,9 @@ public sealed class SfmcEmulator : IAsyncDisposable
             return true;
         }
     }
+
+    private static Task WriteUnknownKeyAsync(HttpContext context, string key) =>
+        WriteErrorAsync(context, HttpStatusCode.NotFound, $"Unable to find a data extension with external key '{key}'. External keys are case-sensitive.", 10002);
 
     private static Task WriteFaultAsync(HttpContext context, EmulatorFaults.InjectedFault fault)
     {

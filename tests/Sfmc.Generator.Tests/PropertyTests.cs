@@ -15,10 +15,6 @@ namespace Sfmc.Generator.Tests;
 public sealed class PropertyTests
 {
     private static readonly string[] Types = { "Text", "Number", "Decimal", "Date", "Boolean", "EmailAddress", "Phone", "Locale" };
-    private static readonly HashSet<string> Reserved = new(StringComparer.Ordinal)
-    {
-        "CustomerKey", "Fields", "MaxLengths", "Schema", "EqualityContract", "Equals", "GetHashCode", "ToString", "PrintMembers", "Deconstruct", "GetType", "MemberwiseClone", "Finalize", "ReferenceEquals",
-    };
 
     private const string NameChars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 _-.éß";
 
@@ -108,7 +104,7 @@ public sealed class PropertyTests
         {
             var name = System.Text.Json.JsonDocument.Parse(json).RootElement.GetProperty("name").GetString()!;
             var property = Naming.ToPascalCase(name)?.TrimStart('@');
-            if (property is null || Reserved.Contains(property) || property == typeName || !names.Add(name) || !properties.Add(property))
+            if (property is null || DataExtensions.DataExtensionParser.ReservedMemberNames.Contains(property) || property == typeName || !names.Add(name) || !properties.Add(property))
             {
                 continue;
             }

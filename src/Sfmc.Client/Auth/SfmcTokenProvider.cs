@@ -2,7 +2,6 @@ using System;
 using System.Buffers;
 using System.Net;
 using System.Net.Http;
-using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
@@ -108,7 +107,7 @@ internal sealed class SfmcTokenProvider
 
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(_options.AuthBaseUri!, "v2/token"))
         {
-            Content = new ByteArrayContent(buffer.WrittenSpan.ToArray()) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } },
+            Content = SfmcClient.JsonContent(buffer.WrittenSpan.ToArray()),
         };
         var issuedAt = _time.GetUtcNow();
         HttpResponseMessage response;

@@ -1,7 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Net.Http;
-using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -153,24 +151,7 @@ public sealed class DataExtensionClient<TRow>
     /// </summary>
     /// <param name="pageSize">Rows per page (default 2,500).</param>
     /// <param name="cancellationToken">Stops paging.</param>
-    public async IAsyncEnumerable<TRow> QueryAsync(int pageSize = 2500, [EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(pageSize, 1);
-        for (var page = 1; ; page++)
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Get, $"data/v1/customobjectdata/key/{Uri.EscapeDataString(Key)}/rowset?$page={page}&$pageSize={pageSize}");
-            var body = await _client.SendAsync(request, new SfmcRequestContext { Replayable = true }, Key, cancellationToken);
-            var rows = DataExtensionJson.ReadRows<TRow>(body);
-            foreach (var row in rows)
-            {
-                yield return row;
-            }
+    public IAsyncEnumerable<TRow> QueryAsync(int pageSize = 2500, CancellationToken cancellationToken = default) =>
+        DataExtensionRequests.QueryAsync(_client, Key, pageSize, static body => DataExtensionJson.ReadRows<TRow>(body), cancellationToken);
 
-            var count = DataExtensionRequests.ReadCount(body);
-            if (rows.Count < pageSize || (long)page * pageSize >= count)
-            {
-                yield break;
-            }
-        }
-    }
 }

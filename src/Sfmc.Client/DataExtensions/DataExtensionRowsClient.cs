@@ -2,8 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
-using System.Net.Http;
-using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
@@ -67,25 +65,15 @@ public sealed class DataExtensionRowsClient
     }
 
     /// <summary>Reads every row, page by page, with values as SFMC returns them (strings, names lower-cased).</summary>
-    public async IAsyncEnumerable<DataExtensionRow> QueryAsync(int pageSize = 2500, [EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(pageSize, 1);
-        for (var page = 1; ; page++)
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Get, $"data/v1/customobjectdata/key/{Uri.EscapeDataString(Key)}/rowset?$page={page}&$pageSize={pageSize}");
-            var body = await _client.SendAsync(request, new SfmcRequestContext { Replayable = true }, Key, cancellationToken);
-            using var document = JsonDocument.Parse(body);
-            var items = document.RootElement.TryGetProperty("items", out var i) && i.ValueKind == JsonValueKind.Array ? i.EnumerateArray().ToList() : new List<JsonElement>();
-            foreach (var item in items)
-            {
-                yield return new DataExtensionRow(Part(item, "keys"), Part(item, "values"));
-            }
+    public IAsyncEnumerable<DataExtensionRow> QueryAsync(int pageSize = 2500, CancellationToken cancellationToken = default) =>
+        DataExtensionRequests.QueryAsync(_client, Key, pageSize, ReadPage, cancellationToken);
 
-            if (items.Count < pageSize || (long)page * pageSize >= DataExtensionRequests.ReadCount(body))
-            {
-                yield break;
-            }
-        }
+    private static IReadOnlyList<DataExtensionRow> ReadPage(byte[] body)
+    {
+        using var document = JsonDocument.Parse(body);
+        return document.RootElement.TryGetProperty("items", out var items) && items.ValueKind == JsonValueKind.Array
+            ? items.EnumerateArray().Select(item => new DataExtensionRow(Part(item, "keys"), Part(item, "values"))).ToList()
+            : Array.Empty<DataExtensionRow>();
     }
 
     private static Dictionary<string, object?> Part(JsonElement item, string name)

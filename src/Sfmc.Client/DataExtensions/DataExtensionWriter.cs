@@ -5,7 +5,6 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Linq;
 using System.Net.Http;
-using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Threading;
@@ -39,8 +38,32 @@ internal static class DataExtensionRequests
         await Task.CompletedTask;
     }
 
+    /// <summary>
+    /// Every row of a DE, page by page (<c>GET /data/v1/customobjectdata/key/{key}/rowset</c>); <paramref name="parse"/>
+    /// turns one page's body into rows. Stops at a short page or when <c>count</c> is reached.
+    /// </summary>
+    public static async IAsyncEnumerable<T> QueryAsync<T>(SfmcClient client, string key, int pageSize, Func<byte[], IReadOnlyList<T>> parse, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(pageSize, 1);
+        for (var page = 1; ; page++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"data/v1/customobjectdata/key/{Uri.EscapeDataString(key)}/rowset?$page={page}&$pageSize={pageSize}");
+            var body = await client.SendAsync(request, new SfmcRequestContext { Replayable = true }, key, cancellationToken);
+            var rows = parse(body);
+            foreach (var row in rows)
+            {
+                yield return row;
+            }
+
+            if (rows.Count < pageSize || (long)page * pageSize >= ReadCount(body))
+            {
+                yield break;
+            }
+        }
+    }
+
     /// <summary>The <c>count</c> of a paged answer (long.MaxValue when absent).</summary>
-    public static long ReadCount(byte[] body)
+    private static long ReadCount(byte[] body)
     {
         var reader = new Utf8JsonReader(body);
         while (reader.Read())
@@ -211,7 +234,7 @@ internal sealed class DataExtensionWriter<TRow>(SfmcClient client, string key, R
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, $"hub/v1/dataevents/key:{Uri.EscapeDataString(Key)}/rowset")
         {
-            Content = new ByteArrayContent(batch.Payload(start, count, async: false)) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } },
+            Content = SfmcClient.JsonContent(batch.Payload(start, count, async: false)),
         };
         var context = new SfmcRequestContext { Replayable = true };
         try
@@ -242,7 +265,7 @@ internal sealed class DataExtensionWriter<TRow>(SfmcClient client, string key, R
         var insert = mode == DataExtensionWriteMode.AsyncInsert;
         using var request = new HttpRequestMessage(insert ? HttpMethod.Post : HttpMethod.Put, $"data/v1/async/dataextensions/key:{Uri.EscapeDataString(Key)}/rows")
         {
-            Content = new ByteArrayContent(batch.Payload(0, batch.Count, async: true)) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } },
+            Content = SfmcClient.JsonContent(batch.Payload(0, batch.Count, async: true)),
         };
         var context = new SfmcRequestContext { Replayable = !insert };
         string requestId;
@@ -350,8 +373,6 @@ internal sealed class DataExtensionWriter<TRow>(SfmcClient client, string key, R
             state.Fail(new DataExtensionRowError(_codec.GetPrimaryKey(row), message, errorCode, requestId));
         }
     }
-
-
 
     /// <summary>Rows of one request: their serialized JSON back to back, and where each one starts.</summary>
     private sealed class Batch

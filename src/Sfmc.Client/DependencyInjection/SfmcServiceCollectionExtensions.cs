@@ -71,14 +71,7 @@ public static class SfmcServiceCollectionExtensions
                     return;
                 }
 
-                pipeline.AddRetry(new HttpRetryStrategyOptions
-                {
-                    MaxRetryAttempts = options.Retry.MaxRetryAttempts,
-                    Delay = options.Retry.BaseDelay,
-                    MaxDelay = options.Retry.MaxDelay,
-                    BackoffType = DelayBackoffType.Exponential,
-                    UseJitter = true,
-                });
+                pipeline.AddRetry(RetryOptions(options.Retry));
             });
 
         var api = services.AddHttpClient(SfmcClientFactory.ApiClientName(name), client =>
@@ -124,36 +117,39 @@ public static class SfmcServiceCollectionExtensions
             pipeline.AddRateLimiter(limiter);
         }
 
-
         pipeline.AddTimeout(options.Retry.AttemptTimeout);
     }
 
     private static void AddRetry(ResiliencePipelineBuilder<HttpResponseMessage> pipeline, SfmcClientOptions options, SfmcTelemetry telemetry, ILogger logger)
     {
-        pipeline.AddRetry(new HttpRetryStrategyOptions
+        var retry = RetryOptions(options.Retry);
+        retry.ShouldRetryAfterHeader = true;
+        retry.ShouldHandle = args => ValueTask.FromResult(ShouldRetry(args.Outcome, Replayable(args.Context)));
+        retry.OnRetry = args =>
         {
-            MaxRetryAttempts = options.Retry.MaxRetryAttempts,
-            Delay = options.Retry.BaseDelay,
-            MaxDelay = options.Retry.MaxDelay,
-            BackoffType = DelayBackoffType.Exponential,
-            UseJitter = true,
-            ShouldRetryAfterHeader = true,
-            ShouldHandle = args => ValueTask.FromResult(ShouldRetry(args.Outcome, Replayable(args.Context))),
-            OnRetry = args =>
+            var request = args.Context.GetRequestMessage();
+            if (request is not null && request.Options.TryGetValue(SfmcRequestContext.Key, out var requestContext))
             {
-                var request = args.Context.GetRequestMessage();
-                if (request is not null && request.Options.TryGetValue(SfmcRequestContext.Key, out var requestContext))
-                {
-                    requestContext.AddRetry();
-                }
+                requestContext.AddRetry();
+            }
 
-                telemetry.Retries.Add(1);
-                var outcome = args.Outcome.Result is { } response ? ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture) : args.Outcome.Exception?.GetType().Name ?? "unknown";
-                Log.RetryScheduled(logger, request?.Method.Method ?? "?", request?.RequestUri?.AbsolutePath ?? "?", args.AttemptNumber + 1, outcome, (long)args.RetryDelay.TotalMilliseconds);
-                return default;
-            },
-        });
+            telemetry.Retries.Add(1);
+            var outcome = args.Outcome.Result is { } response ? ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture) : args.Outcome.Exception?.GetType().Name ?? "unknown";
+            Log.RetryScheduled(logger, request?.Method.Method ?? "?", request?.RequestUri?.AbsolutePath ?? "?", args.AttemptNumber + 1, outcome, (long)args.RetryDelay.TotalMilliseconds);
+            return default;
+        };
+        pipeline.AddRetry(retry);
     }
+
+    /// <summary>Attempts, exponential backoff with jitter and the delay bounds both pipelines share.</summary>
+    private static HttpRetryStrategyOptions RetryOptions(SfmcRetryOptions retry) => new()
+    {
+        MaxRetryAttempts = retry.MaxRetryAttempts,
+        Delay = retry.BaseDelay,
+        MaxDelay = retry.MaxDelay,
+        BackoffType = DelayBackoffType.Exponential,
+        UseJitter = true,
+    };
 
     private static bool Replayable(ResilienceContext context) =>
         context.GetRequestMessage() is { } request

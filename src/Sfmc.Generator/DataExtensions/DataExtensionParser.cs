@@ -22,7 +22,7 @@ internal static class DataExtensionParser
     public const string McdevSuffix = ".dataExtension-meta.json";
 
     /// <summary>Names taken by generated members; a property with one of these names would not compile.</summary>
-    private static readonly HashSet<string> ReservedMemberNames = new(StringComparer.Ordinal)
+    internal static readonly HashSet<string> ReservedMemberNames = new(StringComparer.Ordinal)
     {
         "CustomerKey", "Fields", "MaxLengths", "Schema",
         "EqualityContract", "Equals", "GetHashCode", "ToString", "PrintMembers", "Deconstruct", "GetType", "MemberwiseClone", "Finalize", "ReferenceEquals",
