@@ -53,6 +53,9 @@ public sealed class SfmcEmulatorOptions
     /// <summary>The TCP port; 0 picks a free one.</summary>
     public int Port { get; set; }
 
+    /// <summary>How long an async request stays Pending before it is processed (on <see cref="TimeProvider"/>; default none).</summary>
+    public TimeSpan AsyncProcessingDelay { get; set; }
+
     /// <summary>Overrides the <c>rest_instance_url</c>/<c>soap_instance_url</c> the token response names (tests of host validation).</summary>
     public Uri? InstanceUrlOverride { get; set; }
 
@@ -326,6 +329,11 @@ public sealed class SfmcEmulator : IAsyncDisposable
         // Picked up and processed in the background, as SFMC's async framework does.
         job.Processing = Task.Run(async () =>
         {
+            if (_options.AsyncProcessingDelay > TimeSpan.Zero)
+            {
+                await Task.Delay(_options.AsyncProcessingDelay, _options.TimeProvider);
+            }
+
             job.PickedUp = _options.TimeProvider.GetUtcNow();
             job.Errors = await _store.WriteEachAsync(dataExtension, rows, insertOnly, CancellationToken.None);
             job.Completed = _options.TimeProvider.GetUtcNow();

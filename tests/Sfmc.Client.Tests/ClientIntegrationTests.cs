@@ -350,6 +350,23 @@ public sealed class ClientIntegrationTests
     }
 
     [Fact]
+    public async Task Async_request_unfinished_at_the_deadline_reports_its_rows_as_failed_not_also_pending()
+    {
+        await using var host = await TestHost.StartAsync(e => e.AsyncProcessingDelay = TimeSpan.FromHours(1));
+        host.PumpTime(TimeSpan.FromMilliseconds(500));
+
+        var result = await host.Client.DataExtension<OrderLinesRow>().UpsertAsync(
+            Lines(6),
+            new DataExtensionWriteOptions { Api = DataExtensionApi.Async, CompletionTimeout = TimeSpan.FromSeconds(10) });
+
+        Assert.Equal(0, result.RowsSucceeded);
+        Assert.Equal(0, result.RowsPending);
+        Assert.Equal(6, result.FailedRows.Count);
+        Assert.All(result.FailedRows, f => Assert.Contains("its outcome is unknown", f.Message, StringComparison.Ordinal));
+        Assert.All(result.FailedRows, f => Assert.Equal(result.AsyncRequestIds.Single(), f.AsyncRequestId));
+    }
+
+    [Fact]
     public async Task Async_write_without_waiting_reports_rows_as_pending_with_request_ids()
     {
         await using var host = await TestHost.StartAsync();

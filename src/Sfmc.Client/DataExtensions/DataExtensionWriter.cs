@@ -319,7 +319,7 @@ internal sealed class DataExtensionWriter<TRow>(SfmcClient client, string key, R
 
             if (_client.Time.GetUtcNow() >= deadline)
             {
-                state.AddPending(batch.Count);
+                // Awaited but unconfirmed: reported as failed (outcome unknown), not also as pending.
                 FailAll(batch, state, $"SFMC had not finished async request {requestId} after {options.CompletionTimeout}; its outcome is unknown.", null, requestId);
                 return;
             }
