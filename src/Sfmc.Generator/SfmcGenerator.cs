@@ -10,6 +10,7 @@ using Sfmc.Generator.Common;
 using Sfmc.Generator.DataExtensions;
 using Sfmc.Generator.DataExtensions.Model;
 using Sfmc.Generator.Diagnostics;
+using Sfmc.Generator.Soap;
 
 namespace Sfmc.Generator;
 
@@ -67,10 +68,75 @@ public sealed class SfmcGenerator : IIncrementalGenerator
             }
         });
 
+        InitializeSoap(context);
+
         context.RegisterSourceOutput(parsed.Select(static (result, _) => result.Diagnostics), ReportAll);
         context.RegisterSourceOutput(crossChecks.Select(static (checks, _) => checks.Diagnostics), ReportAll);
         context.RegisterSourceOutput(
             options.Select(static (o, _) => o.Diagnostic),
+            static (spc, diagnostic) =>
+            {
+                if (diagnostic is not null)
+                {
+                    spc.ReportDiagnostic(diagnostic.ToDiagnostic());
+                }
+            });
+    }
+
+    /// <summary>
+    /// SOAP: the WSDL (one; more is a warning) → parse into a schema model → select types (SfmcSoapObjects) → one
+    /// source per type and per enumeration. An unrelated C# edit leaves every step cached.
+    /// </summary>
+    private static void InitializeSoap(IncrementalGeneratorInitializationContext context)
+    {
+        var soapOptions = context.AnalyzerConfigOptionsProvider
+            .Select(static (provider, _) => SoapSelection.ReadOptions(provider.GlobalOptions))
+            .WithTrackingName(TrackingNames.SoapOptions);
+
+        var wsdl = context.AdditionalTextsProvider
+            .Where(static file => WsdlParser.IsWsdlFile(file.Path))
+            .Select(static (file, ct) => WsdlParser.Parse(file, ct))
+            .WithTrackingName(TrackingNames.ParseWsdl)
+            .Collect()
+            .Select(static (results, _) =>
+            {
+                var ordered = results.OrderBy(r => r.Model?.FilePath ?? "", StringComparer.Ordinal).ToList();
+                var diagnostics = ordered.SelectMany(r => r.Diagnostics).ToList();
+                var models = ordered.Where(r => r.Model is not null).Select(r => r.Model!).ToList();
+                if (models.Count > 1)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MultipleWsdlFiles, null, models[0].FilePath, string.Join("', '", models.Skip(1).Select(m => m.FilePath))));
+                }
+
+                return (Model: models.FirstOrDefault(), Diagnostics: diagnostics.ToEquatableArray());
+            })
+            .WithTrackingName(TrackingNames.WsdlModel);
+
+        var selection = wsdl
+            .Combine(soapOptions)
+            .Select(static (input, _) =>
+            {
+                var ((model, _), options) = input;
+                return model is null ? null : SoapSelection.Select(model, options);
+            })
+            .WithTrackingName(TrackingNames.SelectSoapTypes);
+
+        var typeSources = selection
+            .SelectMany(static (result, _) => result?.Types ?? EquatableArray<SoapTypeToEmit>.Empty)
+            .Select(static (type, _) => new GeneratedSource(SoapEmitter.HintName(type), SoapEmitter.Emit(type)))
+            .WithTrackingName(TrackingNames.EmitSoapType);
+
+        var enumSources = selection
+            .SelectMany(static (result, _) => result?.Enums ?? EquatableArray<SoapEnumToEmit>.Empty)
+            .Select(static (model, _) => new GeneratedSource(SoapEmitter.HintName(model), SoapEmitter.Emit(model)))
+            .WithTrackingName(TrackingNames.EmitSoapEnum);
+
+        context.RegisterSourceOutput(typeSources, static (spc, source) => spc.AddSource(source.HintName, source.Text));
+        context.RegisterSourceOutput(enumSources, static (spc, source) => spc.AddSource(source.HintName, source.Text));
+        context.RegisterSourceOutput(wsdl.Select(static (w, _) => w.Diagnostics), ReportAll);
+        context.RegisterSourceOutput(selection.Select(static (s, _) => s?.Diagnostics ?? EquatableArray<DiagnosticInfo>.Empty), ReportAll);
+        context.RegisterSourceOutput(
+            soapOptions.Select(static (o, _) => o.Diagnostic),
             static (spc, diagnostic) =>
             {
                 if (diagnostic is not null)

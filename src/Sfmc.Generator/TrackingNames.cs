@@ -10,4 +10,10 @@ internal static class TrackingNames
     public const string DataExtensionDeclarations = nameof(DataExtensionDeclarations);
     public const string DataExtensionCrossChecks = nameof(DataExtensionCrossChecks);
     public const string EmitDataExtension = nameof(EmitDataExtension);
+    public const string SoapOptions = nameof(SoapOptions);
+    public const string ParseWsdl = nameof(ParseWsdl);
+    public const string WsdlModel = nameof(WsdlModel);
+    public const string SelectSoapTypes = nameof(SelectSoapTypes);
+    public const string EmitSoapType = nameof(EmitSoapType);
+    public const string EmitSoapEnum = nameof(EmitSoapEnum);
 }

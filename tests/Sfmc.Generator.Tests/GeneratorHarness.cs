@@ -43,9 +43,14 @@ internal static class GeneratorHarness
         References,
         new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
 
-    public static GeneratorDriver CreateDriver(IEnumerable<AdditionalText> files, string? rootNamespace = "Contoso", string? sfmcNamespace = null)
+    public static GeneratorDriver CreateDriver(IEnumerable<AdditionalText> files, string? rootNamespace = "Contoso", string? sfmcNamespace = null, IReadOnlyDictionary<string, string>? properties = null)
     {
         var options = new Dictionary<string, string>();
+        foreach (var (key, value) in properties ?? new Dictionary<string, string>())
+        {
+            options["build_property." + key] = value;
+        }
+
         if (rootNamespace is not null)
         {
             options["build_property.RootNamespace"] = rootNamespace;
@@ -72,6 +77,18 @@ internal static class GeneratorHarness
             .RunGeneratorsAndUpdateCompilation(CreateCompilation(sources), out var output, out var diagnostics);
         return (driver.GetRunResult(), output, diagnostics);
     }
+
+    /// <summary>Runs the generator with MSBuild properties (SfmcSoapObjects, …).</summary>
+    public static (GeneratorDriverRunResult Result, Compilation Output, ImmutableArray<Diagnostic> GeneratorDiagnostics) Run(
+        IEnumerable<AdditionalText> files, IReadOnlyDictionary<string, string> properties, params string[] sources)
+    {
+        var driver = CreateDriver(files, "Contoso", null, properties)
+            .RunGeneratorsAndUpdateCompilation(CreateCompilation(sources), out var output, out var diagnostics);
+        return (driver.GetRunResult(), output, diagnostics);
+    }
+
+    /// <summary>The checked-in WSDL (specs/etframework.wsdl).</summary>
+    public static AdditionalText SpecWsdl() => File("/project/etframework.wsdl", System.IO.File.ReadAllText(Path.Combine(RepoRoot, "specs", "etframework.wsdl")));
 
     public static AdditionalText File(string path, string text) => new InMemoryAdditionalText(path, text);
 

@@ -7,7 +7,7 @@ namespace Sfmc.Generator.Diagnostics;
 
 /// <summary>
 /// Every SFMC diagnostic. IDs are stable: never renumber or reuse one. SFMC00xx are common, SFMC01xx are about
-/// Data Extensions. Each is listed in AnalyzerReleases.*.md and docs/diagnostics.md.
+/// Data Extensions, SFMC02xx about the SOAP WSDL. Each is listed in AnalyzerReleases.*.md and docs/diagnostics.md.
 /// </summary>
 internal static class DiagnosticDescriptors
 {
@@ -114,6 +114,36 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor DataExtensionKeyCaseMismatch = Error(
         "SFMC0151", "Data Extension key differs in case", "Customer key '{0}' differs in case from the declared key '{1}': SFMC keys are case-sensitive",
         "SFMC matches customer keys case-sensitively: use the key exactly as declared.",
+        UsageCategory);
+
+    public static readonly DiagnosticDescriptor InvalidWsdlXml = Error(
+        "SFMC0200", "WSDL is not well-formed XML", "'{0}' is not well-formed XML: {1}",
+        "The WSDL could not be read as XML. DTDs are refused (they could expand entities or reach the network); fix the reported position. Nothing is generated from the file until it reads.");
+
+    public static readonly DiagnosticDescriptor WsdlWithoutSchema = Error(
+        "SFMC0201", "Not a WSDL with a schema", "'{0}' is not a WSDL with an xsd:schema in wsdl:types",
+        "A *.wsdl file must be a wsdl:definitions document whose wsdl:types holds the SFMC schema (specs/etframework.wsdl is the reference).");
+
+    public static readonly DiagnosticDescriptor WsdlSchemaError = Error(
+        "SFMC0202", "WSDL schema error", "Schema error in '{0}': {1}",
+        "System.Xml.Schema could not compile the WSDL's schema (an unknown type, a broken reference, an invalid facet). Imports are never fetched: types of a missing import cannot be used.");
+
+    public static readonly DiagnosticDescriptor UnknownSoapObject = Error(
+        "SFMC0203", "Unknown SOAP object", "SfmcSoapObjects names '{0}', which is not a complexType of '{1}'.{2}",
+        "The MSBuild property SfmcSoapObjects lists the SOAP objects to generate (semicolon-separated WSDL type names, case-sensitive, or * for all). Each must be a complexType of the WSDL.",
+        UsageCategory);
+
+    public static readonly DiagnosticDescriptor MultipleWsdlFiles = Warning(
+        "SFMC0204", "More than one WSDL", "More than one WSDL is declared: '{0}' is used, '{1}' is ignored",
+        "SOAP types are generated from one WSDL. Remove the extra *.wsdl from AdditionalFiles, or set SfmcSoap to false and add the one you want.");
+
+    public static readonly DiagnosticDescriptor UnsupportedSchemaConstruct = Warning(
+        "SFMC0205", "Unsupported schema construct", "Type '{0}' uses {1}, which the generator does not map; its content is skipped when read",
+        "The SFMC WSDL uses sequences, choices, extensions and enumerations. Other constructs are skipped (read as unknown elements) rather than failing the build.");
+
+    public static readonly DiagnosticDescriptor InvalidSoapVisibility = Error(
+        "SFMC0206", "Invalid SfmcSoapVisibility", "SfmcSoapVisibility must be 'internal' or 'public', not '{0}'",
+        "Generated SOAP types are internal by default so two projects never clash; set SfmcSoapVisibility to public to expose them from a library.",
         UsageCategory);
 
     public static readonly ImmutableArray<DiagnosticDescriptor> All = typeof(DiagnosticDescriptors)
