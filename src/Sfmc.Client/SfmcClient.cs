@@ -56,6 +56,9 @@ public sealed class SfmcClient
         return new DataExtensionRowsClient(this, key);
     }
 
+    /// <summary>SFMC's SOAP API: typed Retrieve with paging, Create/Update/Delete/Upsert, DE rows over SOAP.</summary>
+    public global::Sfmc.Client.Soap.SfmcSoapClient Soap => new(this);
+
     /// <summary>A JSON request body.</summary>
     internal static ByteArrayContent JsonContent(byte[] body) =>
         new(body) { Headers = { ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json") } };
@@ -91,6 +94,12 @@ public sealed class SfmcClient
 
     private static SfmcException ToException(HttpRequestMessage request, HttpResponseMessage response, byte[] body, string? key, SfmcRequestContext context)
     {
+        if (request.Content is global::Sfmc.Client.Soap.SoapEnvelopeContent soap && global::Sfmc.Client.Soap.SoapEnvelope.TryReadFault(body) is { } fault)
+        {
+            var retried = context.Retries > 0 ? $" after {context.Retries + 1} attempts" : "";
+            return new global::Sfmc.Client.Soap.SfmcSoapFaultException($"SFMC SOAP {soap.Action} answered {(int)response.StatusCode} with a fault{retried}: {fault.FaultString}" + (fault.ApiCode is { } code ? $" (code {code})" : ""), fault, response.StatusCode);
+        }
+
         string? message = null;
         int? errorCode = null;
         var additional = new List<string>();
@@ -146,6 +155,7 @@ internal sealed class SfmcRequestContext
 
     private int _retries;
     private int _throttles;
+    private int _soapThrottled;
 
     /// <summary>Safe to send again after a failure that may have reached SFMC (upsert by key, GET).</summary>
     public bool Replayable { get; init; }
@@ -157,4 +167,11 @@ internal sealed class SfmcRequestContext
     public void AddRetry() => Interlocked.Increment(ref _retries);
 
     public void AddThrottle() => Interlocked.Increment(ref _throttles);
+
+    /// <summary>The last attempt was refused by a SOAP throttling fault (HTTP 500): safe to retry like a 429.</summary>
+    public bool SoapThrottled => Volatile.Read(ref _soapThrottled) == 1;
+
+    public void MarkSoapThrottled() => Volatile.Write(ref _soapThrottled, 1);
+
+    public void ClearSoapThrottled() => Volatile.Write(ref _soapThrottled, 0);
 }

@@ -48,7 +48,11 @@ internal sealed class EmulatorStore : IAsyncDisposable
         await _lock.WaitAsync(cancellationToken);
         try
         {
-            _dataExtensions[dataExtension.CustomerKey] = dataExtension;
+            lock (_dataExtensions)
+            {
+                _dataExtensions[dataExtension.CustomerKey] = dataExtension;
+            }
+
             var columns = dataExtension.Fields.Select(f => $"{Quote(f.Name)} TEXT{(f.IsPrimaryKey ? " COLLATE NOCASE" : "")}{Default(f)}");
             // _CustomObjectKey: SFMC's hidden identity column; without a primary key every insert is a new row.
             var keys = dataExtension.PrimaryKey.Count > 0
@@ -358,6 +362,94 @@ internal sealed class EmulatorStore : IAsyncDisposable
     private static string Table(DataExtensionInfo dataExtension) => Quote("de:" + dataExtension.CustomerKey);
 
     private static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+
+    /// <summary>The Data Extensions of the tenant, by key order.</summary>
+    public IReadOnlyList<DataExtensionInfo> DataExtensions
+    {
+        get
+        {
+            lock (_dataExtensions)
+            {
+                return _dataExtensions.Values.OrderBy(d => d.CustomerKey, StringComparer.Ordinal).ToList();
+            }
+        }
+    }
+
+    /// <summary>Stores SOAP objects (subscribers, tracking events, triggered sends…) as property bags, by type and key.</summary>
+    public async Task SaveSoapObjectsAsync(string objectType, IEnumerable<(string Key, IReadOnlyDictionary<string, string?> Properties)> objects, CancellationToken cancellationToken)
+    {
+        await _lock.WaitAsync(cancellationToken);
+        try
+        {
+            await EnsureSoapTableAsync(cancellationToken);
+            using var transaction = _connection.BeginTransaction();
+            using var command = _connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = "INSERT INTO \"_soap_objects\" (type, key, json) VALUES ($type, $key, $json) ON CONFLICT(type, key) DO UPDATE SET json = excluded.json";
+            var type = command.Parameters.Add("$type", SqliteType.Text);
+            var key = command.Parameters.Add("$key", SqliteType.Text);
+            var json = command.Parameters.Add("$json", SqliteType.Text);
+            foreach (var (objectKey, properties) in objects)
+            {
+                type.Value = objectType;
+                key.Value = objectKey;
+                json.Value = JsonSerializer.Serialize(properties);
+                await command.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            transaction.Commit();
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    public async Task<List<Dictionary<string, string?>>> ReadSoapObjectsAsync(string objectType, CancellationToken cancellationToken)
+    {
+        await _lock.WaitAsync(cancellationToken);
+        try
+        {
+            await EnsureSoapTableAsync(cancellationToken);
+            using var command = _connection.CreateCommand();
+            command.CommandText = "SELECT json FROM \"_soap_objects\" WHERE type = $type ORDER BY rowid";
+            command.Parameters.AddWithValue("$type", objectType);
+            var result = new List<Dictionary<string, string?>>();
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var values = JsonSerializer.Deserialize<Dictionary<string, string?>>(reader.GetString(0)) ?? new();
+                result.Add(new Dictionary<string, string?>(values, StringComparer.OrdinalIgnoreCase));
+            }
+
+            return result;
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    public async Task<bool> DeleteSoapObjectAsync(string objectType, string key, CancellationToken cancellationToken)
+    {
+        await _lock.WaitAsync(cancellationToken);
+        try
+        {
+            await EnsureSoapTableAsync(cancellationToken);
+            using var command = _connection.CreateCommand();
+            command.CommandText = "DELETE FROM \"_soap_objects\" WHERE type = $type AND key = $key COLLATE NOCASE";
+            command.Parameters.AddWithValue("$type", objectType);
+            command.Parameters.AddWithValue("$key", key);
+            return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    private Task EnsureSoapTableAsync(CancellationToken cancellationToken) =>
+        ExecuteAsync("CREATE TABLE IF NOT EXISTS \"_soap_objects\" (type TEXT NOT NULL, key TEXT NOT NULL COLLATE NOCASE, json TEXT NOT NULL, PRIMARY KEY (type, key))", cancellationToken);
 
     public async ValueTask DisposeAsync()
     {

@@ -76,6 +76,8 @@ public sealed class SfmcEmulator : IAsyncDisposable
     private readonly EmulatorStore _store;
     private readonly SfmcEmulatorOptions _options;
     private readonly ConcurrentDictionary<string, Token> _tokens = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, bool> _expired = new(StringComparer.Ordinal);
+    private readonly EmulatorSoap _soap;
     private readonly ConcurrentQueue<EmulatorRequest> _requests = new();
     private readonly ConcurrentQueue<string> _issued = new();
     private readonly ConcurrentDictionary<string, AsyncJob> _jobs = new(StringComparer.OrdinalIgnoreCase);
@@ -89,7 +91,17 @@ public sealed class SfmcEmulator : IAsyncDisposable
         _app = app;
         _store = store;
         _options = options;
-        Faults.TokensExpired += () => _tokens.Clear();
+        Faults.TokensExpired += () =>
+        {
+            // REST sees an unknown token (401); SOAP answers "Token Expired", as SFMC does.
+            foreach (var token in _tokens.Keys)
+            {
+                _expired[token] = true;
+            }
+
+            _tokens.Clear();
+        };
+        _soap = new EmulatorSoap(store, SoapTokenState, options.TimeProvider);
         _windowStart = options.TimeProvider.GetUtcNow();
     }
 
@@ -174,10 +186,21 @@ public sealed class SfmcEmulator : IAsyncDisposable
                 return;
             }
 
+            var soap = request.Path.StartsWithSegments("/Service.asmx");
             if (fault is not null)
             {
                 await DrainAsync(request, context.RequestAborted);
-                await WriteFaultAsync(context, fault);
+                await (soap ? WriteSoapFaultAsync(context, fault) : WriteFaultAsync(context, fault));
+            }
+            else if (soap && IsRateLimited(out _))
+            {
+                // SOAP throttling is an HTTP 500 fault, not a 429.
+                await DrainAsync(request, context.RequestAborted);
+                await EmulatorSoap.WriteFaultAsync(context, HttpStatusCode.InternalServerError, "soap:Server", "Throttled: too many requests for this account; retry later");
+            }
+            else if (soap)
+            {
+                await next(context);
             }
             else if (!request.Path.StartsWithSegments("/v2/token") && IsRateLimited(out var retryAfter))
             {
@@ -215,6 +238,7 @@ public sealed class SfmcEmulator : IAsyncDisposable
         app.MapGet("/data/v1/async/{requestId}/status", AsyncStatusAsync);
         app.MapGet("/data/v1/async/{requestId}/results", AsyncResultsAsync);
         app.MapGet("/data/v1/customobjectdata/key/{key}/rowset", (HttpContext context, string key) => ReadRowsAsync(context, key));
+        app.MapPost("/Service.asmx", _soap.HandleAsync);
         app.MapFallback((HttpContext context) => WriteErrorAsync(context, HttpStatusCode.NotFound, $"The emulator does not implement {context.Request.Method} {context.Request.Path}.", 0));
     }
 
@@ -496,6 +520,41 @@ public sealed class SfmcEmulator : IAsyncDisposable
 
     private static Task WriteUnknownKeyAsync(HttpContext context, string key) =>
         WriteErrorAsync(context, HttpStatusCode.NotFound, $"Unable to find a data extension with external key '{key}'. External keys are case-sensitive.", 10002);
+
+    private static Task WriteSoapFaultAsync(HttpContext context, EmulatorFaults.InjectedFault fault) =>
+        fault.Blocked || fault.Status == HttpStatusCode.TooManyRequests
+            ? EmulatorSoap.WriteFaultAsync(context, HttpStatusCode.InternalServerError, "soap:Server", "Throttled: too many requests for this account; retry later")
+            : EmulatorSoap.WriteFaultAsync(context, fault.Status, "soap:Server", "Injected fault: " + (int)fault.Status);
+
+    private TokenState SoapTokenState(string? token)
+    {
+        if (token is null)
+        {
+            return TokenState.Unknown;
+        }
+
+        if (_tokens.TryGetValue(token, out var known))
+        {
+            return known.ExpiresAt > _options.TimeProvider.GetUtcNow() ? TokenState.Valid : TokenState.Expired;
+        }
+
+        return _expired.ContainsKey(token) ? TokenState.Expired : TokenState.Unknown;
+    }
+
+    /// <summary>
+    /// Adds SOAP objects (Subscriber, List, SentEvent, OpenEvent, ClickEvent, BounceEvent, UnsubEvent,
+    /// TriggeredSendDefinition…) as property bags keyed by <paramref name="keyProperty"/>; dotted names nest
+    /// (<c>Client.ID</c>). Stored in the same SQLite database as the Data Extensions.
+    /// </summary>
+    public Task AddSoapObjectsAsync(string objectType, string keyProperty, IEnumerable<IReadOnlyDictionary<string, string?>> objects, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(objects);
+        return _store.SaveSoapObjectsAsync(objectType, objects.Select(o => (o.GetValueOrDefault(keyProperty) ?? Guid.NewGuid().ToString(), o)), cancellationToken);
+    }
+
+    /// <summary>SOAP objects of a type as stored (subscribers created over SOAP, sent events of triggered sends…).</summary>
+    public async Task<IReadOnlyList<IReadOnlyDictionary<string, string?>>> GetSoapObjectsAsync(string objectType, CancellationToken cancellationToken = default) =>
+        await _store.ReadSoapObjectsAsync(objectType, cancellationToken);
 
     private static Task WriteFaultAsync(HttpContext context, EmulatorFaults.InjectedFault fault)
     {

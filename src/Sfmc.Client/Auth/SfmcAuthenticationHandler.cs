@@ -30,7 +30,7 @@ internal sealed class SfmcAuthenticationHandler(SfmcTokenProvider tokens, SfmcTe
 
         var token = await tokens.GetTokenAsync(null, cancellationToken);
         var response = await SendWithTokenAsync(request, token, path, cancellationToken);
-        if (response.StatusCode != HttpStatusCode.Unauthorized)
+        if (response.StatusCode != HttpStatusCode.Unauthorized && !await IsSoapTokenExpiredAsync(request, response, cancellationToken))
         {
             return response;
         }
@@ -41,10 +41,47 @@ internal sealed class SfmcAuthenticationHandler(SfmcTokenProvider tokens, SfmcTe
         return await SendWithTokenAsync(request, token, path, cancellationToken);
     }
 
+    /// <summary>
+    /// SOAP says "expired" with HTTP 500 and a fault ("Token Expired"), not 401; that is replayed like a 401.
+    /// A throttling fault is flagged on the request context so the retry strategy treats it like a 429.
+    /// </summary>
+    private async Task<bool> IsSoapTokenExpiredAsync(HttpRequestMessage request, HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        if (request.Content is not Soap.SoapEnvelopeContent || response.StatusCode != HttpStatusCode.InternalServerError)
+        {
+            return false;
+        }
+
+        var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+        var fault = Soap.SoapEnvelope.TryReadFault(body);
+        if (fault is not null && Soap.SoapEnvelope.IsThrottling(fault))
+        {
+            telemetry.Throttles.Add(1);
+            if (request.Options.TryGetValue(SfmcRequestContext.Key, out var context))
+            {
+                context.AddThrottle();
+                context.MarkSoapThrottled();
+            }
+        }
+
+        return fault is not null && Soap.SoapEnvelope.IsTokenExpired(fault);
+    }
+
     private async Task<HttpResponseMessage> SendWithTokenAsync(HttpRequestMessage request, SfmcToken token, string path, CancellationToken cancellationToken)
     {
-        request.RequestUri = new Uri(token.RestInstanceUrl, path);
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token.AccessToken);
+        if (request.Content is Soap.SoapEnvelopeContent soap)
+        {
+            // SOAP carries the token in the envelope's fueloauth header; the endpoint is the token's soap_instance_url.
+            soap.AccessToken = token.AccessToken;
+            request.RequestUri = new Uri(token.SoapInstanceUrl, "Service.asmx");
+            request.Headers.Authorization = null;
+        }
+        else
+        {
+            request.RequestUri = new Uri(token.RestInstanceUrl, path);
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token.AccessToken);
+        }
+
         var started = time.GetTimestamp();
         try
         {

@@ -124,7 +124,7 @@ public static class SfmcServiceCollectionExtensions
     {
         var retry = RetryOptions(options.Retry);
         retry.ShouldRetryAfterHeader = true;
-        retry.ShouldHandle = args => ValueTask.FromResult(ShouldRetry(args.Outcome, Replayable(args.Context)));
+        retry.ShouldHandle = args => ValueTask.FromResult(ShouldRetry(args.Outcome, Replayable(args.Context), SoapThrottled(args.Context)));
         retry.OnRetry = args =>
         {
             var request = args.Context.GetRequestMessage();
@@ -159,10 +159,27 @@ public static class SfmcServiceCollectionExtensions
     /// Throttling (429) and 503 mean SFMC did not process the request: always retried. Other server errors, timeouts
     /// and connection failures may have reached SFMC: retried only when the request is safe to replay.
     /// </summary>
-    internal static bool ShouldRetry(Outcome<HttpResponseMessage> outcome, bool replayable)
+    /// <summary>A SOAP throttling fault (HTTP 500) on the last attempt; read and cleared here.</summary>
+    private static bool SoapThrottled(ResilienceContext context)
+    {
+        if (context.GetRequestMessage() is { } request && request.Options.TryGetValue(SfmcRequestContext.Key, out var requestContext) && requestContext.SoapThrottled)
+        {
+            requestContext.ClearSoapThrottled();
+            return true;
+        }
+
+        return false;
+    }
+
+    internal static bool ShouldRetry(Outcome<HttpResponseMessage> outcome, bool replayable, bool soapThrottled = false)
     {
         if (outcome.Result is { } response)
         {
+            if (soapThrottled && response.StatusCode == HttpStatusCode.InternalServerError)
+            {
+                return true;
+            }
+
             return response.StatusCode switch
             {
                 HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable => true,

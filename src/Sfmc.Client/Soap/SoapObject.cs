@@ -14,15 +14,22 @@ namespace Sfmc.Client.Soap;
 public abstract class SoapObject
 {
     /// <summary>The WSDL type name, written as <c>xsi:type</c> where the declared type differs.</summary>
-    protected internal abstract string SoapTypeName { get; }
+    protected abstract string SoapTypeName { get; }
+
+    /// <summary>The runtime's way in (protected members stay protected for every consumer, friend assemblies too).</summary>
+    internal string SoapTypeNameCore => SoapTypeName;
 
     /// <summary>Writes this object's child elements in schema order (base type first).</summary>
-    protected internal virtual void WriteSoapElements(XmlWriter writer)
+    protected virtual void WriteSoapElements(XmlWriter writer)
     {
     }
 
     /// <summary>Reads the child element the reader is on, if it is one of this type's; returns false to skip it.</summary>
-    protected internal virtual bool ReadSoapElement(XmlReader reader) => false;
+    protected virtual bool ReadSoapElement(XmlReader reader) => false;
+
+    internal void WriteSoapElementsCore(XmlWriter writer) => WriteSoapElements(writer);
+
+    internal bool ReadSoapElementCore(XmlReader reader) => ReadSoapElement(reader);
 }
 
 /// <summary>
@@ -62,6 +69,7 @@ public static class SoapXml
         where T : SoapObject, ISoapObject<T>
     {
         ArgumentNullException.ThrowIfNull(reader);
+        reader.MoveToContent();
         string? xsiType = null;
         if (reader.HasAttributes)
         {
@@ -99,7 +107,7 @@ public static class SoapXml
         reader.Read();
         while (reader.MoveToContent() == XmlNodeType.Element)
         {
-            if (!target.ReadSoapElement(reader))
+            if (!target.ReadSoapElementCore(reader))
             {
                 reader.Skip();
             }
@@ -237,13 +245,13 @@ public static class SoapXml
 
         ArgumentNullException.ThrowIfNull(writer);
         writer.WriteStartElement(name, Namespace);
-        var actual = value.SoapTypeName;
+        var actual = value.SoapTypeNameCore;
         if (!string.Equals(actual, declaredType, StringComparison.Ordinal))
         {
             writer.WriteAttributeString("xsi", "type", XsiNamespace, actual);
         }
 
-        value.WriteSoapElements(writer);
+        value.WriteSoapElementsCore(writer);
         writer.WriteEndElement();
     }
 

@@ -25,7 +25,7 @@ internal static class WsdlParser
     /// <summary>Member names the generated code or <c>object</c> already uses.</summary>
     internal static readonly HashSet<string> ReservedMemberNames = new(StringComparer.Ordinal)
     {
-        "SoapTypeName", "WriteSoapElements", "ReadSoapElement", "SoapObjectType", "DefaultRetrieveProperties", "CreateForXsiType",
+        "SoapTypeName", "WriteSoapElements", "ReadSoapElement", "SoapTypeNameCore", "WriteSoapElementsCore", "ReadSoapElementCore", "SoapObjectType", "DefaultRetrieveProperties", "CreateForXsiType",
         "Equals", "GetHashCode", "GetType", "ToString", "MemberwiseClone", "Finalize",
     };
 

@@ -1,0 +1,537 @@
+using System;
+using System.Buffers;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Net.Http;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using System.Threading;
+using System.Threading.Tasks;
+using System.Xml;
+
+namespace Sfmc.Client.Soap;
+
+/// <summary>
+/// SFMC's SOAP API (<c>POST {soap_instance_url}/Service.asmx</c>) over the same authentication, resilience, rate
+/// limiter and telemetry as REST. Objects are the types generated from the WSDL (<c>Sfmc.Soap.Subscriber</c>, …).
+/// Get it from <see cref="SfmcClient.Soap"/>.
+/// </summary>
+public sealed class SfmcSoapClient
+{
+    private readonly SfmcClient _client;
+
+    internal SfmcSoapClient(SfmcClient client) => _client = client;
+
+    /// <summary>
+    /// Retrieves objects of type <typeparamref name="T"/>, following <c>ContinueRequest</c> while SFMC answers
+    /// <c>MoreDataAvailable</c> (2,500 objects a page). Pages are requested as the caller enumerates.
+    /// </summary>
+    /// <param name="filter">A filter built from the type's typed properties, e.g. <c>Subscriber.Property.Status.IsEqualTo(SubscriberStatus.Active)</c>; null for all.</param>
+    /// <param name="properties">The properties to retrieve; null for the type's retrievable defaults.</param>
+    /// <param name="options">QueryAllAccounts, ClientIDs.</param>
+    /// <param name="cancellationToken">Cancels the enumeration.</param>
+    public IAsyncEnumerable<T> RetrieveAsync<T>(SoapFilter? filter = null, IEnumerable<string>? properties = null, SoapRetrieveOptions? options = null, CancellationToken cancellationToken = default)
+        where T : SoapObject, ISoapObject<T>
+    {
+        var list = (properties ?? T.DefaultRetrieveProperties).ToArray();
+        if (list.Length == 0)
+        {
+            throw new ArgumentException($"SFMC needs at least one property to retrieve {T.SoapObjectType}; the WSDL does not say which are retrievable, so pass them.", nameof(properties));
+        }
+
+        return RetrieveCoreAsync(T.SoapObjectType, list, filter, options, static reader => SoapXml.ReadObject<T>(reader), cancellationToken);
+    }
+
+    /// <summary>
+    /// Retrieves rows of a Data Extension over SOAP (<c>DataExtensionObject[key]</c>) as generated row types: every
+    /// declared field is requested, and each object's Name/Value properties become the row's fields.
+    /// </summary>
+    public IAsyncEnumerable<TRow> RetrieveRowsAsync<TRow>(SoapFilter? filter = null, CancellationToken cancellationToken = default)
+        where TRow : IDataExtensionRow<TRow>
+    {
+        var schema = TRow.Schema;
+        var properties = schema.Fields.Select(f => f.Name).ToArray();
+        return RetrieveCoreAsync($"DataExtensionObject[{schema.CustomerKey}]", properties, filter, null, static reader => ReadRow<TRow>(reader), cancellationToken);
+    }
+
+    /// <summary>Creates objects, <see cref="SoapWriteOptions.BatchSize"/> per call; results map back to the caller's objects.</summary>
+    public Task<SoapWriteResult<T>> CreateAsync<T>(IEnumerable<T> objects, SoapWriteOptions? options = null, CancellationToken cancellationToken = default)
+        where T : SoapObject, ISoapObject<T> => WriteAsync("Create", null, objects, options, cancellationToken);
+
+    /// <summary>Updates objects (identified by their keys: CustomerKey, ID or ObjectID as the type requires).</summary>
+    public Task<SoapWriteResult<T>> UpdateAsync<T>(IEnumerable<T> objects, SoapWriteOptions? options = null, CancellationToken cancellationToken = default)
+        where T : SoapObject, ISoapObject<T> => WriteAsync("Update", null, objects, options, cancellationToken);
+
+    /// <summary>Creates or updates objects: an Update with SaveOptions <c>* = UpdateAdd</c>.</summary>
+    public Task<SoapWriteResult<T>> UpsertAsync<T>(IEnumerable<T> objects, SoapWriteOptions? options = null, CancellationToken cancellationToken = default)
+        where T : SoapObject, ISoapObject<T> => WriteAsync("Update", "UpdateAdd", objects, options, cancellationToken);
+
+    /// <summary>Deletes objects (identified by their keys).</summary>
+    public Task<SoapWriteResult<T>> DeleteAsync<T>(IEnumerable<T> objects, SoapWriteOptions? options = null, CancellationToken cancellationToken = default)
+        where T : SoapObject, ISoapObject<T> => WriteAsync("Delete", null, objects, options, cancellationToken);
+
+    private async IAsyncEnumerable<T> RetrieveCoreAsync<T>(
+        string objectType, string[] properties, SoapFilter? filter, SoapRetrieveOptions? options, Func<XmlReader, T?> readResult, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        using var activity = SfmcTelemetry.ActivitySource.StartActivity("Sfmc.Soap.Retrieve");
+        activity?.SetTag("sfmc.soap.object_type", objectType);
+        string? continueId = null;
+        var pages = 0;
+        while (true)
+        {
+            var body = RetrieveBody(objectType, properties, continueId is null ? filter : null, options, continueId);
+            var bytes = await SendAsync("Retrieve", body, replayable: true, cancellationToken);
+            var (status, requestId, page) = ParsePage("Retrieve", bytes, readResult);
+            pages++;
+
+            if (status is not null && status.StartsWith("Error", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new SfmcSoapException($"SFMC Retrieve {objectType} failed: {status} (RequestID {requestId})", status, requestId);
+            }
+
+            foreach (var item in page)
+            {
+                yield return item;
+            }
+
+            if (!string.Equals(status, "MoreDataAvailable", StringComparison.OrdinalIgnoreCase))
+            {
+                activity?.SetTag("sfmc.soap.pages", pages);
+                yield break;
+            }
+
+            continueId = requestId ?? throw new SfmcSoapException($"SFMC answered MoreDataAvailable for {objectType} without a RequestID to continue from", status ?? "", null);
+        }
+    }
+
+    private static Action<XmlWriter> RetrieveBody(string objectType, string[] properties, SoapFilter? filter, SoapRetrieveOptions? options, string? continueId) => writer =>
+    {
+        writer.WriteStartElement("RetrieveRequestMsg", SoapXml.Namespace);
+        writer.WriteStartElement("RetrieveRequest", SoapXml.Namespace);
+        foreach (var id in options?.ClientIds ?? [])
+        {
+            writer.WriteStartElement("ClientIDs", SoapXml.Namespace);
+            SoapXml.Write(writer, "ID", id);
+            writer.WriteEndElement();
+        }
+
+        SoapXml.Write(writer, "ObjectType", objectType);
+        foreach (var property in properties)
+        {
+            SoapXml.Write(writer, "Properties", property);
+        }
+
+        filter?.Write(writer, "Filter");
+        SoapXml.Write(writer, "ContinueRequest", continueId);
+        if (options?.QueryAllAccounts == true)
+        {
+            SoapXml.Write(writer, "QueryAllAccounts", true);
+        }
+
+        writer.WriteEndElement();
+        writer.WriteEndElement();
+    };
+
+    private async Task<SoapWriteResult<T>> WriteAsync<T>(string action, string? saveAction, IEnumerable<T> objects, SoapWriteOptions? options, CancellationToken cancellationToken)
+        where T : SoapObject, ISoapObject<T>
+    {
+        ArgumentNullException.ThrowIfNull(objects);
+        var all = objects.ToList();
+        var batchSize = options?.BatchSize ?? SoapWriteOptions.DefaultBatchSize;
+        if (batchSize <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), batchSize, "BatchSize must be positive.");
+        }
+
+        using var activity = SfmcTelemetry.ActivitySource.StartActivity("Sfmc.Soap." + (saveAction is null ? action : "Upsert"));
+        activity?.SetTag("sfmc.soap.object_type", T.SoapObjectType);
+        var results = new SoapObjectResult<T>?[all.Count];
+        var requestIds = new List<string>();
+        var statuses = new List<string>();
+        for (var start = 0; start < all.Count; start += batchSize)
+        {
+            var batch = all.GetRange(start, Math.Min(batchSize, all.Count - start));
+            var offset = start;
+            var bytes = await SendAsync(action, WriteBody(action, saveAction, batch), replayable: saveAction is not null || action == "Delete", cancellationToken);
+            var (status, requestId, batchResults) = ParsePage(action, bytes, static r => ReadResult<T>(r));
+
+            if (requestId is not null)
+            {
+                requestIds.Add(requestId);
+            }
+
+            statuses.Add(status ?? "");
+            for (var i = 0; i < batchResults.Count; i++)
+            {
+                var raw = batchResults[i];
+
+                // OrdinalID is the object's index within the call; without one, results come in request order.
+                var index = raw.OrdinalId is { } ordinal && ordinal >= 0 && ordinal < batch.Count ? ordinal : i;
+                if (index < batch.Count && results[offset + index] is null)
+                {
+                    results[offset + index] = new SoapObjectResult<T>(offset + index, batch[index], raw.StatusCode, raw.StatusMessage, raw.ErrorCode, raw.NewId, raw.NewObjectId, raw.Returned as T);
+                }
+            }
+
+            // An Error OverallStatus with no per-object results applies to every object of the batch.
+            for (var i = 0; i < batch.Count; i++)
+            {
+                results[offset + i] ??= new SoapObjectResult<T>(offset + i, batch[i], "Error", status is { Length: > 0 } ? status : "SFMC returned no result for this object", null, null, null, null);
+            }
+        }
+
+        return new SoapWriteResult<T>(results.Select(r => r!).ToArray(), requestIds, statuses);
+    }
+
+    private static Action<XmlWriter> WriteBody<T>(string action, string? saveAction, List<T> batch)
+        where T : SoapObject, ISoapObject<T> => writer =>
+    {
+        writer.WriteStartElement(action + "Request", SoapXml.Namespace);
+        writer.WriteStartElement("Options", SoapXml.Namespace);
+        if (saveAction is not null)
+        {
+            writer.WriteStartElement("SaveOptions", SoapXml.Namespace);
+            writer.WriteStartElement("SaveOption", SoapXml.Namespace);
+            SoapXml.Write(writer, "PropertyName", "*");
+            SoapXml.Write(writer, "SaveAction", saveAction);
+            writer.WriteEndElement();
+            writer.WriteEndElement();
+        }
+
+        writer.WriteEndElement();
+        foreach (var item in batch)
+        {
+            ArgumentNullException.ThrowIfNull(item);
+            writer.WriteStartElement("Objects", SoapXml.Namespace);
+            writer.WriteAttributeString("xsi", "type", SoapXml.XsiNamespace, T.SoapObjectType);
+            SoapObjectAccess.WriteElements(item, writer);
+            writer.WriteEndElement();
+        }
+
+        writer.WriteEndElement();
+    };
+
+    /// <summary>Reads a response message: OverallStatus, RequestID and each Results element.</summary>
+    internal static void ReadResponse<T>(XmlReader reader, Action<T> onResult, Func<XmlReader, T?> readResult, out string? status, out string? requestId)
+    {
+        status = null;
+        requestId = null;
+        if (reader.IsEmptyElement)
+        {
+            return;
+        }
+
+        reader.Read();
+        while (reader.MoveToContent() == XmlNodeType.Element)
+        {
+            switch (reader.LocalName)
+            {
+                case "OverallStatus":
+                    status = reader.ReadElementContentAsString();
+                    break;
+                case "RequestID":
+                    requestId = reader.ReadElementContentAsString();
+                    break;
+                case "Results":
+                    if (readResult(reader) is { } result)
+                    {
+                        onResult(result);
+                    }
+
+                    break;
+                default:
+                    reader.Skip();
+                    break;
+            }
+        }
+    }
+
+    private static RawResult? ReadResult<T>(XmlReader reader)
+        where T : SoapObject, ISoapObject<T>
+    {
+        var result = new RawResult();
+        if (reader.IsEmptyElement)
+        {
+            reader.Read();
+            return result;
+        }
+
+        reader.Read();
+        while (reader.MoveToContent() == XmlNodeType.Element)
+        {
+            switch (reader.LocalName)
+            {
+                case "StatusCode": result.StatusCode = SoapXml.ReadString(reader) ?? ""; break;
+                case "StatusMessage": result.StatusMessage = SoapXml.ReadString(reader); break;
+                case "OrdinalID": result.OrdinalId = SoapXml.ReadInt32(reader); break;
+                case "ErrorCode": result.ErrorCode = SoapXml.ReadInt32(reader); break;
+                case "NewID": result.NewId = SoapXml.ReadInt32(reader); break;
+                case "NewObjectID": result.NewObjectId = SoapXml.ReadString(reader); break;
+                case "Object": result.Returned = SoapXml.ReadObject<T>(reader); break;
+                default: reader.Skip(); break;
+            }
+        }
+
+        reader.Read();
+        return result;
+    }
+
+    /// <summary>A DataExtensionObject's Properties (Name/Value pairs) → a flat JSON object → the generated row reader.</summary>
+    private static TRow? ReadRow<TRow>(XmlReader reader)
+        where TRow : IDataExtensionRow<TRow>
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            var depth = reader.Depth;
+            if (!reader.IsEmptyElement)
+            {
+                reader.Read();
+                while (reader.Depth > depth)
+                {
+                    if (reader.NodeType == XmlNodeType.Element && reader.LocalName == "Property")
+                    {
+                        ReadProperty(reader, json);
+                    }
+                    else if (reader.NodeType == XmlNodeType.Element && reader.LocalName != "Properties")
+                    {
+                        reader.Skip();
+                    }
+                    else
+                    {
+                        reader.Read();
+                    }
+                }
+            }
+
+            reader.Read();
+            json.WriteEndObject();
+        }
+
+        var jsonReader = new Utf8JsonReader(buffer.WrittenSpan);
+        jsonReader.Read();
+        return TRow.Read(ref jsonReader);
+    }
+
+    private static void ReadProperty(XmlReader reader, Utf8JsonWriter json)
+    {
+        string? name = null, value = null;
+        if (reader.IsEmptyElement)
+        {
+            reader.Read();
+            return;
+        }
+
+        reader.Read();
+        while (reader.MoveToContent() == XmlNodeType.Element)
+        {
+            switch (reader.LocalName)
+            {
+                case "Name": name = SoapXml.ReadString(reader); break;
+                case "Value": value = SoapXml.ReadString(reader); break;
+                default: reader.Skip(); break;
+            }
+        }
+
+        reader.Read();
+        if (name is not null)
+        {
+            json.WriteString(name, value);
+        }
+    }
+
+    private async Task<byte[]> SendAsync(string action, Action<XmlWriter> body, bool replayable, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "Service.asmx") { Content = new SoapEnvelopeContent(action, body) };
+        request.Headers.TryAddWithoutValidation("SOAPAction", action);
+        var context = new SfmcRequestContext { Replayable = replayable };
+        return await _client.SendAsync(request, context, null, cancellationToken);
+    }
+
+    /// <summary>Parses a response envelope: OverallStatus, RequestID and the Results (a fault throws).</summary>
+    internal static (string? Status, string? RequestId, List<TResult> Results) ParsePage<TResult>(string action, byte[] bytes, Func<XmlReader, TResult?> readResult)
+    {
+        var results = new List<TResult>();
+        try
+        {
+            using var reader = SoapEnvelope.OpenBody(new MemoryStream(bytes, writable: false));
+            if (SoapEnvelope.TryReadFault(reader) is { } fault)
+            {
+                throw new SfmcSoapFaultException($"SFMC SOAP {action} answered a fault: {fault.FaultString}", fault, null);
+            }
+
+            ReadResponse(reader, results.Add, readResult, out var status, out var requestId);
+            return (status, requestId, results);
+        }
+        catch (XmlException ex)
+        {
+            throw new SfmcException($"SFMC SOAP {action} answered XML that could not be read: {ex.Message}", null, null, ex);
+        }
+    }
+
+    /// <summary>Parses a Create/Update/Delete response into per-object results (tests use it on recorded responses).</summary>
+    internal static (string? Status, string? RequestId, List<SoapObjectResult<T>> Results) ParseWriteResponse<T>(string action, byte[] bytes)
+        where T : SoapObject, ISoapObject<T>
+    {
+        var (status, requestId, raw) = ParsePage(action, bytes, static r => ReadResult<T>(r));
+        return (status, requestId, raw.Select((r, i) => new SoapObjectResult<T>(r.OrdinalId ?? i, null!, r.StatusCode, r.StatusMessage, r.ErrorCode, r.NewId, r.NewObjectId, r.Returned as T)).ToList());
+    }
+
+    /// <summary>
+    /// Creates a Data Extension from its declared schema (a generated row's <c>Schema</c>, or a loaded DE file):
+    /// a SOAP Create of a DataExtension with its Fields. Afterwards it is usable over REST.
+    /// </summary>
+    public async Task<SoapObjectResult<DataExtensionInfo>> CreateDataExtensionAsync(DataExtensionInfo schema, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(schema);
+        using var activity = SfmcTelemetry.ActivitySource.StartActivity("Sfmc.Soap.CreateDataExtension");
+        var bytes = await SendAsync("Create", writer =>
+        {
+            writer.WriteStartElement("CreateRequest", SoapXml.Namespace);
+            writer.WriteStartElement("Options", SoapXml.Namespace);
+            writer.WriteEndElement();
+            writer.WriteStartElement("Objects", SoapXml.Namespace);
+            writer.WriteAttributeString("xsi", "type", SoapXml.XsiNamespace, "DataExtension");
+            SoapXml.Write(writer, "CustomerKey", schema.CustomerKey);
+            SoapXml.Write(writer, "Name", schema.Name);
+            SoapXml.Write(writer, "Description", schema.Description);
+            SoapXml.Write(writer, "IsSendable", schema.IsSendable);
+            writer.WriteStartElement("Fields", SoapXml.Namespace);
+            foreach (var field in schema.Fields)
+            {
+                writer.WriteStartElement("Field", SoapXml.Namespace);
+                SoapXml.Write(writer, "CustomerKey", $"[{schema.CustomerKey}].[{field.Name}]");
+                SoapXml.Write(writer, "Name", field.Name);
+                SoapXml.Write(writer, "DefaultValue", field.DefaultValue);
+                SoapXml.Write(writer, "MaxLength", field.MaxLength);
+                SoapXml.Write(writer, "IsRequired", field.IsRequired);
+                SoapXml.Write(writer, "IsPrimaryKey", field.IsPrimaryKey);
+                SoapXml.Write(writer, "FieldType", field.FieldType.ToString());
+                SoapXml.Write(writer, "Scale", field.Scale);
+                writer.WriteEndElement();
+            }
+
+            writer.WriteEndElement();
+            if (schema.IsSendable && schema.SendableDataExtensionField is { } sendableField && schema.SendableSubscriberField is { } subscriberField)
+            {
+                writer.WriteStartElement("SendableDataExtensionField", SoapXml.Namespace);
+                SoapXml.Write(writer, "Name", sendableField);
+                writer.WriteEndElement();
+                writer.WriteStartElement("SendableSubscriberField", SoapXml.Namespace);
+                SoapXml.Write(writer, "Name", subscriberField);
+                writer.WriteEndElement();
+            }
+
+            writer.WriteEndElement();
+            writer.WriteEndElement();
+        }, replayable: false, cancellationToken);
+        var (status, requestId, results) = ParsePage("Create", bytes, static r => ReadResult<NoObject>(r));
+        var result = results.FirstOrDefault();
+        return new SoapObjectResult<DataExtensionInfo>(0, schema, result?.StatusCode ?? "Error", result?.StatusMessage ?? status ?? $"No result (RequestID {requestId})", result?.ErrorCode, result?.NewId, result?.NewObjectId, null);
+    }
+
+    /// <summary>A placeholder for results whose echoed Object is not read.</summary>
+    private sealed class NoObject : SoapObject, ISoapObject<NoObject>
+    {
+        public static string SoapObjectType => "APIObject";
+
+        public static IReadOnlyList<string> DefaultRetrieveProperties => [];
+
+        protected override string SoapTypeName => SoapObjectType;
+
+        public static NoObject? CreateForXsiType(string? xsiType) => null;
+    }
+
+    private sealed class RawResult
+    {
+        public string StatusCode { get; set; } = "";
+
+        public string? StatusMessage { get; set; }
+
+        public int? OrdinalId { get; set; }
+
+        public int? ErrorCode { get; set; }
+
+        public int? NewId { get; set; }
+
+        public string? NewObjectId { get; set; }
+
+        public SoapObject? Returned { get; set; }
+    }
+}
+
+/// <summary>Calls the protected-internal serializer members from the runtime.</summary>
+internal static class SoapObjectAccess
+{
+    public static void WriteElements(SoapObject value, XmlWriter writer) => value.WriteSoapElementsCore(writer);
+}
+
+/// <summary>Options of a SOAP Retrieve.</summary>
+public sealed class SoapRetrieveOptions
+{
+    /// <summary>Retrieve across all business units the user can see (<c>QueryAllAccounts</c>).</summary>
+    public bool QueryAllAccounts { get; init; }
+
+    /// <summary>Business units (MIDs) to retrieve from (<c>ClientIDs</c>).</summary>
+    public IReadOnlyList<int>? ClientIds { get; init; }
+}
+
+/// <summary>Options of SOAP Create/Update/Delete.</summary>
+public sealed class SoapWriteOptions
+{
+    /// <summary>Salesforce's soft limit for synchronous calls: 50 objects.</summary>
+    public const int DefaultBatchSize = 50;
+
+    /// <summary>Objects per call.</summary>
+    public int BatchSize { get; init; } = DefaultBatchSize;
+}
+
+/// <summary>The outcome of one object of a Create/Update/Delete.</summary>
+/// <typeparam name="T">The object type.</typeparam>
+public sealed record SoapObjectResult<T>(int Index, T Object, string StatusCode, string? StatusMessage, int? ErrorCode, int? NewId, string? NewObjectId, T? Returned)
+{
+    /// <summary>StatusCode is OK.</summary>
+    public bool IsSuccess => string.Equals(StatusCode, "OK", StringComparison.OrdinalIgnoreCase);
+}
+
+/// <summary>Per-object outcomes of a Create/Update/Delete, in the caller's order.</summary>
+/// <typeparam name="T">The object type.</typeparam>
+public sealed class SoapWriteResult<T>
+{
+    internal SoapWriteResult(IReadOnlyList<SoapObjectResult<T>> results, IReadOnlyList<string> requestIds, IReadOnlyList<string> overallStatuses)
+    {
+        Results = results;
+        RequestIds = requestIds;
+        OverallStatuses = overallStatuses;
+    }
+
+    /// <summary>One result per object, in the order given.</summary>
+    public IReadOnlyList<SoapObjectResult<T>> Results { get; }
+
+    /// <summary>SFMC's RequestID of each call.</summary>
+    public IReadOnlyList<string> RequestIds { get; }
+
+    /// <summary>The OverallStatus of each call (OK, Error, Has Errors).</summary>
+    public IReadOnlyList<string> OverallStatuses { get; }
+
+    /// <summary>Objects SFMC accepted.</summary>
+    public int Succeeded => Results.Count(r => r.IsSuccess);
+
+    /// <summary>Objects SFMC refused.</summary>
+    public IReadOnlyList<SoapObjectResult<T>> Failed => Results.Where(r => !r.IsSuccess).ToList();
+
+    /// <summary>Throws <see cref="SfmcException"/> listing the refused objects, if any.</summary>
+    public void EnsureSuccess()
+    {
+        var failed = Failed;
+        if (failed.Count > 0)
+        {
+            throw new SfmcException($"SFMC refused {failed.Count} of {Results.Count} objects: " +
+                string.Join("; ", failed.Take(5).Select(f => $"#{f.Index}: {f.StatusMessage} (ErrorCode {f.ErrorCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"})")),
+                null, failed[0].ErrorCode);
+        }
+    }
+}

@@ -1,0 +1,567 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using System.Threading;
+using System.Threading.Tasks;
+using System.Xml;
+using System.Xml.Linq;
+using Microsoft.AspNetCore.Http;
+using Sfmc.Client;
+
+namespace Sfmc.Emulator;
+
+/// <summary>
+/// <c>POST /Service.asmx</c>: SFMC's SOAP API for the subset the runtime uses. Retrieve (Subscriber, List, tracking
+/// events, DataExtension, DataExtensionField, DataExtensionObject[key] from the REST tables) with filters and
+/// 2,500-object pages continued by ContinueRequest; Create/Update/Delete of Subscriber, DataExtensionObject and
+/// DataExtension; Create TriggeredSend against an Active TriggeredSendDefinition. Faults as SFMC sends them.
+/// </summary>
+internal sealed class EmulatorSoap(EmulatorStore store, Func<string?, TokenState> tokenState, TimeProvider time)
+{
+    public const int PageSize = 2500;
+    private const string Envelope = "http://schemas.xmlsoap.org/soap/envelope/";
+    private const string Xsi = "http://www.w3.org/2001/XMLSchema-instance";
+    private static readonly XNamespace Api = "http://exacttarget.com/wsdl/partnerAPI";
+
+    private static readonly XmlReaderSettings ReaderSettings = new() { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null, MaxCharactersInDocument = 64 * 1024 * 1024 };
+
+    /// <summary>Retrievable properties per object type (what a Retrieve may ask for); DataExtensionObject uses the DE's fields.</summary>
+    private static readonly Dictionary<string, string[]> Retrievable = new(StringComparer.Ordinal)
+    {
+        ["Subscriber"] = ["ID", "PartnerKey", "CreatedDate", "Client.ID", "Client.PartnerClientKey", "EmailAddress", "SubscriberKey", "UnsubscribedDate", "Status", "EmailTypePreference"],
+        ["List"] = ["ID", "ObjectID", "PartnerKey", "CreatedDate", "ModifiedDate", "Client.ID", "ListName", "Description", "Category", "Type", "CustomerKey", "ListClassification"],
+        ["SentEvent"] = ["Client.ID", "SendID", "SubscriberKey", "EventDate", "EventType", "BatchID", "TriggeredSendDefinitionObjectID", "ListID", "PartnerKey", "SubscriberID"],
+        ["OpenEvent"] = ["Client.ID", "SendID", "SubscriberKey", "EventDate", "EventType", "BatchID", "TriggeredSendDefinitionObjectID", "PartnerKey"],
+        ["ClickEvent"] = ["Client.ID", "SendID", "SubscriberKey", "EventDate", "EventType", "BatchID", "TriggeredSendDefinitionObjectID", "URL", "URLID", "PartnerKey"],
+        ["BounceEvent"] = ["Client.ID", "SendID", "SubscriberKey", "EventDate", "EventType", "BatchID", "TriggeredSendDefinitionObjectID", "BounceCategory", "BounceType", "SMTPCode", "SMTPReason", "PartnerKey"],
+        ["UnsubEvent"] = ["Client.ID", "SendID", "SubscriberKey", "EventDate", "EventType", "BatchID", "TriggeredSendDefinitionObjectID", "PartnerKey"],
+        ["TriggeredSendDefinition"] = ["ObjectID", "PartnerKey", "CustomerKey", "Name", "Description", "CreatedDate", "ModifiedDate", "Client.ID", "CategoryID", "TriggeredSendStatus", "Email.ID", "List.ID", "SendClassification.CustomerKey", "SenderProfile.CustomerKey", "DeliveryProfile.CustomerKey", "BccEmail", "AutoAddSubscribers", "AutoUpdateSubscribers", "Priority"],
+        ["DataExtension"] = ["PartnerKey", "ObjectID", "CustomerKey", "Name", "Description", "CategoryID", "CreatedDate", "ModifiedDate", "IsSendable", "IsTestable", "SendableDataExtensionField.Name", "SendableSubscriberField.Name", "DataRetentionPeriodLength", "DataRetentionPeriodUnitOfMeasure", "RowBasedRetention", "ResetRetentionPeriodOnImport", "DeleteAtEndOfRetentionPeriod", "RetainUntil"],
+        ["DataExtensionField"] = ["PartnerKey", "ObjectID", "CustomerKey", "Name", "DataExtension.CustomerKey", "DefaultValue", "FieldType", "IsPrimaryKey", "IsRequired", "MaxLength", "Ordinal", "Scale"],
+    };
+
+    private readonly ConcurrentDictionary<string, Continuation> _continuations = new(StringComparer.Ordinal);
+    private int _nextId = 1000;
+
+    public async Task HandleAsync(HttpContext context)
+    {
+        XDocument document;
+        try
+        {
+            using var buffer = new MemoryStream();
+            await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
+            buffer.Position = 0;
+            using var reader = XmlReader.Create(buffer, ReaderSettings);
+            document = XDocument.Load(reader);
+        }
+        catch (XmlException ex)
+        {
+            await WriteFaultAsync(context, HttpStatusCode.InternalServerError, "soap:Client", "Server was unable to read request. ---> " + ex.Message);
+            return;
+        }
+
+        var token = document.Root?.Element(XName.Get("Header", Envelope))?.Elements().FirstOrDefault(e => e.Name.LocalName == "fueloauth")?.Value;
+        switch (tokenState(token))
+        {
+            case TokenState.Expired:
+                await WriteFaultAsync(context, HttpStatusCode.InternalServerError, "q0:Security", "Token Expired");
+                return;
+            case TokenState.Unknown:
+                await WriteFaultAsync(context, HttpStatusCode.InternalServerError, "q0:Security", "Login Failed");
+                return;
+        }
+
+        var message = document.Root?.Element(XName.Get("Body", Envelope))?.Elements().FirstOrDefault();
+        var response = message?.Name.LocalName switch
+        {
+            "RetrieveRequestMsg" => await RetrieveAsync(message.Element(Api + "RetrieveRequest"), context.RequestAborted),
+            "CreateRequest" => await WriteAsync("Create", message, context.RequestAborted),
+            "UpdateRequest" => await WriteAsync("Update", message, context.RequestAborted),
+            "DeleteRequest" => await WriteAsync("Delete", message, context.RequestAborted),
+            _ => null,
+        };
+
+        if (response is null)
+        {
+            await WriteFaultAsync(context, HttpStatusCode.InternalServerError, "soap:Client", $"The emulator does not implement SOAP {message?.Name.LocalName ?? "(empty body)"}.");
+            return;
+        }
+
+        await WriteEnvelopeAsync(context, HttpStatusCode.OK, response);
+    }
+
+    private async Task<XElement> RetrieveAsync(XElement? request, CancellationToken cancellationToken)
+    {
+        var requestId = Guid.NewGuid().ToString();
+        XElement Response(string status, IEnumerable<XElement>? results = null) =>
+            new(Api + "RetrieveResponseMsg", new XElement(Api + "OverallStatus", status), new XElement(Api + "RequestID", requestId), results);
+
+        if (request is null)
+        {
+            return Response("Error: RetrieveRequest is required");
+        }
+
+        List<XElement> items;
+        if (request.Element(Api + "ContinueRequest")?.Value is { Length: > 0 } continueId)
+        {
+            if (!_continuations.TryRemove(continueId, out var continuation))
+            {
+                return Response($"Error: Unable to continue request {continueId}: it is unknown or was already continued");
+            }
+
+            items = continuation.Remaining;
+        }
+        else
+        {
+            var objectType = request.Element(Api + "ObjectType")?.Value ?? "";
+            var properties = request.Elements(Api + "Properties").Select(p => p.Value).ToList();
+            var filter = request.Element(Api + "Filter");
+            var result = await QueryAsync(objectType, properties, filter, cancellationToken);
+            if (result.Error is not null)
+            {
+                return Response(result.Error);
+            }
+
+            items = result.Items!;
+        }
+
+        if (items.Count <= PageSize)
+        {
+            return Response("OK", items);
+        }
+
+        _continuations[requestId] = new Continuation(items.GetRange(PageSize, items.Count - PageSize));
+        return Response("MoreDataAvailable", items.GetRange(0, PageSize));
+    }
+
+    private async Task<(string? Error, List<XElement>? Items)> QueryAsync(string objectType, List<string> properties, XElement? filter, CancellationToken cancellationToken)
+    {
+        if (properties.Count == 0)
+        {
+            return ("Error: At least one property is required", null);
+        }
+
+        Predicate<Func<string, string?>> matches;
+        try
+        {
+            matches = Filter(filter);
+        }
+        catch (FormatException ex)
+        {
+            return ("Error: " + ex.Message, null);
+        }
+
+        if (objectType.StartsWith("DataExtensionObject[", StringComparison.Ordinal) && objectType.EndsWith(']'))
+        {
+            var key = objectType["DataExtensionObject[".Length..^1];
+            if (!store.TryGet(key, out var dataExtension))
+            {
+                return ($"Error: Unable to find a data extension with CustomerKey '{key}'. External keys are case-sensitive.", null);
+            }
+
+            var unknown = properties.Where(p => dataExtension.FindField(p) is null).ToList();
+            if (unknown.Count > 0)
+            {
+                return ($"Error: The Request Property(s) {string.Join(", ", unknown)} do not match with the fields of DataExtensionObject retrieve", null);
+            }
+
+            var rows = new List<Dictionary<string, string?>>();
+            for (var page = 1; ; page++)
+            {
+                var (_, chunk) = await store.ReadAsync(dataExtension, page, 10_000, cancellationToken);
+                rows.AddRange(chunk);
+                if (chunk.Count < 10_000)
+                {
+                    break;
+                }
+            }
+
+            return (null, rows
+                .Select(r => new Dictionary<string, string?>(r, StringComparer.OrdinalIgnoreCase))
+                .Where(r => matches(name => r.GetValueOrDefault(name)))
+                .Select(r => DataExtensionObject(dataExtension, properties, r))
+                .ToList());
+        }
+
+        if (!Retrievable.TryGetValue(objectType, out var allowed))
+        {
+            return ($"Error: Unable to find a handler for object type: {objectType}. Object types are case-sensitive, check spelling.", null);
+        }
+
+        var invalid = properties.Where(p => !allowed.Contains(p, StringComparer.Ordinal)).ToList();
+        if (invalid.Count > 0)
+        {
+            return ($"Error: The Request Property(s) {string.Join(", ", invalid)} do not match with the fields of {objectType} retrieve", null);
+        }
+
+        var bags = objectType switch
+        {
+            "DataExtension" => store.DataExtensions.Select(DataExtensionBag).ToList(),
+            "DataExtensionField" => store.DataExtensions.SelectMany(FieldBags).ToList(),
+            _ => await store.ReadSoapObjectsAsync(objectType, cancellationToken),
+        };
+
+        return (null, bags.Where(b => matches(name => b.GetValueOrDefault(name))).Select(b => Result(objectType, properties, b)).ToList());
+    }
+
+    private async Task<XElement> WriteAsync(string action, XElement message, CancellationToken cancellationToken)
+    {
+        var upsert = message.Element(Api + "Options")?.Descendants(Api + "SaveAction").Any(a => a.Value == "UpdateAdd") == true;
+        var results = new List<XElement>();
+        var ordinal = 0;
+        foreach (var item in message.Elements(Api + "Objects"))
+        {
+            var type = LocalName(item.Attribute(XName.Get("type", Xsi))?.Value) ?? "";
+            var (status, statusMessage, errorCode, newId) = await WriteOneAsync(action, upsert, type, item, cancellationToken);
+            var result = new XElement(Api + "Results",
+                new XElement(Api + "StatusCode", status),
+                new XElement(Api + "StatusMessage", statusMessage),
+                new XElement(Api + "OrdinalID", ordinal++));
+            if (errorCode is not null)
+            {
+                result.Add(new XElement(Api + "ErrorCode", errorCode));
+            }
+
+            if (action == "Create")
+            {
+                result.Add(new XElement(Api + "NewID", newId ?? 0));
+            }
+
+            result.Add(new XElement(Api + "Object", new XAttribute(XName.Get("type", Xsi), type), item.Elements()));
+            results.Add(result);
+        }
+
+        var ok = results.Count(r => r.Element(Api + "StatusCode")!.Value == "OK");
+        var overall = ok == results.Count ? "OK" : ok == 0 ? "Error" : "Has Errors";
+        return new XElement(Api + action + "Response", results, new XElement(Api + "RequestID", Guid.NewGuid().ToString()), new XElement(Api + "OverallStatus", overall));
+    }
+
+    private async Task<(string Status, string Message, int? ErrorCode, int? NewId)> WriteOneAsync(string action, bool upsert, string type, XElement item, CancellationToken cancellationToken)
+    {
+        string? Value(string name) => item.Element(Api + name)?.Value;
+        switch (type, action)
+        {
+            case ("Subscriber", _):
+            {
+                var key = Value("SubscriberKey") ?? Value("EmailAddress");
+                if (string.IsNullOrEmpty(key))
+                {
+                    return ("Error", "SubscriberKey or EmailAddress is required.", 12000, null);
+                }
+
+                var existing = (await store.ReadSoapObjectsAsync("Subscriber", cancellationToken)).FirstOrDefault(s => string.Equals(s.GetValueOrDefault("SubscriberKey"), key, StringComparison.OrdinalIgnoreCase));
+                if (action == "Delete")
+                {
+                    return await store.DeleteSoapObjectAsync("Subscriber", key, cancellationToken) ? ("OK", "Subscriber deleted", null, null) : ("Error", "Subscriber not found.", 12001, null);
+                }
+
+                if (action == "Create" && existing is not null)
+                {
+                    return ("Error", "The subscriber is already on the list", 12014, null);
+                }
+
+                if (action == "Update" && existing is null && !upsert)
+                {
+                    return ("Error", "Subscriber not found.", 12001, null);
+                }
+
+                var bag = existing ?? new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
+                {
+                    ["ID"] = Interlocked.Increment(ref _nextId).ToString(CultureInfo.InvariantCulture),
+                    ["CreatedDate"] = ServerTime(),
+                    ["Status"] = "Active",
+                    ["Client.ID"] = "9999999",
+                };
+                bag["SubscriberKey"] = key;
+                foreach (var name in new[] { "EmailAddress", "Status", "EmailTypePreference", "UnsubscribedDate" })
+                {
+                    if (Value(name) is { } v)
+                    {
+                        bag[name] = v;
+                    }
+                }
+
+                bag["EmailAddress"] ??= key;
+                await store.SaveSoapObjectsAsync("Subscriber", [(key, bag)], cancellationToken);
+                return ("OK", existing is null ? "Created Subscriber." : "Updated Subscriber.", null, int.Parse(bag["ID"]!, CultureInfo.InvariantCulture));
+            }
+
+            case ("DataExtensionObject", _):
+                return await WriteRowAsync(action, upsert, item, cancellationToken);
+
+            case ("DataExtension", "Create"):
+                return await CreateDataExtensionAsync(item, cancellationToken);
+
+            case ("TriggeredSend", "Create"):
+            {
+                var definitionKey = item.Element(Api + "TriggeredSendDefinition")?.Element(Api + "CustomerKey")?.Value;
+                var definition = (await store.ReadSoapObjectsAsync("TriggeredSendDefinition", cancellationToken))
+                    .FirstOrDefault(d => string.Equals(d.GetValueOrDefault("CustomerKey"), definitionKey, StringComparison.Ordinal));
+                if (definition is null)
+                {
+                    return ("Error", $"TriggeredSendDefinition '{definitionKey}' was not found. Keys are case-sensitive.", 180008, null);
+                }
+
+                if (!string.Equals(definition.GetValueOrDefault("TriggeredSendStatus"), "Active", StringComparison.OrdinalIgnoreCase))
+                {
+                    return ("Error", $"The TriggeredSendDefinition '{definitionKey}' is not Active; start it before sending.", 180008, null);
+                }
+
+                var subscribers = item.Elements(Api + "Subscribers").ToList();
+                if (subscribers.Count == 0 || subscribers.Any(s => string.IsNullOrEmpty(s.Element(Api + "EmailAddress")?.Value)))
+                {
+                    return ("Error", "Each subscriber of a TriggeredSend needs an EmailAddress.", 180009, null);
+                }
+
+                var sends = subscribers.Select(s => (Guid.NewGuid().ToString(), (IReadOnlyDictionary<string, string?>)new Dictionary<string, string?>
+                {
+                    ["TriggeredSendDefinitionObjectID"] = definition.GetValueOrDefault("ObjectID"),
+                    ["SubscriberKey"] = s.Element(Api + "SubscriberKey")?.Value ?? s.Element(Api + "EmailAddress")!.Value,
+                    ["EventDate"] = ServerTime(),
+                    ["EventType"] = "Sent",
+                    ["SendID"] = definition.GetValueOrDefault("SendID") ?? "1",
+                }));
+                await store.SaveSoapObjectsAsync("SentEvent", sends, cancellationToken);
+                return ("OK", "Created TriggeredSend", null, Interlocked.Increment(ref _nextId));
+            }
+
+            default:
+                return ("Error", $"Unable to find a handler for object type {type} ({action}). Object types are case-sensitive, check spelling.", 2, null);
+        }
+    }
+
+    private async Task<(string, string, int?, int?)> WriteRowAsync(string action, bool upsert, XElement item, CancellationToken cancellationToken)
+    {
+        var key = item.Element(Api + "CustomerKey")?.Value;
+        if (key is null || !store.TryGet(key, out var dataExtension))
+        {
+            return ("Error", $"Unable to find a data extension with CustomerKey '{key}'. External keys are case-sensitive.", 310001, null);
+        }
+
+        var values = item.Descendants(Api + "Property")
+            .Concat(item.Element(Api + "Keys")?.Elements(Api + "Key") ?? [])
+            .Where(p => p.Element(Api + "Name") is not null)
+            .GroupBy(p => p.Element(Api + "Name")!.Value, StringComparer.OrdinalIgnoreCase)
+            .ToDictionary(g => g.Key, g => JsonSerializer.SerializeToElement(g.Last().Element(Api + "Value")?.Value), StringComparer.OrdinalIgnoreCase);
+        if (action == "Delete")
+        {
+            return ("Error", "The emulator does not delete Data Extension rows.", 2, null);
+        }
+
+        var errors = await store.UpsertAsync(dataExtension, [values], insertOnly: action == "Create" && !upsert, cancellationToken);
+        return errors.Count == 0
+            ? ("OK", action == "Create" ? "Created DataExtensionObject" : "Updated DataExtensionObject", null, null)
+            : ("Error", errors[0].Message, 310007, null);
+    }
+
+    private async Task<(string, string, int?, int?)> CreateDataExtensionAsync(XElement item, CancellationToken cancellationToken)
+    {
+        var key = item.Element(Api + "CustomerKey")?.Value ?? item.Element(Api + "Name")?.Value;
+        var name = item.Element(Api + "Name")?.Value ?? key;
+        if (string.IsNullOrEmpty(key) || string.IsNullOrEmpty(name))
+        {
+            return ("Error", "A DataExtension needs a Name.", 310002, null);
+        }
+
+        if (store.TryGet(key, out _))
+        {
+            return ("Error", $"A data extension with CustomerKey '{key}' already exists.", 310003, null);
+        }
+
+        var fields = new List<DataExtensionFieldInfo>();
+        foreach (var field in item.Element(Api + "Fields")?.Elements(Api + "Field") ?? [])
+        {
+            string? F(string n) => field.Element(Api + n)?.Value;
+            if (!Enum.TryParse<DataExtensionFieldType>(F("FieldType") ?? "Text", ignoreCase: false, out var fieldType) || F("Name") is not { Length: > 0 } fieldName)
+            {
+                return ("Error", $"Invalid field '{F("Name")}' (FieldType '{F("FieldType")}').", 310007, null);
+            }
+
+            var primary = F("IsPrimaryKey") == "true";
+            fields.Add(new DataExtensionFieldInfo(fieldName, fieldName, fieldType, Int(F("MaxLength")), Int(F("Scale")), primary, primary || F("IsRequired") == "true", F("DefaultValue")));
+        }
+
+        if (fields.Count == 0)
+        {
+            return ("Error", "A DataExtension needs at least one field.", 310002, null);
+        }
+
+        await store.AddDataExtensionAsync(new DataExtensionInfo(key, name, item.Element(Api + "Description")?.Value, item.Element(Api + "IsSendable")?.Value == "true", null, null, fields), cancellationToken);
+        return ("OK", "Data Extension created.", null, Interlocked.Increment(ref _nextId));
+    }
+
+    private static int? Int(string? value) => int.TryParse(value, CultureInfo.InvariantCulture, out var i) ? i : null;
+
+    private string ServerTime() => time.GetUtcNow().ToOffset(TimeSpan.FromHours(-6)).DateTime.ToString("yyyy-MM-ddTHH:mm:ss.fff", CultureInfo.InvariantCulture);
+
+    private static Dictionary<string, string?> DataExtensionBag(DataExtensionInfo dataExtension) => new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["CustomerKey"] = dataExtension.CustomerKey,
+        ["Name"] = dataExtension.Name,
+        ["Description"] = dataExtension.Description,
+        ["IsSendable"] = dataExtension.IsSendable ? "true" : "false",
+        ["IsTestable"] = "false",
+        ["ObjectID"] = StableId(dataExtension.CustomerKey),
+        ["SendableDataExtensionField.Name"] = dataExtension.SendableDataExtensionField,
+        ["SendableSubscriberField.Name"] = dataExtension.SendableSubscriberField,
+    };
+
+    private static IEnumerable<Dictionary<string, string?>> FieldBags(DataExtensionInfo dataExtension) => dataExtension.Fields.Select((f, i) => new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
+    {
+        ["Name"] = f.Name,
+        ["CustomerKey"] = $"[{dataExtension.CustomerKey}].[{f.Name}]",
+        ["ObjectID"] = StableId(dataExtension.CustomerKey + "/" + f.Name),
+        ["DataExtension.CustomerKey"] = dataExtension.CustomerKey,
+        ["FieldType"] = f.FieldType.ToString(),
+        ["MaxLength"] = f.MaxLength?.ToString(CultureInfo.InvariantCulture),
+        ["Scale"] = f.Scale?.ToString(CultureInfo.InvariantCulture),
+        ["IsPrimaryKey"] = f.IsPrimaryKey ? "true" : "false",
+        ["IsRequired"] = f.IsRequired ? "true" : "false",
+        ["DefaultValue"] = f.DefaultValue,
+        ["Ordinal"] = i.ToString(CultureInfo.InvariantCulture),
+    });
+
+    private static string StableId(string value) => new Guid(System.Security.Cryptography.MD5.HashData(Encoding.UTF8.GetBytes(value))).ToString();
+
+    /// <summary>A Results element with the requested properties; dotted ones nest (Client.ID → Client/ID).</summary>
+    private static XElement Result(string objectType, List<string> properties, Dictionary<string, string?> bag)
+    {
+        var result = new XElement(Api + "Results", new XAttribute(XName.Get("type", Xsi), objectType));
+        foreach (var property in properties)
+        {
+            if (bag.GetValueOrDefault(property) is not { } value)
+            {
+                continue;
+            }
+
+            var parent = result;
+            var parts = property.Split('.');
+            for (var i = 0; i < parts.Length - 1; i++)
+            {
+                var child = parent.Element(Api + parts[i]);
+                if (child is null)
+                {
+                    child = new XElement(Api + parts[i]);
+                    parent.Add(child);
+                }
+
+                parent = child;
+            }
+
+            parent.Add(new XElement(Api + parts[^1], value));
+        }
+
+        return result;
+    }
+
+    private static XElement DataExtensionObject(DataExtensionInfo dataExtension, List<string> properties, Dictionary<string, string?> row) =>
+        new(Api + "Results",
+            new XAttribute(XName.Get("type", Xsi), "DataExtensionObject"),
+            new XElement(Api + "PartnerKey", new XAttribute(XName.Get("nil", Xsi), "true")),
+            new XElement(Api + "ObjectID", new XAttribute(XName.Get("nil", Xsi), "true")),
+            new XElement(Api + "Type", "DataExtensionObject"),
+            new XElement(Api + "Properties", properties.Select(p => new XElement(Api + "Property",
+                new XElement(Api + "Name", dataExtension.FindField(p)!.Name),
+                new XElement(Api + "Value", row.GetValueOrDefault(p) ?? "")))));
+
+    /// <summary>SimpleFilterPart / ComplexFilterPart → a predicate over property values (case-insensitive, like SFMC).</summary>
+    private static Predicate<Func<string, string?>> Filter(XElement? filter)
+    {
+        if (filter is null)
+        {
+            return _ => true;
+        }
+
+        var type = LocalName(filter.Attribute(XName.Get("type", Xsi))?.Value);
+        if (type == "ComplexFilterPart")
+        {
+            var left = Filter(filter.Element(Api + "LeftOperand"));
+            var right = Filter(filter.Element(Api + "RightOperand"));
+            return filter.Element(Api + "LogicalOperator")?.Value == "OR" ? p => left(p) || right(p) : p => left(p) && right(p);
+        }
+
+        if (type != "SimpleFilterPart")
+        {
+            throw new FormatException($"Filter type '{type}' is not supported");
+        }
+
+        var property = filter.Element(Api + "Property")?.Value ?? throw new FormatException("SimpleFilterPart needs a Property");
+        var op = filter.Element(Api + "SimpleOperator")?.Value ?? throw new FormatException("SimpleFilterPart needs a SimpleOperator");
+        var values = filter.Elements(Api + "Value").Concat(filter.Elements(Api + "DateValue")).Select(v => v.Value).ToList();
+        return op switch
+        {
+            "equals" => p => string.Equals(p(property), values.FirstOrDefault(), StringComparison.OrdinalIgnoreCase),
+            "notEquals" => p => !string.Equals(p(property), values.FirstOrDefault(), StringComparison.OrdinalIgnoreCase),
+            "IN" => p => values.Contains(p(property) ?? "\0", StringComparer.OrdinalIgnoreCase),
+            "isNull" => p => string.IsNullOrEmpty(p(property)),
+            "isNotNull" => p => !string.IsNullOrEmpty(p(property)),
+            "like" => p => p(property) is { } v && System.Text.RegularExpressions.Regex.IsMatch(v, "^" + System.Text.RegularExpressions.Regex.Escape(values.FirstOrDefault() ?? "").Replace("%", ".*", StringComparison.Ordinal).Replace("_", ".", StringComparison.Ordinal) + "$", System.Text.RegularExpressions.RegexOptions.IgnoreCase),
+            "greaterThan" => p => Compare(p(property), values.FirstOrDefault()) > 0,
+            "lessThan" => p => Compare(p(property), values.FirstOrDefault()) < 0,
+            "greaterThanOrEqual" => p => Compare(p(property), values.FirstOrDefault()) >= 0,
+            "lessThanOrEqual" => p => Compare(p(property), values.FirstOrDefault()) <= 0,
+            "between" when values.Count == 2 => p => Compare(p(property), values[0]) >= 0 && Compare(p(property), values[1]) <= 0,
+            _ => throw new FormatException($"SimpleOperator '{op}' is not supported with {values.Count} values"),
+        };
+    }
+
+    private static int Compare(string? actual, string? expected)
+    {
+        if (actual is null || expected is null)
+        {
+            return actual is null ? -1 : 1;
+        }
+
+        if (decimal.TryParse(actual, NumberStyles.Number, CultureInfo.InvariantCulture, out var a) && decimal.TryParse(expected, NumberStyles.Number, CultureInfo.InvariantCulture, out var b))
+        {
+            return a.CompareTo(b);
+        }
+
+        if (DateTime.TryParse(actual, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var da) && DateTime.TryParse(expected, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var db))
+        {
+            return da.CompareTo(db);
+        }
+
+        return string.Compare(actual, expected, StringComparison.OrdinalIgnoreCase);
+    }
+
+    private static string? LocalName(string? qualified) => qualified is null ? null : qualified[(qualified.IndexOf(':', StringComparison.Ordinal) + 1)..];
+
+    public static Task WriteFaultAsync(HttpContext context, HttpStatusCode status, string code, string text) =>
+        WriteEnvelopeAsync(context, status, new XElement(XName.Get("Fault", Envelope),
+            new XElement("faultcode", new XAttribute(XNamespace.Xmlns + "q0", "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"), code),
+            new XElement("faultstring", text)));
+
+    private static async Task WriteEnvelopeAsync(HttpContext context, HttpStatusCode status, XElement body)
+    {
+        var envelope = new XElement(XName.Get("Envelope", Envelope),
+            new XAttribute(XNamespace.Xmlns + "soap", Envelope),
+            new XAttribute(XNamespace.Xmlns + "xsi", Xsi),
+            new XElement(XName.Get("Body", Envelope), body));
+        context.Response.StatusCode = (int)status;
+        context.Response.ContentType = "text/xml; charset=utf-8";
+        using var buffer = new MemoryStream();
+        using (var writer = XmlWriter.Create(buffer, new XmlWriterSettings { Encoding = new UTF8Encoding(false), Async = false }))
+        {
+            new XDocument(envelope).Save(writer);
+        }
+
+        buffer.Position = 0;
+        await buffer.CopyToAsync(context.Response.Body, context.RequestAborted);
+    }
+
+    private sealed record Continuation(List<XElement> Remaining);
+}
+
+internal enum TokenState
+{
+    Valid,
+    Expired,
+    Unknown,
+}
