@@ -1,0 +1,230 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Net;
+using System.Net.Http;
+using System.Text;
+using System.Threading.Tasks;
+using Sfmc.Client.Soap;
+using Sfmc.Client.Tests.DataExtensions;
+using Sfmc.Soap;
+using Xunit;
+
+namespace Sfmc.Client.Tests;
+
+/// <summary>The SOAP client end to end against the emulator's /Service.asmx, over real HTTP.</summary>
+public sealed class SoapClientTests
+{
+    private static IEnumerable<IReadOnlyDictionary<string, string?>> Subscribers(int count, Func<int, string>? status = null) =>
+        Enumerable.Range(0, count).Select(i => (IReadOnlyDictionary<string, string?>)new Dictionary<string, string?>
+        {
+            ["ID"] = (i + 1).ToString(CultureInfo.InvariantCulture),
+            ["SubscriberKey"] = $"sub-{i:D5}",
+            ["EmailAddress"] = $"user{i}@example.com",
+            ["Status"] = status?.Invoke(i) ?? "Active",
+            ["CreatedDate"] = "2026-01-01T00:00:00",
+            ["Client.ID"] = "9999999",
+        });
+
+    [Fact]
+    public async Task Retrieves_10000_subscribers_across_pages_with_a_token_expiry_in_the_middle_missing_and_duplicating_nothing()
+    {
+        await using var host = await TestHost.StartAsync();
+        await host.Emulator.AddSoapObjectsAsync("Subscriber", "SubscriberKey", Subscribers(10_000));
+
+        var seen = new List<string>();
+        await foreach (var subscriber in host.Client.Soap.RetrieveAsync<Subscriber>())
+        {
+            seen.Add(subscriber.SubscriberKey!);
+            if (seen.Count == 3_000)
+            {
+                host.Emulator.Faults.ExpireTokens();
+            }
+        }
+
+        Assert.Equal(10_000, seen.Count);
+        Assert.Equal(10_000, seen.Distinct(StringComparer.Ordinal).Count());
+        Assert.Equal(Enumerable.Range(0, 10_000).Select(i => $"sub-{i:D5}"), seen);
+        var soap = host.Emulator.Requests.Where(r => r.Path == "/Service.asmx").ToList();
+        Assert.Equal(4, soap.Count(r => r.StatusCode == 200)); // 4 pages of 2,500; the refused one was replayed with a new token
+        Assert.Equal(1, soap.Count(r => r.StatusCode == 500)); // the Token Expired fault
+        Assert.Equal(2, host.Emulator.TokenRequests);
+    }
+
+    [Fact]
+    public async Task Filters_and_properties_go_to_the_server_typed()
+    {
+        await using var host = await TestHost.StartAsync();
+        await host.Emulator.AddSoapObjectsAsync("Subscriber", "SubscriberKey", Subscribers(50, i => i % 5 == 0 ? "Unsubscribed" : "Active"));
+
+        var filter = Subscriber.Property.Status.IsEqualTo(SubscriberStatus.Unsubscribed) & Subscriber.Property.ID.IsLessThanOrEqualTo(25);
+        var result = await host.Client.Soap.RetrieveAsync<Subscriber>(filter, [Subscriber.Property.SubscriberKey, Subscriber.Property.Status, "Client.ID"]).ToListAsync();
+
+        Assert.Equal(["sub-00000", "sub-00005", "sub-00010", "sub-00015", "sub-00020"], result.Select(s => s.SubscriberKey));
+        Assert.All(result, s => Assert.Equal(SubscriberStatus.Unsubscribed, s.Status));
+        Assert.All(result, s => Assert.Null(s.EmailAddress)); // not asked for
+        Assert.All(result, s => Assert.Equal(9999999, s.Client!.ID)); // dotted property, nested element
+    }
+
+    [Fact]
+    public async Task A_property_SFMC_cannot_retrieve_is_a_typed_error()
+    {
+        await using var host = await TestHost.StartAsync();
+
+        var ex = await Assert.ThrowsAsync<SfmcSoapException>(async () => await host.Client.Soap.RetrieveAsync<Subscriber>(properties: ["Attributes"]).ToListAsync());
+
+        Assert.StartsWith("Error: The Request Property(s) Attributes do not match", ex.OverallStatus, StringComparison.Ordinal);
+        Assert.NotNull(ex.RequestId);
+    }
+
+    [Fact]
+    public async Task Create_maps_per_object_results_back_to_the_callers_objects_across_batches()
+    {
+        await using var host = await TestHost.StartAsync();
+        await host.Emulator.AddSoapObjectsAsync("Subscriber", "SubscriberKey", Subscribers(1));
+        var subscribers = Enumerable.Range(0, 7).Select(i => new Subscriber { SubscriberKey = $"sub-{i:D5}", EmailAddress = $"user{i}@example.com" }).ToList();
+
+        var result = await host.Client.Soap.CreateAsync(subscribers, new SoapWriteOptions { BatchSize = 3 });
+
+        Assert.Equal(7, result.Results.Count);
+        Assert.Equal(3, result.RequestIds.Count); // 3 + 3 + 1
+        Assert.Equal(["Has Errors", "OK", "OK"], result.OverallStatuses);
+        Assert.Equal(6, result.Succeeded);
+        var failed = Assert.Single(result.Failed);
+        Assert.Same(subscribers[0], failed.Object);
+        Assert.Equal(12014, failed.ErrorCode);
+        Assert.All(result.Results, r => Assert.Same(subscribers[r.Index], r.Object));
+        Assert.All(result.Results.Where(r => r.IsSuccess), r => Assert.NotNull(r.NewId));
+        var ex = Assert.Throws<SfmcException>(result.EnsureSuccess);
+        Assert.Contains("already on the list", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Upsert_is_an_UpdateAdd_and_delete_removes()
+    {
+        await using var host = await TestHost.StartAsync();
+        await host.Emulator.AddSoapObjectsAsync("Subscriber", "SubscriberKey", Subscribers(1));
+
+        var upsert = await host.Client.Soap.UpsertAsync([
+            new Subscriber { SubscriberKey = "sub-00000", EmailAddress = "changed@example.com", Status = SubscriberStatus.Held },
+            new Subscriber { SubscriberKey = "new-one", EmailAddress = "new@example.com" },
+        ]);
+        upsert.EnsureSuccess();
+        var update = await host.Client.Soap.UpdateAsync([new Subscriber { SubscriberKey = "missing", EmailAddress = "m@example.com" }]);
+        Assert.False(Assert.Single(update.Results).IsSuccess);
+
+        var all = await host.Client.Soap.RetrieveAsync<Subscriber>().ToListAsync();
+        Assert.Equal(2, all.Count);
+        Assert.Equal("changed@example.com", all.Single(s => s.SubscriberKey == "sub-00000").EmailAddress);
+        Assert.Equal(SubscriberStatus.Held, all.Single(s => s.SubscriberKey == "sub-00000").Status);
+
+        (await host.Client.Soap.DeleteAsync([new Subscriber { SubscriberKey = "new-one" }])).EnsureSuccess();
+        Assert.Single(await host.Client.Soap.RetrieveAsync<Subscriber>().ToListAsync());
+    }
+
+    [Fact]
+    public async Task A_DE_created_from_its_declared_schema_is_usable_over_REST_and_read_back_typed_over_SOAP()
+    {
+        await using var host = await TestHost.StartAsync(emulator: o => o.DataExtensions.Clear());
+        var created = await host.Client.Soap.CreateDataExtensionAsync(CustomersRow.Schema);
+        Assert.True(created.IsSuccess, created.StatusMessage);
+
+        // The tenant's definition, retrieved over SOAP, matches the declared one.
+        var definition = Assert.Single(await host.Client.Soap.RetrieveAsync<DataExtension>(DataExtension.Property.CustomerKey.IsEqualTo(CustomersRow.CustomerKey)).ToListAsync());
+        Assert.Equal(CustomersRow.Schema.Name, definition.Name);
+        var fields = await host.Client.Soap.RetrieveAsync<DataExtensionField>(SoapProperty.Named<string>("DataExtension.CustomerKey").IsEqualTo(CustomersRow.CustomerKey)).ToListAsync();
+        Assert.Equal(CustomersRow.Schema.Fields.Select(f => f.Name), fields.OrderBy(f => f.Ordinal).Select(f => f.Name));
+        Assert.Equal(CustomersRow.Schema.PrimaryKey.Select(f => f.Name), fields.Where(f => f.IsPrimaryKey == true).Select(f => f.Name));
+
+        // Written over REST…
+        var rows = Enumerable.Range(1, 3).Select(i => new CustomersRow { SubscriberKey = $"c{i}", Email = $"c{i}@example.com", FirstName = "N" + i, VIP = i == 1 }).ToList();
+        Assert.Empty((await host.Client.DataExtension<CustomersRow>().UpsertAsync(rows)).FailedRows);
+
+        // …read back as typed rows over SOAP, with a filter on a DE field.
+        var back = await host.Client.Soap.RetrieveRowsAsync<CustomersRow>(SoapProperty.Named<string>(CustomersRow.Fields.FirstName).IsNotEqualTo("N2")).ToListAsync();
+        Assert.Equal(["c1", "c3"], back.Select(r => r.SubscriberKey).OrderBy(k => k, StringComparer.Ordinal));
+        Assert.Equal("c3@example.com", back.Single(r => r.SubscriberKey == "c3").Email);
+
+        var again = await host.Client.Soap.CreateDataExtensionAsync(CustomersRow.Schema);
+        Assert.False(again.IsSuccess);
+    }
+
+    [Fact]
+    public async Task A_triggered_send_needs_an_Active_definition()
+    {
+        await using var host = await TestHost.StartAsync();
+        await host.Emulator.AddSoapObjectsAsync("TriggeredSendDefinition", "CustomerKey",
+        [
+            new Dictionary<string, string?> { ["CustomerKey"] = "welcome", ["ObjectID"] = "tsd-1", ["TriggeredSendStatus"] = "Active" },
+            new Dictionary<string, string?> { ["CustomerKey"] = "paused", ["ObjectID"] = "tsd-2", ["TriggeredSendStatus"] = "Inactive" },
+        ]);
+
+        TriggeredSend Send(string key) => new()
+        {
+            TriggeredSendDefinition = new TriggeredSendDefinition { CustomerKey = key },
+            Subscribers = { new Subscriber { EmailAddress = "ada@example.com", SubscriberKey = "ada" } },
+        };
+        var result = await host.Client.Soap.CreateAsync([Send("welcome"), Send("paused"), Send("Welcome")]);
+
+        Assert.Equal([true, false, false], result.Results.Select(r => r.IsSuccess));
+        Assert.Contains("not Active", result.Results[1].StatusMessage, StringComparison.Ordinal);
+        Assert.Contains("case-sensitive", result.Results[2].StatusMessage, StringComparison.Ordinal);
+        var sent = Assert.Single(await host.Client.Soap.RetrieveAsync<SentEvent>(SentEvent.Property.TriggeredSendDefinitionObjectID.IsEqualTo("tsd-1")).ToListAsync());
+        Assert.Equal("ada", sent.SubscriberKey);
+    }
+
+    [Fact]
+    public async Task Throttling_faults_are_retried_even_for_a_create()
+    {
+        await using var host = await TestHost.StartAsync();
+        host.PumpTime(TimeSpan.FromMilliseconds(100));
+        host.Emulator.Faults.BlockNext(2, "/Service.asmx");
+
+        var result = await host.Client.Soap.CreateAsync([new Subscriber { SubscriberKey = "t", EmailAddress = "t@example.com" }]);
+
+        result.EnsureSuccess();
+        Assert.Equal(2, host.Emulator.Requests.Count(r => r.Path == "/Service.asmx" && r.StatusCode == 500));
+        Assert.Single(await host.Emulator.GetSoapObjectsAsync("Subscriber"));
+    }
+
+    [Fact]
+    public async Task A_server_fault_on_a_create_is_not_replayed_and_surfaces_typed()
+    {
+        await using var host = await TestHost.StartAsync();
+        host.PumpTime(TimeSpan.FromMilliseconds(100));
+        host.Emulator.Faults.FailNext(1, HttpStatusCode.InternalServerError, "/Service.asmx");
+
+        var ex = await Assert.ThrowsAsync<SfmcSoapFaultException>(() => host.Client.Soap.CreateAsync([new Subscriber { SubscriberKey = "t", EmailAddress = "t@example.com" }]));
+
+        Assert.Equal("Injected fault: 500", ex.Fault.FaultString);
+        Assert.Equal(1, host.Emulator.Requests.Count(r => r.Path == "/Service.asmx"));
+    }
+
+    [Fact]
+    public async Task An_unknown_object_type_is_a_typed_error()
+    {
+        await using var host = await TestHost.StartAsync();
+
+        var ex = await Assert.ThrowsAsync<SfmcSoapException>(async () => await host.Client.Soap.RetrieveAsync<Sfmc.Soap.TriggeredSend>(properties: ["ObjectID"]).ToListAsync());
+
+        Assert.Contains("Unable to find a handler for object type: TriggeredSend", ex.OverallStatus, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("<s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\"><s:Body><RetrieveRequestMsg>", "Server was unable to read request")]
+    [InlineData("<?xml version=\"1.0\"?><!DOCTYPE x [<!ENTITY e SYSTEM \"file:///etc/passwd\">]><x>&e;</x>", "DTD")]
+    public async Task The_emulator_answers_malformed_XML_and_DTDs_with_a_SOAP_fault(string body, string expected)
+    {
+        await using var emulator = await Sfmc.Emulator.SfmcEmulator.StartAsync();
+        using var http = new HttpClient();
+
+        using var response = await http.PostAsync(new Uri(emulator.BaseUri, "Service.asmx"), new StringContent(body, Encoding.UTF8, "text/xml"));
+
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        var fault = SoapEnvelope.TryReadFault(await response.Content.ReadAsByteArrayAsync());
+        Assert.NotNull(fault);
+        Assert.Contains(expected, fault.FaultString, StringComparison.Ordinal);
+        Assert.DoesNotContain("root:", fault.FaultString, StringComparison.Ordinal);
+    }
+}
