@@ -76,12 +76,65 @@ public sealed class IncrementalTests
             Assert.True(o.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, o.Reason.ToString()));
     }
 
+    private static readonly string[] SoapSteps =
+    {
+        TrackingNames.SoapOptions, TrackingNames.ParseWsdl, TrackingNames.WsdlModel, TrackingNames.SelectSoapTypes, TrackingNames.EmitSoapType, TrackingNames.EmitSoapEnum,
+    };
+
+    [Fact]
+    public void Unrelated_edits_leave_every_SOAP_step_cached()
+    {
+        var files = AllFiles().Append(GeneratorHarness.SpecWsdl()).ToList();
+        var compilation = GeneratorHarness.CreateCompilation("class A { }");
+        var driver = GeneratorHarness.CreateDriver(files).RunGenerators(compilation);
+
+        // A C# edit, then a DE file edit: neither touches SOAP.
+        var edited = compilation.ReplaceSyntaxTree(
+            compilation.SyntaxTrees.Single(),
+            CSharpSyntaxTree.ParseText("class A { int X => 1; }", GeneratorHarness.ParseOptions, path: "/project/Source0.cs"));
+        var target = files.Single(f => f.Path.EndsWith("OrderLines.de.json", StringComparison.Ordinal));
+        var afterCsharp = driver.RunGenerators(edited);
+        var afterDe = afterCsharp.ReplaceAdditionalText(target, GeneratorHarness.File(target.Path, target.GetText()!.ToString().Replace("4000", "2000", StringComparison.Ordinal))).RunGenerators(edited);
+
+        foreach (var run in new[] { afterCsharp.GetRunResult().Results.Single(), afterDe.GetRunResult().Results.Single() })
+        {
+            foreach (var step in SoapSteps)
+            {
+                var reasons = Reasons(run, step);
+                Assert.NotEmpty(reasons);
+                Assert.All(reasons, reason => Assert.Equal(IncrementalStepRunReason.Cached, reason));
+            }
+        }
+    }
+
+    [Fact]
+    public void Editing_one_WSDL_type_reemits_only_that_type()
+    {
+        var wsdl = GeneratorHarness.SpecWsdl();
+        var driver = GeneratorHarness.CreateDriver([wsdl]).RunGenerators(GeneratorHarness.CreateCompilation("class A { }"));
+
+        var text = wsdl.GetText()!.ToString();
+        const string anchor = "<element name=\"SubscriberKey\" minOccurs=\"0\" maxOccurs=\"1\" type=\"xsd:string\" />";
+        Assert.Contains(anchor, text, StringComparison.Ordinal);
+        var first = text.IndexOf(anchor, text.IndexOf("<complexType name=\"Subscriber\">", StringComparison.Ordinal), StringComparison.Ordinal);
+        var changed = text.Insert(first, "<element name=\"Nickname\" type=\"xsd:string\" minOccurs=\"0\" maxOccurs=\"1\" />");
+        driver = driver.ReplaceAdditionalText(wsdl, GeneratorHarness.File(wsdl.Path, changed));
+        var result = driver.RunGenerators(GeneratorHarness.CreateCompilation("class A { }")).GetRunResult().Results.Single();
+
+        var emitted = result.TrackedSteps[TrackingNames.EmitSoapType].SelectMany(s => s.Outputs).ToList();
+        var modified = emitted.Where(o => o.Reason is IncrementalStepRunReason.Modified or IncrementalStepRunReason.New).ToList();
+        var source = Assert.Single(modified).Value;
+        Assert.Contains("Nickname", source.ToString(), StringComparison.Ordinal);
+        Assert.True(emitted.Count > 50);
+        Assert.All(Reasons(result, TrackingNames.EmitSoapEnum), r => Assert.True(r is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, r.ToString()));
+    }
+
     [Fact]
     public void Step_outputs_hold_no_Roslyn_objects()
     {
-        var result = GeneratorHarness.CreateDriver(AllFiles()).RunGenerators(GeneratorHarness.CreateCompilation("class A { }")).GetRunResult().Results.Single();
+        var result = GeneratorHarness.CreateDriver(AllFiles().Append(GeneratorHarness.SpecWsdl())).RunGenerators(GeneratorHarness.CreateCompilation("class A { }")).GetRunResult().Results.Single();
         // Our own steps after the input filter (DataExtensionFiles holds the AdditionalText inputs by design).
-        var ours = ModelSteps.Append(TrackingNames.DataExtensionCrossChecks).Append(TrackingNames.Options).ToList();
+        var ours = ModelSteps.Append(TrackingNames.DataExtensionCrossChecks).Append(TrackingNames.Options).Concat(SoapSteps).ToList();
         foreach (var step in result.TrackedSteps.Where(s => ours.Contains(s.Key)))
         {
             foreach (var output in step.Value.SelectMany(s => s.Outputs))
