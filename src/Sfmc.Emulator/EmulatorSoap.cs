@@ -351,7 +351,15 @@ internal sealed class EmulatorSoap(EmulatorStore store, Func<string?, TokenState
             .ToDictionary(g => g.Key, g => JsonSerializer.SerializeToElement(g.Last().Element(Api + "Value")?.Value), StringComparer.OrdinalIgnoreCase);
         if (action == "Delete")
         {
-            return ("Error", "The emulator does not delete Data Extension rows.", 2, null);
+            if (dataExtension.PrimaryKey.Count == 0 || dataExtension.PrimaryKey.Any(f => !values.ContainsKey(f.Name)))
+            {
+                return ("Error", $"Deleting from '{key}' needs every primary-key field in Keys ({string.Join(", ", dataExtension.PrimaryKey.Select(f => f.Name))}).", 310007, null);
+            }
+
+            var keys = dataExtension.PrimaryKey.ToDictionary(f => f.Name, f => values[f.Name].GetString(), StringComparer.OrdinalIgnoreCase);
+            return await store.DeleteRowAsync(dataExtension, keys, cancellationToken)
+                ? ("OK", "Deleted DataExtensionObject", null, null)
+                : ("Error", "No row matches the given keys.", 310007, null);
         }
 
         var errors = await store.UpsertAsync(dataExtension, [values], insertOnly: action == "Create" && !upsert, cancellationToken);

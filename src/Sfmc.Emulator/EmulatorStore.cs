@@ -375,6 +375,28 @@ internal sealed class EmulatorStore : IAsyncDisposable
         }
     }
 
+    /// <summary>Deletes the row with these primary-key values (text keys match case-insensitively); false when none matched.</summary>
+    public async Task<bool> DeleteRowAsync(DataExtensionInfo dataExtension, IReadOnlyDictionary<string, string?> keys, CancellationToken cancellationToken)
+    {
+        await _lock.WaitAsync(cancellationToken);
+        try
+        {
+            using var command = _connection.CreateCommand();
+            var conditions = dataExtension.PrimaryKey.Select((f, i) => $"{Quote(f.Name)} = $k{i}").ToList();
+            command.CommandText = $"DELETE FROM {Table(dataExtension)} WHERE {string.Join(" AND ", conditions)}";
+            for (var i = 0; i < dataExtension.PrimaryKey.Count; i++)
+            {
+                command.Parameters.AddWithValue("$k" + i.ToString(CultureInfo.InvariantCulture), (object?)keys.GetValueOrDefault(dataExtension.PrimaryKey[i].Name) ?? DBNull.Value);
+            }
+
+            return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
     /// <summary>Stores SOAP objects (subscribers, tracking events, triggered sends…) as property bags, by type and key.</summary>
     public async Task SaveSoapObjectsAsync(string objectType, IEnumerable<(string Key, IReadOnlyDictionary<string, string?> Properties)> objects, CancellationToken cancellationToken)
     {

@@ -151,6 +151,31 @@ public sealed class SoapClientTests
     }
 
     [Fact]
+    public async Task Rows_are_read_and_deleted_by_their_composite_primary_key()
+    {
+        await using var host = await TestHost.StartAsync();
+        var lines = host.Client.DataExtension<OrderLinesRow>();
+        var rows = Enumerable.Range(1, 4).Select(i => new OrderLinesRow { OrderId = i <= 2 ? "A" : "B", LineNo = i, Sku = "sku" + i, UnitPrice = i * 1.5m }).ToList();
+        Assert.Empty((await lines.UpsertAsync(rows)).FailedRows);
+
+        static DataExtensionPrimaryKey Key(string order, int line) => new(new("order id", order), new("line no", line));
+
+        var row = await lines.GetAsync(Key("A", 2));
+        Assert.Equal("sku2", row!.Sku);
+        Assert.Equal(3m, row.UnitPrice);
+        Assert.Equal("sku2", (await lines.GetAsync(Key("a", 2)))!.Sku); // text keys match case-insensitively, as in SFMC
+        Assert.Null(await lines.GetAsync(Key("A", 3)));
+
+        var deleted = await lines.DeleteAsync([Key("A", 1), Key("B", 4), Key("Z", 9)]);
+
+        Assert.Equal([true, true, false], deleted.Results.Select(r => r.IsSuccess));
+        Assert.Equal(Key("Z", 9), deleted.Failed.Single().Object);
+        Assert.Equal(["A/2", "B/3"], (await lines.QueryAsync().ToListAsync()).Select(r => $"{r.OrderId}/{r.LineNo}").Order(StringComparer.Ordinal));
+        var ex = await Assert.ThrowsAsync<ArgumentException>(() => lines.GetAsync(new DataExtensionPrimaryKey(new KeyValuePair<string, object?>("order id", "A"))));
+        Assert.Contains("missing: line no", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_triggered_send_needs_an_Active_definition()
     {
         await using var host = await TestHost.StartAsync();

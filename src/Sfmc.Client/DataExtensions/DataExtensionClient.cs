@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -144,6 +145,83 @@ public sealed class DataExtensionClient<TRow>
     {
         ArgumentNullException.ThrowIfNull(rows);
         return _writer.WriteAsync(rows, DataExtensionWriteMode.AsyncInsert, options ?? new DataExtensionWriteOptions(), cancellationToken);
+    }
+
+    /// <summary>
+    /// Reads the row with this primary key, or null. SFMC documents keyed reads only over SOAP: a Retrieve of
+    /// <c>DataExtensionObject[key]</c> filtered on every primary-key field (text keys match case-insensitively, as SFMC does).
+    /// </summary>
+    public async Task<TRow?> GetAsync(DataExtensionPrimaryKey primaryKey, CancellationToken cancellationToken = default)
+    {
+        var filter = PrimaryKeyFilter(primaryKey);
+        await foreach (var row in _client.Soap.RetrieveRowsAsync<TRow>(filter, cancellationToken))
+        {
+            return row;
+        }
+
+        return default;
+    }
+
+    /// <summary>
+    /// Deletes rows by primary key: a SOAP Delete of <c>DataExtensionObject</c> with Keys (SFMC documents no REST row
+    /// delete). Deleting is idempotent, so failed calls are retried; each key gets its own result.
+    /// </summary>
+    public Task<Soap.SoapWriteResult<DataExtensionPrimaryKey>> DeleteAsync(IEnumerable<DataExtensionPrimaryKey> primaryKeys, Soap.SoapWriteOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(primaryKeys);
+        var keys = primaryKeys.ToList();
+        foreach (var key in keys)
+        {
+            _ = PrimaryKeyFilter(key); // validates: every primary-key field, nothing else
+        }
+
+        var customerKey = TRow.Schema.CustomerKey;
+        return _client.Soap.WriteCoreAsync<DataExtensionPrimaryKey, Soap.SfmcSoapClient.NoObject>("Delete", null, "DataExtensionObject", keys, (writer, key) =>
+        {
+            Soap.SoapXml.Write(writer, "CustomerKey", customerKey);
+            writer.WriteStartElement("Keys", Soap.SoapXml.Namespace);
+            foreach (var (name, value) in key.Values)
+            {
+                writer.WriteStartElement("Key", Soap.SoapXml.Namespace);
+                Soap.SoapXml.Write(writer, "Name", TRow.Schema.FindField(name)!.Name);
+                Soap.SoapXml.Write(writer, "Value", Soap.SoapXml.Format(value));
+                writer.WriteEndElement();
+            }
+
+            writer.WriteEndElement();
+        }, options, cancellationToken);
+    }
+
+    /// <summary>An AND of <c>equals</c> on each primary-key field; throws when the key does not match the schema.</summary>
+    private static Soap.SoapFilter PrimaryKeyFilter(DataExtensionPrimaryKey primaryKey)
+    {
+        ArgumentNullException.ThrowIfNull(primaryKey);
+        var schema = TRow.Schema;
+        if (schema.PrimaryKey.Count == 0)
+        {
+            throw new InvalidOperationException($"DE '{schema.CustomerKey}' has no primary key: rows cannot be addressed by key.");
+        }
+
+        var given = primaryKey.Values.ToDictionary(v => v.Key, v => v.Value, StringComparer.OrdinalIgnoreCase);
+        var missing = schema.PrimaryKey.Where(f => !given.ContainsKey(f.Name)).Select(f => f.Name).ToList();
+        var extra = given.Keys.Where(k => schema.PrimaryKey.All(f => !string.Equals(f.Name, k, StringComparison.OrdinalIgnoreCase))).ToList();
+        if (missing.Count > 0 || extra.Count > 0)
+        {
+            throw new ArgumentException(
+                $"The key of DE '{schema.CustomerKey}' is ({string.Join(", ", schema.PrimaryKey.Select(f => f.Name))})" +
+                (missing.Count > 0 ? $"; missing: {string.Join(", ", missing)}" : "") + (extra.Count > 0 ? $"; not key fields: {string.Join(", ", extra)}" : ""),
+                nameof(primaryKey));
+        }
+
+        Soap.SoapFilter? filter = null;
+        foreach (var field in schema.PrimaryKey)
+        {
+            var value = given[field.Name];
+            Soap.SoapFilter part = new Soap.SimpleSoapFilter(field.Name, "equals", [Soap.SoapXml.Format(value)], value is DateTime);
+            filter = filter is null ? part : Soap.SoapFilter.And(filter, part);
+        }
+
+        return filter!;
     }
 
     /// <summary>

@@ -134,8 +134,17 @@ public sealed class SfmcSoapClient
         writer.WriteEndElement();
     };
 
-    private async Task<SoapWriteResult<T>> WriteAsync<T>(string action, string? saveAction, IEnumerable<T> objects, SoapWriteOptions? options, CancellationToken cancellationToken)
-        where T : SoapObject, ISoapObject<T>
+    private Task<SoapWriteResult<T>> WriteAsync<T>(string action, string? saveAction, IEnumerable<T> objects, SoapWriteOptions? options, CancellationToken cancellationToken)
+        where T : SoapObject, ISoapObject<T> =>
+        WriteCoreAsync<T, T>(action, saveAction, T.SoapObjectType, objects, static (writer, item) => SoapObjectAccess.WriteElements(item, writer), options, cancellationToken);
+
+    /// <summary>
+    /// Create/Update/Delete in batches; <typeparamref name="TItem"/> is what the caller passed (an object, a DE key…),
+    /// <typeparamref name="TReturned"/> the type SFMC's echoed Object is read as.
+    /// </summary>
+    internal async Task<SoapWriteResult<TItem>> WriteCoreAsync<TItem, TReturned>(
+        string action, string? saveAction, string xsiType, IEnumerable<TItem> objects, Action<XmlWriter, TItem> writeItem, SoapWriteOptions? options, CancellationToken cancellationToken)
+        where TReturned : SoapObject, ISoapObject<TReturned>
     {
         ArgumentNullException.ThrowIfNull(objects);
         var all = objects.ToList();
@@ -146,17 +155,16 @@ public sealed class SfmcSoapClient
         }
 
         using var activity = SfmcTelemetry.ActivitySource.StartActivity("Sfmc.Soap." + (saveAction is null ? action : "Upsert"));
-        activity?.SetTag("sfmc.soap.object_type", T.SoapObjectType);
-        var results = new SoapObjectResult<T>?[all.Count];
+        activity?.SetTag("sfmc.soap.object_type", xsiType);
+        var results = new SoapObjectResult<TItem>?[all.Count];
         var requestIds = new List<string>();
         var statuses = new List<string>();
         for (var start = 0; start < all.Count; start += batchSize)
         {
             var batch = all.GetRange(start, Math.Min(batchSize, all.Count - start));
             var offset = start;
-            var bytes = await SendAsync(action, WriteBody(action, saveAction, batch), replayable: saveAction is not null || action == "Delete", cancellationToken);
-            var (status, requestId, batchResults) = ParsePage(action, bytes, static r => ReadResult<T>(r));
-
+            var bytes = await SendAsync(action, WriteBody(action, saveAction, xsiType, batch, writeItem), replayable: saveAction is not null || action == "Delete", cancellationToken);
+            var (status, requestId, batchResults) = ParsePage(action, bytes, static r => ReadResult<TReturned>(r));
             if (requestId is not null)
             {
                 requestIds.Add(requestId);
@@ -171,22 +179,21 @@ public sealed class SfmcSoapClient
                 var index = raw.OrdinalId is { } ordinal && ordinal >= 0 && ordinal < batch.Count ? ordinal : i;
                 if (index < batch.Count && results[offset + index] is null)
                 {
-                    results[offset + index] = new SoapObjectResult<T>(offset + index, batch[index], raw.StatusCode, raw.StatusMessage, raw.ErrorCode, raw.NewId, raw.NewObjectId, raw.Returned as T);
+                    results[offset + index] = new SoapObjectResult<TItem>(offset + index, batch[index], raw.StatusCode, raw.StatusMessage, raw.ErrorCode, raw.NewId, raw.NewObjectId, raw.Returned is TItem returned ? returned : default);
                 }
             }
 
             // An Error OverallStatus with no per-object results applies to every object of the batch.
             for (var i = 0; i < batch.Count; i++)
             {
-                results[offset + i] ??= new SoapObjectResult<T>(offset + i, batch[i], "Error", status is { Length: > 0 } ? status : "SFMC returned no result for this object", null, null, null, null);
+                results[offset + i] ??= new SoapObjectResult<TItem>(offset + i, batch[i], "Error", status is { Length: > 0 } ? status : "SFMC returned no result for this object", null, null, null, default);
             }
         }
 
-        return new SoapWriteResult<T>(results.Select(r => r!).ToArray(), requestIds, statuses);
+        return new SoapWriteResult<TItem>(results.Select(r => r!).ToArray(), requestIds, statuses);
     }
 
-    private static Action<XmlWriter> WriteBody<T>(string action, string? saveAction, List<T> batch)
-        where T : SoapObject, ISoapObject<T> => writer =>
+    private static Action<XmlWriter> WriteBody<T>(string action, string? saveAction, string xsiType, List<T> batch, Action<XmlWriter, T> writeItem) => writer =>
     {
         writer.WriteStartElement(action + "Request", SoapXml.Namespace);
         writer.WriteStartElement("Options", SoapXml.Namespace);
@@ -205,8 +212,8 @@ public sealed class SfmcSoapClient
         {
             ArgumentNullException.ThrowIfNull(item);
             writer.WriteStartElement("Objects", SoapXml.Namespace);
-            writer.WriteAttributeString("xsi", "type", SoapXml.XsiNamespace, T.SoapObjectType);
-            SoapObjectAccess.WriteElements(item, writer);
+            writer.WriteAttributeString("xsi", "type", SoapXml.XsiNamespace, xsiType);
+            writeItem(writer, item);
             writer.WriteEndElement();
         }
 
@@ -434,7 +441,7 @@ public sealed class SfmcSoapClient
     }
 
     /// <summary>A placeholder for results whose echoed Object is not read.</summary>
-    private sealed class NoObject : SoapObject, ISoapObject<NoObject>
+    internal sealed class NoObject : SoapObject, ISoapObject<NoObject>
     {
         public static string SoapObjectType => "APIObject";
 
