@@ -123,7 +123,8 @@ public class GeneratorBenchmarks
         }
     }
 
-    private sealed class Text(string path, string text) : AdditionalText
+    /// <summary>An in-memory additional file (shared with the SOAP benchmarks).</summary>
+    internal sealed class Text(string path, string text) : AdditionalText
     {
         private readonly SourceText _text = SourceText.From(text, Encoding.UTF8);
 

@@ -49,7 +49,7 @@ public class WsdlGeneratorBenchmarks
     public void Prepare()
     {
         var path = Path.Combine(AppContext.BaseDirectory, "etframework.wsdl");
-        _wsdl = new Text(path, File.ReadAllText(path));
+        _wsdl = new GeneratorBenchmarks.Text(path, File.ReadAllText(path));
         _compilation = Compilation("class A { }");
         _edited = Compilation("class A { int X => 1; }");
     }
@@ -78,15 +78,6 @@ public class WsdlGeneratorBenchmarks
         new[] { CSharpSyntaxTree.ParseText(source, new CSharpParseOptions(LanguageVersion.Latest)) },
         Basic.Reference.Assemblies.Net100.References.All,
         new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
-
-    private sealed class Text(string path, string text) : AdditionalText
-    {
-        private readonly SourceText _text = SourceText.From(text, Encoding.UTF8);
-
-        public override string Path { get; } = path;
-
-        public override SourceText GetText(CancellationToken cancellationToken = default) => _text;
-    }
 
     private sealed class Options(string? objects) : AnalyzerConfigOptionsProvider
     {
