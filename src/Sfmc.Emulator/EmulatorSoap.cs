@@ -255,7 +255,7 @@ internal sealed class EmulatorSoap(EmulatorStore store, Func<string?, TokenState
                     return ("Error", "SubscriberKey or EmailAddress is required.", 12000, null);
                 }
 
-                var existing = (await store.ReadSoapObjectsAsync("Subscriber", cancellationToken)).FirstOrDefault(s => string.Equals(s.GetValueOrDefault("SubscriberKey"), key, StringComparison.OrdinalIgnoreCase));
+                var existing = (await store.ReadSoapObjectsAsync("Subscriber", cancellationToken, key)).FirstOrDefault();
                 if (action == "Delete")
                 {
                     return await store.DeleteSoapObjectAsync("Subscriber", key, cancellationToken) ? ("OK", "Subscriber deleted", null, null) : ("Error", "Subscriber not found.", 12001, null);

@@ -33,6 +33,7 @@ internal sealed class EmulatorStore : IAsyncDisposable
         var connection = new SqliteConnection(connectionString);
         await connection.OpenAsync(cancellationToken);
         var store = new EmulatorStore(connection);
+        await store.ExecuteAsync("CREATE TABLE IF NOT EXISTS \"_soap_objects\" (type TEXT NOT NULL, key TEXT NOT NULL COLLATE NOCASE, json TEXT NOT NULL, PRIMARY KEY (type, key))", cancellationToken);
         foreach (var dataExtension in dataExtensions)
         {
             await store.AddDataExtensionAsync(dataExtension, cancellationToken);
@@ -403,7 +404,6 @@ internal sealed class EmulatorStore : IAsyncDisposable
         await _lock.WaitAsync(cancellationToken);
         try
         {
-            await EnsureSoapTableAsync(cancellationToken);
             using var transaction = _connection.BeginTransaction();
             using var command = _connection.CreateCommand();
             command.Transaction = transaction;
@@ -427,15 +427,20 @@ internal sealed class EmulatorStore : IAsyncDisposable
         }
     }
 
-    public async Task<List<Dictionary<string, string?>>> ReadSoapObjectsAsync(string objectType, CancellationToken cancellationToken)
+    /// <summary>The objects of a type in insertion order; with <paramref name="key"/>, only that one (keys match case-insensitively).</summary>
+    public async Task<List<Dictionary<string, string?>>> ReadSoapObjectsAsync(string objectType, CancellationToken cancellationToken, string? key = null)
     {
         await _lock.WaitAsync(cancellationToken);
         try
         {
-            await EnsureSoapTableAsync(cancellationToken);
             using var command = _connection.CreateCommand();
-            command.CommandText = "SELECT json FROM \"_soap_objects\" WHERE type = $type ORDER BY rowid";
+            command.CommandText = "SELECT json FROM \"_soap_objects\" WHERE type = $type" + (key is null ? "" : " AND key = $key") + " ORDER BY rowid";
             command.Parameters.AddWithValue("$type", objectType);
+            if (key is not null)
+            {
+                command.Parameters.AddWithValue("$key", key);
+            }
+
             var result = new List<Dictionary<string, string?>>();
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
@@ -457,7 +462,6 @@ internal sealed class EmulatorStore : IAsyncDisposable
         await _lock.WaitAsync(cancellationToken);
         try
         {
-            await EnsureSoapTableAsync(cancellationToken);
             using var command = _connection.CreateCommand();
             command.CommandText = "DELETE FROM \"_soap_objects\" WHERE type = $type AND key = $key COLLATE NOCASE";
             command.Parameters.AddWithValue("$type", objectType);
@@ -469,9 +473,6 @@ internal sealed class EmulatorStore : IAsyncDisposable
             _lock.Release();
         }
     }
-
-    private Task EnsureSoapTableAsync(CancellationToken cancellationToken) =>
-        ExecuteAsync("CREATE TABLE IF NOT EXISTS \"_soap_objects\" (type TEXT NOT NULL, key TEXT NOT NULL COLLATE NOCASE, json TEXT NOT NULL, PRIMARY KEY (type, key))", cancellationToken);
 
     public async ValueTask DisposeAsync()
     {
