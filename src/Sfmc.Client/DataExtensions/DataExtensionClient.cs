@@ -172,7 +172,7 @@ public sealed class DataExtensionClient<TRow>
         var keys = primaryKeys.ToList();
         foreach (var key in keys)
         {
-            _ = PrimaryKeyFilter(key); // validates: every primary-key field, nothing else
+            KeyValues(key);
         }
 
         var customerKey = TRow.Schema.CustomerKey;
@@ -195,6 +195,21 @@ public sealed class DataExtensionClient<TRow>
     /// <summary>An AND of <c>equals</c> on each primary-key field; throws when the key does not match the schema.</summary>
     private static Soap.SoapFilter PrimaryKeyFilter(DataExtensionPrimaryKey primaryKey)
     {
+        var given = KeyValues(primaryKey);
+        Soap.SoapFilter? filter = null;
+        foreach (var field in TRow.Schema.PrimaryKey)
+        {
+            var value = given[field.Name];
+            Soap.SoapFilter part = new Soap.SimpleSoapFilter(field.Name, "equals", [Soap.SoapXml.Format(value)], value is DateTime);
+            filter = filter is null ? part : Soap.SoapFilter.And(filter, part);
+        }
+
+        return filter!;
+    }
+
+    /// <summary>The key's values by field name; throws unless it names every primary-key field and nothing else.</summary>
+    private static Dictionary<string, object?> KeyValues(DataExtensionPrimaryKey primaryKey)
+    {
         ArgumentNullException.ThrowIfNull(primaryKey);
         var schema = TRow.Schema;
         if (schema.PrimaryKey.Count == 0)
@@ -213,15 +228,7 @@ public sealed class DataExtensionClient<TRow>
                 nameof(primaryKey));
         }
 
-        Soap.SoapFilter? filter = null;
-        foreach (var field in schema.PrimaryKey)
-        {
-            var value = given[field.Name];
-            Soap.SoapFilter part = new Soap.SimpleSoapFilter(field.Name, "equals", [Soap.SoapXml.Format(value)], value is DateTime);
-            filter = filter is null ? part : Soap.SoapFilter.And(filter, part);
-        }
-
-        return filter!;
+        return given;
     }
 
     /// <summary>
