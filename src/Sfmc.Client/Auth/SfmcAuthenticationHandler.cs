@@ -56,15 +56,23 @@ internal sealed class SfmcAuthenticationHandler(SfmcTokenProvider tokens, SfmcTe
         var fault = Soap.SoapEnvelope.TryReadFault(body);
         if (fault is not null && Soap.SoapEnvelope.IsThrottling(fault))
         {
-            telemetry.Throttles.Add(1);
-            if (request.Options.TryGetValue(SfmcRequestContext.Key, out var context))
-            {
-                context.AddThrottle();
-                context.MarkSoapThrottled();
-            }
+            CountThrottle(request)?.MarkSoapThrottled();
         }
 
         return fault is not null && Soap.SoapEnvelope.IsTokenExpired(fault);
+    }
+
+    /// <summary>Counts a throttled answer (meter and the request's context); returns the context, if any.</summary>
+    private SfmcRequestContext? CountThrottle(HttpRequestMessage request)
+    {
+        telemetry.Throttles.Add(1);
+        if (!request.Options.TryGetValue(SfmcRequestContext.Key, out var context))
+        {
+            return null;
+        }
+
+        context.AddThrottle();
+        return context;
     }
 
     private async Task<HttpResponseMessage> SendWithTokenAsync(HttpRequestMessage request, SfmcToken token, string path, CancellationToken cancellationToken)
@@ -92,11 +100,7 @@ internal sealed class SfmcAuthenticationHandler(SfmcTokenProvider tokens, SfmcTe
             telemetry.RequestDuration.Record(elapsed.TotalSeconds);
             if (response.StatusCode == HttpStatusCode.TooManyRequests)
             {
-                telemetry.Throttles.Add(1);
-                if (request.Options.TryGetValue(SfmcRequestContext.Key, out var context))
-                {
-                    context.AddThrottle();
-                }
+                CountThrottle(request);
             }
 
             Log.RequestCompleted(logger, request.Method.Method, "/" + path, status, (long)elapsed.TotalMilliseconds);
