@@ -86,7 +86,7 @@ public class GeneratorBenchmarks
         new[] { new SfmcGenerator().AsSourceGenerator() },
         _files,
         (CSharpParseOptions)_compilation.SyntaxTrees[0].Options,
-        new Options(),
+        new Options("build_property.RootNamespace", "Bench"),
         new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
 
     private static CSharpCompilation Compilation(string source) => CSharpCompilation.Create(
@@ -133,20 +133,21 @@ public class GeneratorBenchmarks
         public override SourceText GetText(CancellationToken cancellationToken = default) => _text;
     }
 
-    private sealed class Options : AnalyzerConfigOptionsProvider
+    /// <summary>MSBuild properties as the generator sees them (shared with the SOAP benchmarks).</summary>
+    internal sealed class Options(string key, string? value) : AnalyzerConfigOptionsProvider
     {
-        public override AnalyzerConfigOptions GlobalOptions { get; } = new Values();
+        public override AnalyzerConfigOptions GlobalOptions { get; } = new Values(key, value);
 
         public override AnalyzerConfigOptions GetOptions(SyntaxTree tree) => GlobalOptions;
 
         public override AnalyzerConfigOptions GetOptions(AdditionalText textFile) => GlobalOptions;
 
-        private sealed class Values : AnalyzerConfigOptions
+        private sealed class Values(string key, string? value) : AnalyzerConfigOptions
         {
-            public override bool TryGetValue(string key, out string value)
+            public override bool TryGetValue(string name, out string result)
             {
-                value = "Bench";
-                return key == "build_property.RootNamespace";
+                result = value ?? "";
+                return name == key && value is not null;
             }
         }
     }

@@ -70,7 +70,7 @@ public class WsdlGeneratorBenchmarks
         new[] { new SfmcGenerator().AsSourceGenerator() },
         new[] { _wsdl },
         (CSharpParseOptions)_compilation.SyntaxTrees[0].Options,
-        new Options(objects),
+        new GeneratorBenchmarks.Options("build_property.SfmcSoapObjects", objects),
         new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
 
     private static CSharpCompilation Compilation(string source) => CSharpCompilation.Create(
@@ -78,24 +78,6 @@ public class WsdlGeneratorBenchmarks
         new[] { CSharpSyntaxTree.ParseText(source, new CSharpParseOptions(LanguageVersion.Latest)) },
         Basic.Reference.Assemblies.Net100.References.All,
         new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
-
-    private sealed class Options(string? objects) : AnalyzerConfigOptionsProvider
-    {
-        public override AnalyzerConfigOptions GlobalOptions { get; } = new Values(objects);
-
-        public override AnalyzerConfigOptions GetOptions(SyntaxTree tree) => GlobalOptions;
-
-        public override AnalyzerConfigOptions GetOptions(AdditionalText textFile) => GlobalOptions;
-
-        private sealed class Values(string? objects) : AnalyzerConfigOptions
-        {
-            public override bool TryGetValue(string key, out string value)
-            {
-                value = objects ?? "";
-                return key == "build_property.SfmcSoapObjects" && objects is not null;
-            }
-        }
-    }
 }
 
 /// <summary>The full-WSDL run as the first call in a fresh process (JIT included): what a cold build pays.</summary>
