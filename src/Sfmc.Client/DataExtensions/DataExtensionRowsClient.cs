@@ -132,11 +132,17 @@ public sealed class DataExtensionRowsClient
             case decimal d: writer.WriteNumber(name, d); break;
             case double d: writer.WriteNumber(name, d); break;
             case float f: writer.WriteNumber(name, f); break;
-            case DateTime date: DataExtensionJson.WriteDate(writer, JsonEncodedText.Encode(name), date); break;
+            case DateTime date: WriteDate(writer, name, date); break;
             case DateTimeOffset offset: writer.WriteString(name, offset.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFzzz", CultureInfo.InvariantCulture)); break;
             case IFormattable formattable: writer.WriteString(name, formattable.ToString(null, CultureInfo.InvariantCulture)); break;
             default: writer.WriteString(name, value.ToString()); break;
         }
+    }
+
+    private static void WriteDate(Utf8JsonWriter writer, string name, DateTime value)
+    {
+        Span<byte> buffer = stackalloc byte[24];
+        writer.WriteString(name, buffer[..DataExtensionJson.FormatDate(value, buffer)]);
     }
 
     private static DataExtensionPrimaryKey PrimaryKey(DataExtensionRow row) =>

@@ -1,4 +1,6 @@
+using System;
 using System.Globalization;
+using System.Text;
 using System.Linq;
 using Sfmc.Generator.Common;
 using Sfmc.Generator.DataExtensions.Model;
@@ -130,11 +132,6 @@ internal static class DataExtensionEmitter
         }
 
         w.Line("    });");
-        w.Line();
-        for (var i = 0; i < model.Fields.Count; i++)
-        {
-            w.Line($"private static readonly {Json}.JsonEncodedText s_{Index(i)} = {Json}.JsonEncodedText.Encode({SourceWriter.Literal(model.Fields[i].Name)});");
-        }
     }
 
     /// <summary>Checks with the schema's limits as constants: no lookups on the hot path, one call per failure.</summary>
@@ -196,58 +193,125 @@ internal static class DataExtensionEmitter
         w.Line(");");
     }
 
+    /// <summary>
+    /// The writers build each row's JSON in a stack buffer through <c>DataExtensionRowJson</c>, with every property name
+    /// escaped here at compile time (<c>"name":</c> as a UTF-8 literal), and hand it to the Utf8JsonWriter as one raw value.
+    /// </summary>
     private static void EmitWriters(SourceWriter w, DataExtensionModel model, string contract)
     {
         var hasKeys = model.Fields.Any(f => f.IsPrimaryKey);
         w.Line();
-        w.Open($"static void {contract}.WriteRowsetItem({Json}.Utf8JsonWriter writer, {model.TypeName} row)");
-        w.Line($"{Helpers}.Validate(row);");
-        w.Line("writer.WriteStartObject();");
+        OpenRowJson(w, model, $"static void {contract}.WriteRowsetItem({Json}.Utf8JsonWriter writer, {model.TypeName} row)");
+        w.Line("json.StartObject();");
         if (hasKeys)
         {
-            w.Line("writer.WriteStartObject(\"keys\"u8);");
+            w.Line("json.StartObject(" + Utf8Name("keys") + ");");
             EmitValues(w, model, primaryKey: true);
-            w.Line("writer.WriteEndObject();");
+            w.Line("json.EndObject();");
         }
 
-        w.Line("writer.WriteStartObject(\"values\"u8);");
+        w.Line("json.StartObject(" + Utf8Name("values") + ");");
         EmitValues(w, model, primaryKey: false);
-        w.Line("writer.WriteEndObject();");
-        w.Line("writer.WriteEndObject();");
-        w.Close();
+        w.Line("json.EndObject();");
+        w.Line("json.EndObject();");
+        CloseRowJson(w);
         w.Line();
-        w.Open($"static void {contract}.WriteObject({Json}.Utf8JsonWriter writer, {model.TypeName} row)");
-        w.Line($"{Helpers}.Validate(row);");
-        w.Line("writer.WriteStartObject();");
+        OpenRowJson(w, model, $"static void {contract}.WriteObject({Json}.Utf8JsonWriter writer, {model.TypeName} row)");
+        w.Line("json.StartObject();");
         EmitValues(w, model, primaryKey: null);
-        w.Line("writer.WriteEndObject();");
+        w.Line("json.EndObject();");
+        CloseRowJson(w);
+    }
+
+    private static void OpenRowJson(SourceWriter w, DataExtensionModel model, string signature)
+    {
+        w.Open(signature);
+        w.Line($"{Helpers}.Validate(row);");
+        w.Line($"var json = new {Client}.DataExtensionRowJson(stackalloc byte[{Int(StackBytes(model))}]);");
+        w.Open("try");
+    }
+
+    private static void CloseRowJson(SourceWriter w)
+    {
+        w.Line("json.WriteTo(writer);");
         w.Close();
+        w.Open("finally");
+        w.Line("json.Dispose();");
+        w.Close();
+        w.Close();
+    }
+
+    /// <summary>A stack buffer that holds a typical row (texts at their MaxLength, ASCII); longer rows rent from the pool.</summary>
+    private static int StackBytes(DataExtensionModel model)
+    {
+        var bytes = 32;
+        foreach (var field in model.Fields)
+        {
+            bytes += JsonName(field.Name).Length + field.Type switch
+            {
+                FieldType.Number => 12,
+                FieldType.Decimal => 33,
+                FieldType.Date => 27,
+                FieldType.Boolean => 6,
+                _ => (field.MaxLength ?? 100) + 3,
+            };
+        }
+
+        return Math.Min(Math.Max(bytes, 128), 1024);
     }
 
     private static void EmitValues(SourceWriter w, DataExtensionModel model, bool? primaryKey)
     {
-        for (var i = 0; i < model.Fields.Count; i++)
+        foreach (var field in model.Fields)
         {
-            var field = model.Fields[i];
             if (primaryKey is { } pk && field.IsPrimaryKey != pk)
             {
                 continue;
             }
 
-            var name = "s_" + Index(i);
             var nullable = !field.IsRequiredMember;
             var value = "row." + field.PropertyName + (nullable && !IsReference(field) ? ".Value" : "");
             var write = field.Type switch
             {
-                FieldType.Number or FieldType.Decimal => $"writer.WriteNumber({name}, {value});",
-                FieldType.Boolean => $"writer.WriteBoolean({name}, {value});",
-                FieldType.Date => $"{Helpers}.WriteDate(writer, {name}, {value});",
-                _ => $"writer.WriteString({name}, {value});",
+                FieldType.Number or FieldType.Decimal => $"json.Number({value});",
+                FieldType.Boolean => $"json.Boolean({value});",
+                FieldType.Date => $"json.Date({value});",
+                _ => $"json.String({value});",
             };
 
+            write = $"json.Name({Utf8Name(field.Name)}); {write}";
+
             // Null means "no value": it is not sent, so an upsert keeps the stored value and an insert gets the default.
-            w.Line(nullable ? $"if (row.{field.PropertyName} is not null) {write}" : write);
+            w.Line(nullable ? $"if (row.{field.PropertyName} is not null) {{ {write} }}" : write);
         }
+    }
+
+    /// <summary>
+    /// <c>"name":</c> as a C# UTF-8 literal, escaped as System.Text.Json's default encoder does (printable ASCII except
+    /// <c>" &amp; ' + &lt; &gt; \ `</c> as is, everything else as <c>\uXXXX</c>), so it can be copied verbatim.
+    /// </summary>
+    private static string Utf8Name(string name) => SourceWriter.Literal(JsonName(name)) + "u8";
+
+    private static string JsonName(string name)
+    {
+        var json = new StringBuilder("\"");
+        foreach (var c in name)
+        {
+            if (c >= ' ' && c <= '~' && "\"&'+<>\\`".IndexOf(c) < 0)
+            {
+                json.Append(c);
+            }
+            else if (c == '\\')
+            {
+                json.Append("\\\\");
+            }
+            else
+            {
+                json.Append("\\u").Append(((int)c).ToString("X4", CultureInfo.InvariantCulture));
+            }
+        }
+
+        return json.Append("\":").ToString();
     }
 
     private static void EmitReader(SourceWriter w, DataExtensionModel model, string contract)
