@@ -9,6 +9,8 @@ using Sfmc.Generator.Common;
 using Sfmc.Generator.DataExtensions.Model;
 using Sfmc.Generator.Diagnostics;
 
+using static Sfmc.Generator.Common.SpecReader;
+
 namespace Sfmc.Generator.DataExtensions;
 
 /// <summary>
@@ -55,7 +57,7 @@ internal static class DataExtensionParser
 
     public static DataExtensionParseResult Parse(string path, SourceText text, CancellationToken cancellationToken)
     {
-        var context = new Context(path, text);
+        var context = new SpecContext(path, text);
         try
         {
             var model = ParseCore(context, cancellationToken);
@@ -73,7 +75,7 @@ internal static class DataExtensionParser
         }
     }
 
-    private static DataExtensionModel? ParseCore(Context context, CancellationToken cancellationToken)
+    private static DataExtensionModel? ParseCore(SpecContext context, CancellationToken cancellationToken)
     {
         JsonNode root;
         try
@@ -164,7 +166,7 @@ internal static class DataExtensionParser
             LocationInfo.From(context.Path, context.Text, name.Value.Span));
     }
 
-    private static void ParseFields(Context context, JsonNode array, bool isMcdev, List<FieldModel> fields, CancellationToken cancellationToken)
+    private static void ParseFields(SpecContext context, JsonNode array, bool isMcdev, List<FieldModel> fields, CancellationToken cancellationToken)
     {
         var seen = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var item in array.Items!)
@@ -282,7 +284,7 @@ internal static class DataExtensionParser
     }
 
     private static bool ValidateLengths(
-        Context context, string field, FieldType type, ref int? maxLength, JsonNode? maxLengthNode, ref int? scale, JsonNode? scaleNode, TextSpan fieldOpening)
+        SpecContext context, string field, FieldType type, ref int? maxLength, JsonNode? maxLengthNode, ref int? scale, JsonNode? scaleNode, TextSpan fieldOpening)
     {
         var ok = true;
         switch (type)
@@ -355,7 +357,7 @@ internal static class DataExtensionParser
     };
 
     private static void ValidateSendable(
-        Context context, JsonNode root, string deName, NameReference? sendableField, NameReference? subscriberField, List<FieldModel> fields)
+        SpecContext context, JsonNode root, string deName, NameReference? sendableField, NameReference? subscriberField, List<FieldModel> fields)
     {
         if (sendableField is null)
         {
@@ -384,7 +386,7 @@ internal static class DataExtensionParser
         }
     }
 
-    private static void ValidatePropertyNames(Context context, JsonNode? fieldsArray, string typeName, List<FieldModel> fields)
+    private static void ValidatePropertyNames(SpecContext context, JsonNode? fieldsArray, string typeName, List<FieldModel> fields)
     {
         var byProperty = new Dictionary<string, string>(StringComparer.Ordinal);
         for (var i = 0; i < fields.Count; i++)
@@ -428,179 +430,5 @@ internal static class DataExtensionParser
         }
 
         return default;
-    }
-
-    private static void ReportUnknownProperties(Context context, JsonNode node, string[] known)
-    {
-        foreach (var property in node.Properties!)
-        {
-            if (!known.Any(k => string.Equals(k, property.Name, StringComparison.OrdinalIgnoreCase)))
-            {
-                context.Report(DiagnosticDescriptors.UnknownProperty, property.NameSpan, property.Name, Naming.DidYouMean(property.Name, known));
-            }
-        }
-    }
-
-    // ---- Typed property access (each reports its own errors) ----
-
-    private readonly record struct NameReference(string Text, TextSpan Span);
-
-    private static NameReference? RequiredString(Context context, JsonNode node, string name, string owner)
-    {
-        var property = node.Find(name);
-        if (property is null)
-        {
-            context.Report(DiagnosticDescriptors.MissingProperty, Opening(node), owner, name, "string");
-            return null;
-        }
-
-        if (!property.Value.IsString || string.IsNullOrWhiteSpace(property.Value.Text))
-        {
-            if (property.Value.IsString)
-            {
-                context.Report(DiagnosticDescriptors.MissingProperty, property.Value.Span, owner, name, "string");
-            }
-            else
-            {
-                context.Report(DiagnosticDescriptors.WrongJsonType, property.Value.Span, name, "a string", Describe(property.Value));
-            }
-
-            return null;
-        }
-
-        return new NameReference(property.Value.Text!, property.Value.Span);
-    }
-
-    private static string? OptionalString(Context context, JsonNode node, string name)
-    {
-        var property = node.Find(name);
-        if (property is null || property.Value.Kind == JsonKind.Null)
-        {
-            return null;
-        }
-
-        if (!property.Value.IsString)
-        {
-            context.Report(DiagnosticDescriptors.WrongJsonType, property.Value.Span, name, "a string", Describe(property.Value));
-            return null;
-        }
-
-        return property.Value.Text;
-    }
-
-    /// <summary>A string, or mcdev's <c>{ "Name": "…" }</c> object.</summary>
-    private static NameReference? OptionalNameReference(Context context, JsonNode node, string name)
-    {
-        var property = node.Find(name);
-        if (property is null || property.Value.Kind == JsonKind.Null)
-        {
-            return null;
-        }
-
-        var value = property.Value;
-        if (value.Kind == JsonKind.Object && value.Find("name") is { } inner)
-        {
-            value = inner.Value;
-        }
-
-        if (!value.IsString || string.IsNullOrWhiteSpace(value.Text))
-        {
-            context.Report(DiagnosticDescriptors.WrongJsonType, value.Span, name, "a field name (string, or an object with 'name')", Describe(value));
-            return null;
-        }
-
-        return new NameReference(value.Text!, value.Span);
-    }
-
-    private static string? OptionalScalarText(Context context, JsonNode node, string name, out JsonNode? valueNode)
-    {
-        var property = node.Find(name);
-        valueNode = property?.Value;
-        switch (valueNode?.Kind)
-        {
-            case null:
-            case JsonKind.Null:
-                return null;
-            case JsonKind.String:
-            case JsonKind.Number:
-                return valueNode.Text;
-            case JsonKind.True:
-                return "true";
-            case JsonKind.False:
-                return "false";
-            default:
-                context.Report(DiagnosticDescriptors.WrongJsonType, valueNode.Span, name, "a string, number or boolean", Describe(valueNode));
-                return null;
-        }
-    }
-
-    private static bool? OptionalBool(Context context, JsonNode node, string name)
-    {
-        var property = node.Find(name);
-        if (property is null || property.Value.Kind == JsonKind.Null)
-        {
-            return null;
-        }
-
-        if (!property.Value.IsBoolean)
-        {
-            context.Report(DiagnosticDescriptors.WrongJsonType, property.Value.Span, name, "true or false", Describe(property.Value));
-            return null;
-        }
-
-        return property.Value.Kind == JsonKind.True;
-    }
-
-    private static int? OptionalInt(Context context, JsonNode node, string name, out JsonNode? valueNode)
-    {
-        var property = node.Find(name);
-        valueNode = property?.Value;
-        if (valueNode is null || valueNode.Kind == JsonKind.Null)
-        {
-            return null;
-        }
-
-        // SOAP-derived files sometimes carry numbers as strings ("50"); accept those too.
-        if (valueNode.Kind is JsonKind.Number or JsonKind.String && valueNode.TryGetInt32(out var value))
-        {
-            return value;
-        }
-
-        if (valueNode.Kind == JsonKind.String && string.IsNullOrWhiteSpace(valueNode.Text))
-        {
-            return null;
-        }
-
-        context.Report(DiagnosticDescriptors.WrongJsonType, valueNode.Span, name, "an integer", Describe(valueNode));
-        return null;
-    }
-
-    private static string Describe(JsonNode node) => node.Kind switch
-    {
-        JsonKind.Object => "an object",
-        JsonKind.Array => "an array",
-        JsonKind.String => "the string " + node,
-        JsonKind.Number => "the number " + node.Text,
-        _ => node.ToString(),
-    };
-
-    private static TextSpan Opening(JsonNode node) => new(node.Span.Start, node.Span.Length > 0 ? 1 : 0);
-
-    private sealed class Context
-    {
-        public Context(string path, SourceText text)
-        {
-            Path = path;
-            Text = text;
-        }
-
-        public string Path { get; }
-
-        public SourceText Text { get; }
-
-        public List<DiagnosticInfo> Diagnostics { get; } = new();
-
-        public void Report(DiagnosticDescriptor descriptor, TextSpan span, params string[] arguments) =>
-            Diagnostics.Add(DiagnosticInfo.Create(descriptor, LocationInfo.From(Path, Text, span), arguments));
     }
 }
