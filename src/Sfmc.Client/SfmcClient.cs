@@ -56,6 +56,9 @@ public sealed class SfmcClient
         return new DataExtensionRowsClient(this, key);
     }
 
+    /// <summary>Journey Builder entry events; journeys declared in <c>sfmc.json</c> appear here as typed members.</summary>
+    public JourneyClient Journeys => new(this);
+
     /// <summary>SFMC's SOAP API: typed Retrieve with paging, Create/Update/Delete/Upsert, DE rows over SOAP.</summary>
     public global::Sfmc.Client.Soap.SfmcSoapClient Soap => new(this);
 

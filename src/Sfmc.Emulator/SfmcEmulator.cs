@@ -38,6 +38,15 @@ public sealed class SfmcEmulatorOptions
     /// <summary>DE files or folders to load (<c>*.de.json</c>, <c>*.dataExtension-meta.json</c>), as the generator reads them.</summary>
     public IList<string> DataExtensionFiles { get; } = new List<string>();
 
+    /// <summary>EventDefinitionKeys of the tenant's API entry events (journeys). Others answer 400, as SFMC does.</summary>
+    public IList<string> JourneyEventDefinitionKeys { get; } = new List<string>();
+
+    /// <summary><c>sfmc.json</c> files whose journeys the tenant has (their eventDefinitionKeys are added).</summary>
+    public IList<string> DeclarationFiles { get; } = new List<string>();
+
+    /// <summary>Contacts that are not active: a journey entry for one is refused (400 alone, a member error in a batch).</summary>
+    public ISet<string> InactiveContactKeys { get; } = new HashSet<string>(StringComparer.Ordinal);
+
     /// <summary>A SQLite file to keep rows across restarts; null keeps them in memory.</summary>
     public string? DatabasePath { get; set; }
 
@@ -78,6 +87,7 @@ public sealed class SfmcEmulator : IAsyncDisposable
     private readonly ConcurrentDictionary<string, Token> _tokens = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, bool> _expired = new(StringComparer.Ordinal);
     private readonly EmulatorSoap _soap;
+    private readonly EmulatorJourneys _journeys;
     private readonly ConcurrentQueue<EmulatorRequest> _requests = new();
     private readonly ConcurrentQueue<string> _issued = new();
     private readonly ConcurrentDictionary<string, AsyncJob> _jobs = new(StringComparer.OrdinalIgnoreCase);
@@ -102,6 +112,7 @@ public sealed class SfmcEmulator : IAsyncDisposable
             _tokens.Clear();
         };
         _soap = new EmulatorSoap(store, SoapTokenState, options.TimeProvider);
+        _journeys = new EmulatorJourneys(options.JourneyEventDefinitionKeys.Concat(options.DeclarationFiles.SelectMany(EmulatorJourneys.LoadKeys)), options.InactiveContactKeys, options.TimeProvider);
         _windowStart = options.TimeProvider.GetUtcNow();
     }
 
@@ -119,6 +130,9 @@ public sealed class SfmcEmulator : IAsyncDisposable
 
     /// <summary>Every request answered so far, in arrival order.</summary>
     public IReadOnlyList<EmulatorRequest> Requests => _requests.ToArray();
+
+    /// <summary>Every contact entered into a journey (API entry events), in arrival order.</summary>
+    public IReadOnlyList<EmulatorJourneyEntry> JourneyEntries => _journeys.Entries;
 
     /// <summary>How many tokens <c>/v2/token</c> has issued.</summary>
     public long TokenRequests => Interlocked.Read(ref _tokenRequests);
@@ -239,6 +253,8 @@ public sealed class SfmcEmulator : IAsyncDisposable
         app.MapGet("/data/v1/async/{requestId}/results", AsyncResultsAsync);
         app.MapGet("/data/v1/customobjectdata/key/{key}/rowset", (HttpContext context, string key) => ReadRowsAsync(context, key));
         app.MapPost("/Service.asmx", _soap.HandleAsync);
+        app.MapPost("/interaction/v1/events", _journeys.EnterAsync);
+        app.MapPost("/interaction/v1/async/events", _journeys.EnterBatchAsync);
         app.MapFallback((HttpContext context) => WriteErrorAsync(context, HttpStatusCode.NotFound, $"The emulator does not implement {context.Request.Method} {context.Request.Path}.", 0));
     }
 
@@ -573,7 +589,7 @@ public sealed class SfmcEmulator : IAsyncDisposable
         return WriteErrorAsync(context, status, "Injected fault: " + (int)status, 0);
     }
 
-    private static Task WriteErrorAsync(HttpContext context, HttpStatusCode status, string message, int errorCode, object? extra = null)
+    internal static Task WriteErrorAsync(HttpContext context, HttpStatusCode status, string message, int errorCode, object? extra = null)
     {
         var body = new Dictionary<string, object?> { ["message"] = message, ["errorcode"] = errorCode, ["documentation"] = "" };
         if (extra is not null)
@@ -587,7 +603,7 @@ public sealed class SfmcEmulator : IAsyncDisposable
         return WriteJsonAsync(context, status, body);
     }
 
-    private static async Task WriteJsonAsync(HttpContext context, HttpStatusCode status, object body)
+    internal static async Task WriteJsonAsync(HttpContext context, HttpStatusCode status, object body)
     {
         context.Response.StatusCode = (int)status;
         context.Response.ContentType = "application/json; charset=utf-8";

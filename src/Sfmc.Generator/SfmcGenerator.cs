@@ -8,6 +8,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Sfmc.Generator.Common;
 using Sfmc.Generator.DataExtensions;
+using Sfmc.Generator.Declarations;
 using Sfmc.Generator.DataExtensions.Model;
 using Sfmc.Generator.Diagnostics;
 using Sfmc.Generator.Soap;
@@ -69,6 +70,7 @@ public sealed class SfmcGenerator : IIncrementalGenerator
         });
 
         InitializeSoap(context);
+        InitializeDeclarations(context, models, options);
 
         context.RegisterSourceOutput(parsed.Select(static (result, _) => result.Diagnostics), ReportAll);
         context.RegisterSourceOutput(crossChecks.Select(static (checks, _) => checks.Diagnostics), ReportAll);
@@ -144,6 +146,58 @@ public sealed class SfmcGenerator : IIncrementalGenerator
                     spc.ReportDiagnostic(diagnostic.ToDiagnostic());
                 }
             });
+    }
+
+    /// <summary>
+    /// sfmc.json (one; more is a warning) → parse → resolve against the DE models (entry DEs, data fields) → one source
+    /// per journey plus one file of <c>client.Journeys.X</c> accessors. An unrelated C# edit leaves every step cached.
+    /// </summary>
+    private static void InitializeDeclarations(IncrementalGeneratorInitializationContext context, IncrementalValuesProvider<DataExtensionModel> models, IncrementalValueProvider<GeneratorOptions> options)
+    {
+        var declarations = context.AdditionalTextsProvider
+            .Where(static file => DeclarationsParser.IsDeclarationsFile(file.Path))
+            .Select(static (file, ct) => DeclarationsParser.Parse(file, ct))
+            .WithTrackingName(TrackingNames.ParseDeclarations)
+            .Collect()
+            .Select(static (results, _) =>
+            {
+                var ordered = results.OrderBy(r => r.Model?.FilePath ?? "", StringComparer.Ordinal).ToList();
+                var diagnostics = ordered.SelectMany(r => r.Diagnostics).ToList();
+                var parsed = ordered.Where(r => r.Model is not null).Select(r => r.Model!).ToList();
+                if (parsed.Count > 1)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MultipleDeclarationFiles, null, parsed[0].FilePath, string.Join("', '", parsed.Skip(1).Select(m => m.FilePath))));
+                }
+
+                return (Model: parsed.FirstOrDefault(), Diagnostics: diagnostics.ToEquatableArray());
+            })
+            .WithTrackingName(TrackingNames.DeclarationsModel);
+
+        var journeys = declarations
+            .Combine(models.Collect())
+            .Combine(options.Select(static (o, _) => o.Namespace))
+            .Select(static (input, _) => JourneyEmitter.Resolve(input.Left.Left.Model, input.Left.Right, input.Right))
+            .WithTrackingName(TrackingNames.ResolveJourneys);
+
+        var journeySources = journeys
+            .SelectMany(static (resolution, _) => resolution.Journeys)
+            .Select(static (journey, _) => new GeneratedSource(JourneyEmitter.HintName(journey), JourneyEmitter.Emit(journey)))
+            .WithTrackingName(TrackingNames.EmitJourney);
+
+        var accessors = journeys
+            .Select(static (resolution, _) => resolution.Journeys.Count == 0 ? null : JourneyEmitter.EmitAccessors(resolution.Journeys))
+            .WithTrackingName(TrackingNames.EmitJourneyAccessors);
+
+        context.RegisterSourceOutput(journeySources, static (spc, source) => spc.AddSource(source.HintName, source.Text));
+        context.RegisterSourceOutput(accessors, static (spc, text) =>
+        {
+            if (text is not null)
+            {
+                spc.AddSource(JourneyEmitter.AccessorsHintName, text);
+            }
+        });
+        context.RegisterSourceOutput(declarations.Select(static (d, _) => d.Diagnostics), ReportAll);
+        context.RegisterSourceOutput(journeys.Select(static (j, _) => j.Diagnostics), ReportAll);
     }
 
     private static void ReportAll(SourceProductionContext context, EquatableArray<DiagnosticInfo> diagnostics)

@@ -16,4 +16,9 @@ internal static class TrackingNames
     public const string SelectSoapTypes = nameof(SelectSoapTypes);
     public const string EmitSoapType = nameof(EmitSoapType);
     public const string EmitSoapEnum = nameof(EmitSoapEnum);
+    public const string ParseDeclarations = nameof(ParseDeclarations);
+    public const string DeclarationsModel = nameof(DeclarationsModel);
+    public const string ResolveJourneys = nameof(ResolveJourneys);
+    public const string EmitJourney = nameof(EmitJourney);
+    public const string EmitJourneyAccessors = nameof(EmitJourneyAccessors);
 }

@@ -69,7 +69,7 @@ public sealed class AnalyzerTests
         Assert.Empty(compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
         var options = new AnalyzerOptions(GeneratorHarness.TestDataFiles("DataExtensions/*.de.json").ToImmutableArray());
         return await compilation
-            .WithAnalyzers(ImmutableArray.Create<DiagnosticAnalyzer>(new DataExtensionKeyAnalyzer()), options)
+            .WithAnalyzers(ImmutableArray.Create<DiagnosticAnalyzer>(new SfmcKeyAnalyzer()), options)
             .GetAnalyzerDiagnosticsAsync();
     }
 }

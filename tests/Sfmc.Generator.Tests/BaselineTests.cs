@@ -48,7 +48,7 @@ public sealed class BaselineTests
         Compare("Soap", "Subscriber", generated);
     }
 
-    private static void Compare(string kind, string scenario, Dictionary<string, string> generated)
+    internal static void Compare(string kind, string scenario, Dictionary<string, string> generated)
     {
         var directory = Path.Combine(GeneratorHarness.SourceDirectory(), "Baselines", kind, scenario);
         if (Update)

@@ -54,9 +54,20 @@ public sealed class ConsumerBuildTests
             // A stale copy in an output folder (as CopyToOutputDirectory or an old layout leaves) must not count twice.
             Directory.CreateDirectory(Path.Combine(directory, "bin", "stale"));
             File.Copy(Path.Combine(GeneratorHarness.TestData, "DataExtensions", "OrderLines.de.json"), Path.Combine(directory, "bin", "stale", "OrderLines.de.json"));
+            // sfmc.json beside the project is picked up by Sfmc.props; its journeys become C# 14 extension properties.
+            File.WriteAllText(Path.Combine(directory, "sfmc.json"), """
+                {
+                  "journeys": [
+                    { "name": "Order Placed", "eventDefinitionKey": "APIEvent-order-placed", "entryDataExtension": "order_lines" }
+                  ]
+                }
+                """);
             File.WriteAllText(Path.Combine(directory, "Program.cs"), """
                 using Consumer.DataExtensions;
                 using Sfmc.Client;
+
+                System.Func<SfmcClient, Consumer.Journeys.OrderPlacedJourney> journey = client => client.Journeys.OrderPlaced;
+                System.Console.WriteLine(Consumer.Journeys.OrderPlacedJourney.EventDefinitionKey + " " + (journey is not null));
 
                 var rows = new[]
                 {
@@ -74,6 +85,7 @@ public sealed class ConsumerBuildTests
             Assert.Equal(0, run.ExitCode);
             Assert.Contains("""[{"keys":{"order id":"A-1","line no":1},"values":{"sku":"SKU-9","unit price":9.99,"quantity":2}}]""", run.Output, StringComparison.Ordinal);
             Assert.Contains("ContactKey", run.Output, StringComparison.Ordinal);
+            Assert.Contains("APIEvent-order-placed True", run.Output, StringComparison.Ordinal);
 
             // 2. A row without its primary key does not compile (CS9035: required member not set).
             File.WriteAllText(Path.Combine(directory, "Bad.cs"), """
@@ -93,12 +105,15 @@ public sealed class ConsumerBuildTests
                 static class BadKey
                 {
                     public static object Use(Sfmc.Client.SfmcClient client) => client.DataExtension("order_line");
+                    public static object Enter(Sfmc.Client.SfmcClient client) => client.Journeys.EnterAsync("APIEvent-order-place", "c-1");
                 }
                 """);
             var badKey = await Dotnet(directory, $"build Consumer.csproj -c {configuration} -p:BuildProjectReferences=false -nologo -v:q");
             Assert.NotEqual(0, badKey.ExitCode);
             Assert.Contains("BadKey.cs(3,85): error SFMC0150", badKey.Output, StringComparison.Ordinal);
             Assert.Contains("Did you mean 'order_lines'?", badKey.Output, StringComparison.Ordinal);
+            Assert.Contains("BadKey.cs(4,93): error SFMC0350", badKey.Output, StringComparison.Ordinal);
+            Assert.Contains("Did you mean 'APIEvent-order-placed'?", badKey.Output, StringComparison.Ordinal);
             File.Delete(Path.Combine(directory, "BadKey.cs"));
 
             // 4. A broken DE file fails the build with an SFMC diagnostic at file(line,column).
@@ -106,6 +121,13 @@ public sealed class ConsumerBuildTests
             var broken = await Dotnet(directory, $"build Consumer.csproj -c {configuration} -p:BuildProjectReferences=false -nologo -v:q");
             Assert.NotEqual(0, broken.ExitCode);
             Assert.Contains("Broken.de.json(4,43): error SFMC0104", broken.Output, StringComparison.Ordinal);
+
+            // 5. A period in an EventDefinitionKey fails the build at its place in sfmc.json.
+            File.Delete(Path.Combine(directory, "Schemas", "Broken.de.json"));
+            File.WriteAllText(Path.Combine(directory, "sfmc.json"), "{\n  \"journeys\": [\n    { \"name\": \"Order Placed\", \"eventDefinitionKey\": \"APIEvent.order\" }\n  ]\n}\n");
+            var period = await Dotnet(directory, $"build Consumer.csproj -c {configuration} -p:BuildProjectReferences=false -nologo -v:q");
+            Assert.NotEqual(0, period.ExitCode);
+            Assert.Contains("sfmc.json(3,53): error SFMC0300", period.Output, StringComparison.Ordinal);
         }
         finally
         {

@@ -132,9 +132,11 @@ public sealed class IncrementalTests
     [Fact]
     public void Step_outputs_hold_no_Roslyn_objects()
     {
-        var result = GeneratorHarness.CreateDriver(AllFiles().Append(GeneratorHarness.SpecWsdl())).RunGenerators(GeneratorHarness.CreateCompilation("class A { }")).GetRunResult().Results.Single();
+        var result = GeneratorHarness.CreateDriver(AllFiles().Append(GeneratorHarness.SpecWsdl()).Concat(GeneratorHarness.TestDataFiles("Declarations/sfmc.json"))).RunGenerators(GeneratorHarness.CreateCompilation("class A { }")).GetRunResult().Results.Single();
         // Our own steps after the input filter (DataExtensionFiles holds the AdditionalText inputs by design).
-        var ours = ModelSteps.Append(TrackingNames.DataExtensionCrossChecks).Append(TrackingNames.Options).Concat(SoapSteps).ToList();
+        var ours = ModelSteps.Append(TrackingNames.DataExtensionCrossChecks).Append(TrackingNames.Options).Concat(SoapSteps)
+            .Concat([TrackingNames.ParseDeclarations, TrackingNames.DeclarationsModel, TrackingNames.ResolveJourneys, TrackingNames.EmitJourney, TrackingNames.EmitJourneyAccessors])
+            .ToList();
         foreach (var step in result.TrackedSteps.Where(s => ours.Contains(s.Key)))
         {
             foreach (var output in step.Value.SelectMany(s => s.Outputs))
@@ -160,7 +162,7 @@ public sealed class IncrementalTests
         .Concat(GeneratorHarness.TestDataFiles("mcdev/*.dataExtension-meta.json"))
         .ToList();
 
-    private static List<IncrementalStepRunReason> Reasons(GeneratorRunResult result, string step) =>
+    internal static List<IncrementalStepRunReason> Reasons(GeneratorRunResult result, string step) =>
         result.TrackedSteps[step].SelectMany(s => s.Outputs).Select(o => o.Reason).ToList();
 
     private static void AssertNoRoslynObjects(object? value, string step, HashSet<object> seen)

@@ -28,8 +28,23 @@ public sealed class SchemaFileTests
         Assert.Equal(Enum.GetNames<DataExtensions.Model.FieldType>(), Enum.GetNames<Sfmc.Client.DataExtensionFieldType>());
     }
 
-    private static string[] Known(string field) =>
-        ((string[])typeof(DataExtensionParser).GetField(field, BindingFlags.NonPublic | BindingFlags.Static)!.GetValue(null)!)
+    [Fact]
+    public void Declarations_schema_properties_are_the_ones_the_sfmc_json_parser_knows()
+    {
+        var schema = JsonDocument.Parse(File.ReadAllText(Path.Combine(GeneratorHarness.RepoRoot, "specs", "sfmc.schema.json"))).RootElement;
+        var journey = schema.GetProperty("definitions").GetProperty("journey");
+        var dataField = journey.GetProperty("properties").GetProperty("dataFields").GetProperty("items").GetProperty("oneOf")[1];
+        Assert.Equal(Known("RootProperties", typeof(Declarations.DeclarationsParser)), Names(schema));
+        Assert.Equal(Known("JourneyProperties", typeof(Declarations.DeclarationsParser)), Names(journey));
+        Assert.Equal(Known("DataFieldProperties", typeof(Declarations.DeclarationsParser)), Names(dataField));
+        Assert.Equal(Enum.GetNames<DataExtensions.Model.FieldType>(), dataField.GetProperty("properties").GetProperty("fieldType").GetProperty("enum").EnumerateArray().Select(e => e.GetString()));
+    }
+
+    private static string[] Names(JsonElement schema) =>
+        schema.GetProperty("properties").EnumerateObject().Select(p => p.Name).OrderBy(n => n, StringComparer.Ordinal).ToArray();
+
+    private static string[] Known(string field, Type? owner = null) =>
+        ((string[])(owner ?? typeof(DataExtensionParser)).GetField(field, BindingFlags.NonPublic | BindingFlags.Static)!.GetValue(null)!)
         .OrderBy(n => n, StringComparer.Ordinal)
         .ToArray();
 }

@@ -7,6 +7,9 @@ public enum SfmcKeyKind
 {
     /// <summary>A Data Extension customer key (external key), declared by a <c>*.de.json</c> or mcdev file.</summary>
     DataExtension,
+
+    /// <summary>A journey's EventDefinitionKey, declared in <c>sfmc.json</c>.</summary>
+    Journey,
 }
 
 /// <summary>

@@ -351,6 +351,10 @@ public static class DataExtensionJson
         }
     }
 
+    /// <summary>Writes a row as one flat JSON object (field name → value), validating it first; nulls are not written.</summary>
+    public static void WriteObject<TRow>(Utf8JsonWriter writer, TRow row)
+        where TRow : IDataExtensionRow<TRow> => TRow.WriteObject(writer, row);
+
     // ---- Validation (called by generated code) ----
 
     /// <summary>Validates a row against its schema (see <see cref="IDataExtensionRow{TSelf}.Validate"/>).</summary>

@@ -120,7 +120,7 @@ public sealed class DataExtensionRowsClient
         writer.WriteEndObject();
     }
 
-    private static void WriteValue(Utf8JsonWriter writer, string name, object? value)
+    internal static void WriteValue(Utf8JsonWriter writer, string name, object? value)
     {
         switch (value)
         {

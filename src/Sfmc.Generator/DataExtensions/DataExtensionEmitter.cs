@@ -227,7 +227,7 @@ internal static class DataExtensionEmitter
     {
         w.Open(signature);
         w.Line($"{Helpers}.Validate(row);");
-        w.Line($"var json = new {Client}.DataExtensionRowJson(stackalloc byte[{Int(StackBytes(model))}]);");
+        w.Line($"var json = new {Client}.DataExtensionRowJson(stackalloc byte[{Int(StackBytes(model.Fields))}]);");
         w.Open("try");
     }
 
@@ -242,10 +242,10 @@ internal static class DataExtensionEmitter
     }
 
     /// <summary>A stack buffer that holds a typical row (texts at their MaxLength, ASCII); longer rows rent from the pool.</summary>
-    private static int StackBytes(DataExtensionModel model)
+    internal static int StackBytes(System.Collections.Generic.IEnumerable<FieldModel> fields)
     {
         var bytes = 32;
-        foreach (var field in model.Fields)
+        foreach (var field in fields)
         {
             bytes += JsonName(field.Name).Length + field.Type switch
             {
@@ -269,28 +269,34 @@ internal static class DataExtensionEmitter
                 continue;
             }
 
-            var nullable = !field.IsRequiredMember;
-            var value = "row." + field.PropertyName + (nullable && !IsReference(field) ? ".Value" : "");
-            var write = field.Type switch
-            {
-                FieldType.Number or FieldType.Decimal => $"json.Number({value});",
-                FieldType.Boolean => $"json.Boolean({value});",
-                FieldType.Date => $"json.Date({value});",
-                _ => $"json.String({value});",
-            };
-
-            write = $"json.Name({Utf8Name(field.Name)}); {write}";
-
-            // Null means "no value": it is not sent, so an upsert keeps the stored value and an insert gets the default.
-            w.Line(nullable ? $"if (row.{field.PropertyName} is not null) {{ {write} }}" : write);
+            w.Line(WriteField(field, "row"));
         }
+    }
+
+    /// <summary>One field's <c>json.Name(…); json.Value(…);</c>, skipped when the value is null.</summary>
+    internal static string WriteField(FieldModel field, string owner)
+    {
+        var nullable = !field.IsRequiredMember;
+        var value = owner + "." + field.PropertyName + (nullable && !IsReference(field) ? ".Value" : "");
+        var write = field.Type switch
+        {
+            FieldType.Number or FieldType.Decimal => $"json.Number({value});",
+            FieldType.Boolean => $"json.Boolean({value});",
+            FieldType.Date => $"json.Date({value});",
+            _ => $"json.String({value});",
+        };
+
+        write = $"json.Name({Utf8Name(field.Name)}); {write}";
+
+        // Null means "no value": it is not sent, so an upsert keeps the stored value and an insert gets the default.
+        return nullable ? $"if ({owner}.{field.PropertyName} is not null) {{ {write} }}" : write;
     }
 
     /// <summary>
     /// <c>"name":</c> as a C# UTF-8 literal, escaped as System.Text.Json's default encoder does (printable ASCII except
     /// <c>" &amp; ' + &lt; &gt; \ `</c> as is, everything else as <c>\uXXXX</c>), so it can be copied verbatim.
     /// </summary>
-    private static string Utf8Name(string name) => SourceWriter.Literal(JsonName(name)) + "u8";
+    internal static string Utf8Name(string name) => SourceWriter.Literal(JsonName(name)) + "u8";
 
     private static string JsonName(string name)
     {
@@ -366,7 +372,7 @@ internal static class DataExtensionEmitter
         w.Close();
     }
 
-    private static string TypeOf(FieldModel field) => ValueType(field) + (field.IsRequiredMember ? "" : "?");
+    internal static string TypeOf(FieldModel field) => ValueType(field) + (field.IsRequiredMember ? "" : "?");
 
     private static string ValueType(FieldModel field) => field.Type switch
     {

@@ -7,7 +7,7 @@ namespace Sfmc.Generator.Diagnostics;
 
 /// <summary>
 /// Every SFMC diagnostic. IDs are stable: never renumber or reuse one. SFMC00xx are common, SFMC01xx are about
-/// Data Extensions, SFMC02xx about the SOAP WSDL. Each is listed in AnalyzerReleases.*.md and docs/diagnostics.md.
+/// Data Extensions, SFMC02xx about the SOAP WSDL, SFMC03xx about sfmc.json declarations. Each is listed in AnalyzerReleases.*.md and docs/diagnostics.md.
 /// </summary>
 internal static class DiagnosticDescriptors
 {
@@ -28,11 +28,11 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor MissingProperty = Error(
         "SFMC0100", "Missing or empty required property", "{0} '{1}' is required and must be a non-empty {2}",
-        "A DE file needs 'customerKey', 'name' and 'fields'; each field needs 'name' and 'fieldType'.");
+        "A DE file needs 'customerKey', 'name' and 'fields'; each field needs 'name' and 'fieldType'. In sfmc.json a journey needs 'name' and 'eventDefinitionKey'.");
 
     public static readonly DiagnosticDescriptor WrongJsonType = Error(
         "SFMC0101", "Property has the wrong JSON type", "'{0}' must be {1}, not {2}",
-        "Use the JSON type the DE schema expects: strings for names and keys, integers for maxLength and scale, true/false for flags.");
+        "Use the JSON type the schema expects: strings for names and keys, integers for maxLength and scale, true/false for flags, arrays for lists.");
 
     public static readonly DiagnosticDescriptor DuplicateCustomerKey = Error(
         "SFMC0102", "Duplicate customer key", "Customer key '{0}' is declared by more than one DE file (also in '{1}')",
@@ -99,8 +99,8 @@ internal static class DiagnosticDescriptors
         "Number defaults are integers, Decimal defaults are numbers, Boolean defaults are true or false.");
 
     public static readonly DiagnosticDescriptor UnknownProperty = Warning(
-        "SFMC0118", "Unknown property in a DE file", "Unknown property '{0}' is ignored.{1}",
-        "The *.de.json format accepts the properties of its JSON Schema (specs/sfmc-de.schema.json). A misspelled property would otherwise be silently ignored.");
+        "SFMC0118", "Unknown property in a spec file", "Unknown property '{0}' is ignored.{1}",
+        "The *.de.json and sfmc.json formats accept the properties of their JSON Schemas (specs/sfmc-de.schema.json, specs/sfmc.schema.json). A misspelled property would otherwise be silently ignored.");
 
     public static readonly DiagnosticDescriptor NoFields = Error(
         "SFMC0119", "DE has no fields", "DE '{0}' declares no fields",
@@ -144,6 +144,36 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor InvalidSoapVisibility = Error(
         "SFMC0206", "Invalid SfmcSoapVisibility", "SfmcSoapVisibility must be 'internal' or 'public', not '{0}'",
         "Generated SOAP types are internal by default so two projects never clash; set SfmcSoapVisibility to public to expose them from a library.",
+        UsageCategory);
+
+    public static readonly DiagnosticDescriptor PeriodInEventDefinitionKey = Error(
+        "SFMC0300", "EventDefinitionKey contains a period", "Journey '{0}': EventDefinitionKey '{1}' contains a period, which SFMC does not allow",
+        "Salesforce's reference for POST /interaction/v1/events: do not include a period in the EventDefinitionKey. Copy the key from Journey Builder's Event Administration.");
+
+    public static readonly DiagnosticDescriptor DuplicateDeclaration = Error(
+        "SFMC0301", "Duplicate declaration in sfmc.json", "{0} '{1}' is declared twice in sfmc.json (first as '{2}')",
+        "Each journey name and each EventDefinitionKey appears once in sfmc.json (names are compared by the C# name they generate, keys case-insensitively, because two keys that differ only in case are a typo).");
+
+    public static readonly DiagnosticDescriptor UnknownEntryDataExtension = Error(
+        "SFMC0302", "Unknown entry Data Extension", "Journey '{0}': entryDataExtension '{1}' is not declared by a DE file of this project.{2}",
+        "entryDataExtension names the customer key (case-sensitive) of a Data Extension declared by a *.de.json or *.dataExtension-meta.json file of the project.");
+
+    public static readonly DiagnosticDescriptor UnknownJourneyDataField = Error(
+        "SFMC0303", "Journey data field not in its entry DE", "Journey '{0}': data field '{1}' is not a field of entry DE '{2}'.{3}",
+        "When a journey names its entry DE, every name in dataFields must be a field of that DE (SFMC writes the event data into it).");
+
+    public static readonly DiagnosticDescriptor MultipleDeclarationFiles = Warning(
+        "SFMC0304", "More than one sfmc.json", "More than one sfmc.json is declared: '{0}' is used, '{1}' is ignored",
+        "A project declares its tenant's journeys and sends in one sfmc.json. Remove the other from AdditionalFiles.");
+
+    public static readonly DiagnosticDescriptor UnknownJourneyKey = Error(
+        "SFMC0350", "Unknown journey EventDefinitionKey", "No journey in sfmc.json has EventDefinitionKey '{0}'.{1}",
+        "Keys passed to parameters marked [SfmcKey(SfmcKeyKind.Journey)] (client.Journeys.EnterAsync) must be declared as a journey's eventDefinitionKey in the project's sfmc.json.",
+        UsageCategory);
+
+    public static readonly DiagnosticDescriptor JourneyKeyCaseMismatch = Error(
+        "SFMC0351", "Journey EventDefinitionKey differs in case", "EventDefinitionKey '{0}' differs in case from the declared key '{1}': SFMC keys are case-sensitive",
+        "Use the EventDefinitionKey exactly as declared in sfmc.json.",
         UsageCategory);
 
     public static readonly ImmutableArray<DiagnosticDescriptor> All = typeof(DiagnosticDescriptors)

@@ -1,0 +1,184 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Net;
+using System.Text.Json;
+using System.Threading.Tasks;
+using Microsoft.AspNetCore.Http;
+
+namespace Sfmc.Emulator;
+
+/// <summary>A contact entered into a journey: what the tenant's journey would receive.</summary>
+/// <param name="EventDefinitionKey">The API entry event's key.</param>
+/// <param name="ContactKey">The contact.</param>
+/// <param name="EventInstanceId">The id the emulator answered with.</param>
+/// <param name="RequestId">The batch request's id (async entry), or null (single entry).</param>
+/// <param name="Data">The event data as sent.</param>
+/// <param name="At">When the entry was accepted.</param>
+public sealed record EmulatorJourneyEntry(string EventDefinitionKey, string ContactKey, string EventInstanceId, string? RequestId, JsonElement Data, DateTimeOffset At);
+
+/// <summary>
+/// Journey Builder API entry events: <c>POST /interaction/v1/events</c> (one contact; 201 with an eventInstanceId;
+/// 400 for an unknown key or an inactive contact) and <c>POST /interaction/v1/async/events</c> (at most 100 members,
+/// 400 errorcode 10000 above; 202 with requestId, count, notQueuedCount and the members in order, a member that
+/// could not be queued carrying errorcode and message).
+/// </summary>
+/// <remarks>
+/// Salesforce documents the statuses, the 100-member limit with errorcode 10000 and the response fields; the message
+/// texts here are ours (the documented table is cut off in our sources), so match on codes, not on wording.
+/// </remarks>
+internal sealed class EmulatorJourneys(IEnumerable<string> keys, ISet<string> inactiveContacts, TimeProvider time)
+{
+    private const int MaxMembers = 100;
+
+    private readonly HashSet<string> _keys = new(keys, StringComparer.Ordinal);
+    private readonly ConcurrentQueue<EmulatorJourneyEntry> _entries = new();
+
+    public IReadOnlyList<EmulatorJourneyEntry> Entries => _entries.ToArray();
+
+    /// <summary>The journeys' eventDefinitionKeys of an sfmc.json file.</summary>
+    public static IEnumerable<string> LoadKeys(string path)
+    {
+        using var document = JsonDocument.Parse(File.ReadAllBytes(path), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        if (!document.RootElement.TryGetProperty("journeys", out var journeys) || journeys.ValueKind != JsonValueKind.Array)
+        {
+            return Array.Empty<string>();
+        }
+
+        return journeys.EnumerateArray()
+            .Select(j => j.TryGetProperty("eventDefinitionKey", out var key) ? key.GetString() : null)
+            .OfType<string>()
+            .ToList();
+    }
+
+    public async Task EnterAsync(HttpContext context)
+    {
+        using var document = await ReadAsync(context);
+        if (document is null)
+        {
+            return;
+        }
+
+        // The single-entry API documents PascalCase names; accept any case, as SFMC's JSON binding does.
+        var root = document.RootElement;
+        var key = Property(root, "EventDefinitionKey")?.GetString();
+        var contactKey = Property(root, "ContactKey")?.GetString();
+        if (string.IsNullOrEmpty(key) || string.IsNullOrEmpty(contactKey))
+        {
+            await SfmcEmulator.WriteErrorAsync(context, HttpStatusCode.BadRequest, "ContactKey and EventDefinitionKey are required.", 10001);
+            return;
+        }
+
+        if (!_keys.Contains(key))
+        {
+            await UnknownKeyAsync(context, key);
+            return;
+        }
+
+        if (inactiveContacts.Contains(contactKey))
+        {
+            await SfmcEmulator.WriteErrorAsync(context, HttpStatusCode.BadRequest, $"Contact '{contactKey}' is not active.", 30000);
+            return;
+        }
+
+        var id = Guid.NewGuid().ToString();
+        _entries.Enqueue(new EmulatorJourneyEntry(key, contactKey, id, null, Data(Property(root, "Data")), time.GetUtcNow()));
+        await SfmcEmulator.WriteJsonAsync(context, HttpStatusCode.Created, new { eventInstanceId = id });
+    }
+
+    public async Task EnterBatchAsync(HttpContext context)
+    {
+        using var document = await ReadAsync(context);
+        if (document is null)
+        {
+            return;
+        }
+
+        var root = document.RootElement;
+        var key = Property(root, "eventDefinitionKey")?.GetString();
+        if (string.IsNullOrEmpty(key) || Property(root, "members") is not { ValueKind: JsonValueKind.Array } members)
+        {
+            await SfmcEmulator.WriteErrorAsync(context, HttpStatusCode.BadRequest, "eventDefinitionKey and a members array are required.", 10001);
+            return;
+        }
+
+        var count = members.GetArrayLength();
+        if (count > MaxMembers)
+        {
+            await SfmcEmulator.WriteErrorAsync(context, HttpStatusCode.BadRequest, $"We could not queue your request: it has {count} members and the limit is {MaxMembers}.", 10000);
+            return;
+        }
+
+        if (!_keys.Contains(key))
+        {
+            await UnknownKeyAsync(context, key);
+            return;
+        }
+
+        var requestId = Guid.NewGuid().ToString();
+        var now = time.GetUtcNow();
+        var answered = new List<Dictionary<string, string>>(count);
+        var notQueued = 0;
+        foreach (var member in members.EnumerateArray())
+        {
+            var contactKey = member.ValueKind == JsonValueKind.Object ? Property(member, "contactKey")?.GetString() : null;
+            string? error = string.IsNullOrEmpty(contactKey) ? "A contactKey is required."
+                : inactiveContacts.Contains(contactKey) ? $"Contact '{contactKey}' is not active."
+                : null;
+            if (error is not null)
+            {
+                notQueued++;
+                answered.Add(new() { ["contactKey"] = contactKey ?? "", ["errorcode"] = "30000", ["message"] = error });
+                continue;
+            }
+
+            var id = Guid.NewGuid().ToString();
+            _entries.Enqueue(new EmulatorJourneyEntry(key, contactKey!, id, requestId, Data(Property(member, "data")), now));
+            answered.Add(new() { ["contactKey"] = contactKey!, ["eventInstanceId"] = id });
+        }
+
+        await SfmcEmulator.WriteJsonAsync(context, HttpStatusCode.Accepted, new { requestId, count, notQueuedCount = notQueued, members = answered });
+    }
+
+    private static async Task<JsonDocument?> ReadAsync(HttpContext context)
+    {
+        try
+        {
+            var document = await JsonDocument.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted);
+            if (document.RootElement.ValueKind == JsonValueKind.Object)
+            {
+                return document;
+            }
+
+            document.Dispose();
+            await SfmcEmulator.WriteErrorAsync(context, HttpStatusCode.BadRequest, "The body must be a JSON object.", 10001);
+        }
+        catch (JsonException ex)
+        {
+            await SfmcEmulator.WriteErrorAsync(context, HttpStatusCode.BadRequest, "Invalid JSON: " + ex.Message, 10001);
+        }
+
+        return null;
+    }
+
+    private static Task UnknownKeyAsync(HttpContext context, string key) =>
+        SfmcEmulator.WriteErrorAsync(context, HttpStatusCode.BadRequest, $"Unable to find an event definition with key '{key}'. Keys are case-sensitive.", 30000);
+
+    private static JsonElement? Property(JsonElement element, string name)
+    {
+        foreach (var property in element.EnumerateObject())
+        {
+            if (string.Equals(property.Name, name, StringComparison.OrdinalIgnoreCase))
+            {
+                return property.Value;
+            }
+        }
+
+        return null;
+    }
+
+    private static JsonElement Data(JsonElement? data) =>
+        data is { ValueKind: JsonValueKind.Object } value ? value.Clone() : JsonDocument.Parse("{}").RootElement.Clone();
+}
