@@ -100,18 +100,7 @@ public sealed class SfmcGenerator : IIncrementalGenerator
             .Select(static (file, ct) => WsdlParser.Parse(file, ct))
             .WithTrackingName(TrackingNames.ParseWsdl)
             .Collect()
-            .Select(static (results, _) =>
-            {
-                var ordered = results.OrderBy(r => r.Model?.FilePath ?? "", StringComparer.Ordinal).ToList();
-                var diagnostics = ordered.SelectMany(r => r.Diagnostics).ToList();
-                var models = ordered.Where(r => r.Model is not null).Select(r => r.Model!).ToList();
-                if (models.Count > 1)
-                {
-                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MultipleWsdlFiles, null, models[0].FilePath, string.Join("', '", models.Skip(1).Select(m => m.FilePath))));
-                }
-
-                return (Model: models.FirstOrDefault(), Diagnostics: diagnostics.ToEquatableArray());
-            })
+            .Select(static (results, _) => PickOne(results.Select(r => (r.Model, r.Diagnostics)), static m => m.FilePath, DiagnosticDescriptors.MultipleWsdlFiles))
             .WithTrackingName(TrackingNames.WsdlModel);
 
         var selection = wsdl
@@ -159,18 +148,7 @@ public sealed class SfmcGenerator : IIncrementalGenerator
             .Select(static (file, ct) => DeclarationsParser.Parse(file, ct))
             .WithTrackingName(TrackingNames.ParseDeclarations)
             .Collect()
-            .Select(static (results, _) =>
-            {
-                var ordered = results.OrderBy(r => r.Model?.FilePath ?? "", StringComparer.Ordinal).ToList();
-                var diagnostics = ordered.SelectMany(r => r.Diagnostics).ToList();
-                var parsed = ordered.Where(r => r.Model is not null).Select(r => r.Model!).ToList();
-                if (parsed.Count > 1)
-                {
-                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MultipleDeclarationFiles, null, parsed[0].FilePath, string.Join("', '", parsed.Skip(1).Select(m => m.FilePath))));
-                }
-
-                return (Model: parsed.FirstOrDefault(), Diagnostics: diagnostics.ToEquatableArray());
-            })
+            .Select(static (results, _) => PickOne(results.Select(r => (r.Model, r.Diagnostics)), static m => m.FilePath, DiagnosticDescriptors.MultipleDeclarationFiles))
             .WithTrackingName(TrackingNames.DeclarationsModel);
 
         var journeys = declarations
@@ -198,6 +176,25 @@ public sealed class SfmcGenerator : IIncrementalGenerator
         });
         context.RegisterSourceOutput(declarations.Select(static (d, _) => d.Diagnostics), ReportAll);
         context.RegisterSourceOutput(journeys.Select(static (j, _) => j.Diagnostics), ReportAll);
+    }
+
+    /// <summary>
+    /// For a spec the project has one of (the WSDL, sfmc.json): the first usable file in ordinal path order, every
+    /// file's diagnostics, and a warning naming the ignored ones.
+    /// </summary>
+    private static (TModel? Model, EquatableArray<DiagnosticInfo> Diagnostics) PickOne<TModel>(
+        IEnumerable<(TModel? Model, EquatableArray<DiagnosticInfo> Diagnostics)> results, Func<TModel, string> path, DiagnosticDescriptor several)
+        where TModel : class
+    {
+        var ordered = results.OrderBy(r => r.Model is null ? "" : path(r.Model), StringComparer.Ordinal).ToList();
+        var diagnostics = ordered.SelectMany(r => r.Diagnostics).ToList();
+        var models = ordered.Where(r => r.Model is not null).Select(r => r.Model!).ToList();
+        if (models.Count > 1)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(several, null, path(models[0]), string.Join("', '", models.Skip(1).Select(path))));
+        }
+
+        return (models.FirstOrDefault(), diagnostics.ToEquatableArray());
     }
 
     private static void ReportAll(SourceProductionContext context, EquatableArray<DiagnosticInfo> diagnostics)

@@ -10,6 +10,50 @@ namespace Sfmc.Generator.Common;
 /// <summary>Typed access to a spec file's JSON (DE files, sfmc.json): each reader reports its own errors with a location.</summary>
 internal static class SpecReader
 {
+    /// <summary>
+    /// Reads a spec file whose root is a JSON object and hands the root to <paramref name="parse"/>. Invalid JSON
+    /// (SFMC0001), a root that is not an object (SFMC0101) and any exception (SFMC0003: bad input must never crash the
+    /// compiler) become diagnostics and a null model.
+    /// </summary>
+    internal static (TModel? Model, EquatableArray<DiagnosticInfo> Diagnostics) ReadObject<TModel>(
+        string path, SourceText text, System.Threading.CancellationToken cancellationToken, Func<SpecContext, JsonNode, System.Threading.CancellationToken, TModel?> parse)
+        where TModel : class
+    {
+        var context = new SpecContext(path, text);
+        try
+        {
+            JsonNode root;
+            try
+            {
+                root = JsonNode.Parse(text.ToString());
+            }
+            catch (JsonSyntaxException ex)
+            {
+                context.Report(DiagnosticDescriptors.InvalidJson, ex.Span, System.IO.Path.GetFileName(path), ex.Message);
+                return (null, context.Diagnostics.ToEquatableArray());
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            if (root.Kind != JsonKind.Object)
+            {
+                context.Report(DiagnosticDescriptors.WrongJsonType, root.Span, "(root)", "an object", Describe(root));
+                return (null, context.Diagnostics.ToEquatableArray());
+            }
+
+            var model = parse(context, root, cancellationToken);
+            return (model, context.Diagnostics.ToEquatableArray());
+        }
+        catch (OperationCanceledException)
+        {
+            throw;
+        }
+        catch (Exception ex)
+        {
+            context.Report(DiagnosticDescriptors.InternalError, new TextSpan(0, 0), System.IO.Path.GetFileName(path), ex.GetType().Name + ": " + ex.Message);
+            return (null, context.Diagnostics.ToEquatableArray());
+        }
+    }
+
     internal static void ReportUnknownProperties(SpecContext context, JsonNode node, string[] known)
     {
         foreach (var property in node.Properties!)

@@ -201,7 +201,7 @@ internal static class DataExtensionEmitter
     {
         var hasKeys = model.Fields.Any(f => f.IsPrimaryKey);
         w.Line();
-        OpenRowJson(w, model, $"static void {contract}.WriteRowsetItem({Json}.Utf8JsonWriter writer, {model.TypeName} row)");
+        OpenRowJson(w, $"static void {contract}.WriteRowsetItem({Json}.Utf8JsonWriter writer, {model.TypeName} row)", $"{Helpers}.Validate(row);", model.Fields);
         w.Line("json.StartObject();");
         if (hasKeys)
         {
@@ -216,22 +216,24 @@ internal static class DataExtensionEmitter
         w.Line("json.EndObject();");
         CloseRowJson(w);
         w.Line();
-        OpenRowJson(w, model, $"static void {contract}.WriteObject({Json}.Utf8JsonWriter writer, {model.TypeName} row)");
+        OpenRowJson(w, $"static void {contract}.WriteObject({Json}.Utf8JsonWriter writer, {model.TypeName} row)", $"{Helpers}.Validate(row);", model.Fields);
         w.Line("json.StartObject();");
         EmitValues(w, model, primaryKey: null);
         w.Line("json.EndObject();");
         CloseRowJson(w);
     }
 
-    private static void OpenRowJson(SourceWriter w, DataExtensionModel model, string signature)
+    /// <summary>Opens a writer method: its first statement, then a row JSON buffer sized for the fields, then <c>try</c>.</summary>
+    internal static void OpenRowJson(SourceWriter w, string signature, string firstStatement, System.Collections.Generic.IEnumerable<FieldModel> fields)
     {
         w.Open(signature);
-        w.Line($"{Helpers}.Validate(row);");
-        w.Line($"var json = new {Client}.DataExtensionRowJson(stackalloc byte[{Int(StackBytes(model.Fields))}]);");
+        w.Line(firstStatement);
+        w.Line($"var json = new {Client}.DataExtensionRowJson(stackalloc byte[{Int(StackBytes(fields))}]);");
         w.Open("try");
     }
 
-    private static void CloseRowJson(SourceWriter w)
+    /// <summary>Hands the row to the writer and returns the buffer, closing what <see cref="OpenRowJson"/> opened.</summary>
+    internal static void CloseRowJson(SourceWriter w)
     {
         w.Line("json.WriteTo(writer);");
         w.Close();

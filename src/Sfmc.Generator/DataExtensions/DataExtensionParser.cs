@@ -57,44 +57,12 @@ internal static class DataExtensionParser
 
     public static DataExtensionParseResult Parse(string path, SourceText text, CancellationToken cancellationToken)
     {
-        var context = new SpecContext(path, text);
-        try
-        {
-            var model = ParseCore(context, cancellationToken);
-            return new DataExtensionParseResult(model, context.Diagnostics.ToEquatableArray());
-        }
-        catch (OperationCanceledException)
-        {
-            throw;
-        }
-        catch (Exception ex)
-        {
-            // Bad input must never crash the compiler: report, skip the file.
-            context.Report(DiagnosticDescriptors.InternalError, new TextSpan(0, 0), System.IO.Path.GetFileName(path), ex.GetType().Name + ": " + ex.Message);
-            return new DataExtensionParseResult(null, context.Diagnostics.ToEquatableArray());
-        }
+        var (model, diagnostics) = ReadObject(path, text, cancellationToken, ParseCore);
+        return new DataExtensionParseResult(model, diagnostics);
     }
 
-    private static DataExtensionModel? ParseCore(SpecContext context, CancellationToken cancellationToken)
+    private static DataExtensionModel? ParseCore(SpecContext context, JsonNode root, CancellationToken cancellationToken)
     {
-        JsonNode root;
-        try
-        {
-            root = JsonNode.Parse(context.Text.ToString());
-        }
-        catch (JsonSyntaxException ex)
-        {
-            context.Report(DiagnosticDescriptors.InvalidJson, ex.Span, System.IO.Path.GetFileName(context.Path), ex.Message);
-            return null;
-        }
-
-        cancellationToken.ThrowIfCancellationRequested();
-        if (root.Kind != JsonKind.Object)
-        {
-            context.Report(DiagnosticDescriptors.WrongJsonType, root.Span, "(root)", "an object", Describe(root));
-            return null;
-        }
-
         var isMcdev = context.Path.EndsWith(McdevSuffix, StringComparison.OrdinalIgnoreCase);
         if (!isMcdev)
         {

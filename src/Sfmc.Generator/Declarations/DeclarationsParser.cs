@@ -61,43 +61,12 @@ internal static class DeclarationsParser
 
     public static DeclarationsParseResult Parse(string path, SourceText text, CancellationToken cancellationToken)
     {
-        var context = new SpecContext(path, text);
-        try
-        {
-            var model = ParseCore(context, cancellationToken);
-            return new DeclarationsParseResult(model, context.Diagnostics.ToEquatableArray());
-        }
-        catch (OperationCanceledException)
-        {
-            throw;
-        }
-        catch (Exception ex)
-        {
-            context.Report(DiagnosticDescriptors.InternalError, new TextSpan(0, 0), System.IO.Path.GetFileName(path), ex.GetType().Name + ": " + ex.Message);
-            return new DeclarationsParseResult(null, context.Diagnostics.ToEquatableArray());
-        }
+        var (model, diagnostics) = ReadObject(path, text, cancellationToken, ParseCore);
+        return new DeclarationsParseResult(model, diagnostics);
     }
 
-    private static DeclarationsModel? ParseCore(SpecContext context, CancellationToken cancellationToken)
+    private static DeclarationsModel? ParseCore(SpecContext context, JsonNode root, CancellationToken cancellationToken)
     {
-        JsonNode root;
-        try
-        {
-            root = JsonNode.Parse(context.Text.ToString());
-        }
-        catch (JsonSyntaxException ex)
-        {
-            context.Report(DiagnosticDescriptors.InvalidJson, ex.Span, System.IO.Path.GetFileName(context.Path), ex.Message);
-            return null;
-        }
-
-        cancellationToken.ThrowIfCancellationRequested();
-        if (root.Kind != JsonKind.Object)
-        {
-            context.Report(DiagnosticDescriptors.WrongJsonType, root.Span, "(root)", "an object", Describe(root));
-            return null;
-        }
-
         ReportUnknownProperties(context, root, RootProperties);
         var journeys = new List<JourneyModel>();
         if (root.Find("journeys") is { } journeysProperty)

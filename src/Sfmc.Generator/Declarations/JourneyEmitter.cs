@@ -173,10 +173,7 @@ internal static class JourneyEmitter
 
     private static void EmitRecord(SourceWriter w, JourneyToEmit item)
     {
-        w.Open($"protected override void WriteData(global::System.Text.Json.Utf8JsonWriter writer, {item.DataType} data)");
-        w.Line("global::System.ArgumentNullException.ThrowIfNull(data);");
-        w.Line($"var json = new {Client}.DataExtensionRowJson(stackalloc byte[{DataExtensionEmitter.StackBytes(item.Fields).ToString(System.Globalization.CultureInfo.InvariantCulture)}]);");
-        w.Open("try");
+        DataExtensionEmitter.OpenRowJson(w, $"protected override void WriteData(global::System.Text.Json.Utf8JsonWriter writer, {item.DataType} data)", "global::System.ArgumentNullException.ThrowIfNull(data);", item.Fields);
         w.Line("json.StartObject();");
         foreach (var field in item.Fields)
         {
@@ -184,12 +181,7 @@ internal static class JourneyEmitter
         }
 
         w.Line("json.EndObject();");
-        w.Line("json.WriteTo(writer);");
-        w.Close();
-        w.Open("finally");
-        w.Line("json.Dispose();");
-        w.Close();
-        w.Close();
+        DataExtensionEmitter.CloseRowJson(w);
         w.Line();
         w.Line($"/// <summary>The entry event data of journey <c>{SourceWriter.Xml(item.Journey.Name)}</c>. A null value is not sent.</summary>");
         w.Open("public sealed record Data");
