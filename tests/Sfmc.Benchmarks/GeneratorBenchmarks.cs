@@ -89,7 +89,8 @@ public class GeneratorBenchmarks
         new Options("build_property.RootNamespace", "Bench"),
         new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
 
-    private static CSharpCompilation Compilation(string source) => CSharpCompilation.Create(
+    /// <summary>A one-file compilation against the .NET 10 reference assemblies (shared with the SOAP benchmarks).</summary>
+    internal static CSharpCompilation Compilation(string source) => CSharpCompilation.Create(
         "Bench",
         new[] { CSharpSyntaxTree.ParseText(source, new CSharpParseOptions(LanguageVersion.Latest)) },
         Basic.Reference.Assemblies.Net100.References.All,

@@ -50,8 +50,8 @@ public class WsdlGeneratorBenchmarks
     {
         var path = Path.Combine(AppContext.BaseDirectory, "etframework.wsdl");
         _wsdl = new GeneratorBenchmarks.Text(path, File.ReadAllText(path));
-        _compilation = Compilation("class A { }");
-        _edited = Compilation("class A { int X => 1; }");
+        _compilation = GeneratorBenchmarks.Compilation("class A { }");
+        _edited = GeneratorBenchmarks.Compilation("class A { int X => 1; }");
     }
 
     /// <summary>All 251 complexTypes and 63 simpleTypes of the WSDL.</summary>
@@ -72,12 +72,6 @@ public class WsdlGeneratorBenchmarks
         (CSharpParseOptions)_compilation.SyntaxTrees[0].Options,
         new GeneratorBenchmarks.Options("build_property.SfmcSoapObjects", objects),
         new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
-
-    private static CSharpCompilation Compilation(string source) => CSharpCompilation.Create(
-        "Bench",
-        new[] { CSharpSyntaxTree.ParseText(source, new CSharpParseOptions(LanguageVersion.Latest)) },
-        Basic.Reference.Assemblies.Net100.References.All,
-        new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
 }
 
 /// <summary>The full-WSDL run as the first call in a fresh process (JIT included): what a cold build pays.</summary>
