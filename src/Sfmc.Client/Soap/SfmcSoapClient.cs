@@ -395,49 +395,44 @@ public sealed class SfmcSoapClient
     {
         ArgumentNullException.ThrowIfNull(schema);
         using var activity = SfmcTelemetry.ActivitySource.StartActivity("Sfmc.Soap.CreateDataExtension");
-        var bytes = await SendAsync("Create", writer =>
-        {
-            writer.WriteStartElement("CreateRequest", SoapXml.Namespace);
-            writer.WriteStartElement("Options", SoapXml.Namespace);
-            writer.WriteEndElement();
-            writer.WriteStartElement("Objects", SoapXml.Namespace);
-            writer.WriteAttributeString("xsi", "type", SoapXml.XsiNamespace, "DataExtension");
-            SoapXml.Write(writer, "CustomerKey", schema.CustomerKey);
-            SoapXml.Write(writer, "Name", schema.Name);
-            SoapXml.Write(writer, "Description", schema.Description);
-            SoapXml.Write(writer, "IsSendable", schema.IsSendable);
-            writer.WriteStartElement("Fields", SoapXml.Namespace);
-            foreach (var field in schema.Fields)
-            {
-                writer.WriteStartElement("Field", SoapXml.Namespace);
-                SoapXml.Write(writer, "CustomerKey", $"[{schema.CustomerKey}].[{field.Name}]");
-                SoapXml.Write(writer, "Name", field.Name);
-                SoapXml.Write(writer, "DefaultValue", field.DefaultValue);
-                SoapXml.Write(writer, "MaxLength", field.MaxLength);
-                SoapXml.Write(writer, "IsRequired", field.IsRequired);
-                SoapXml.Write(writer, "IsPrimaryKey", field.IsPrimaryKey);
-                SoapXml.Write(writer, "FieldType", field.FieldType.ToString());
-                SoapXml.Write(writer, "Scale", field.Scale);
-                writer.WriteEndElement();
-            }
-
-            writer.WriteEndElement();
-            if (schema.IsSendable && schema.SendableDataExtensionField is { } sendableField && schema.SendableSubscriberField is { } subscriberField)
-            {
-                writer.WriteStartElement("SendableDataExtensionField", SoapXml.Namespace);
-                SoapXml.Write(writer, "Name", sendableField);
-                writer.WriteEndElement();
-                writer.WriteStartElement("SendableSubscriberField", SoapXml.Namespace);
-                SoapXml.Write(writer, "Name", subscriberField);
-                writer.WriteEndElement();
-            }
-
-            writer.WriteEndElement();
-            writer.WriteEndElement();
-        }, replayable: false, cancellationToken);
+        var bytes = await SendAsync("Create", WriteBody("Create", null, "DataExtension", [schema], WriteDataExtension), replayable: false, cancellationToken);
         var (status, requestId, results) = ParsePage("Create", bytes, static r => ReadResult<NoObject>(r));
         var result = results.FirstOrDefault();
         return new SoapObjectResult<DataExtensionInfo>(0, schema, result?.StatusCode ?? "Error", result?.StatusMessage ?? status ?? $"No result (RequestID {requestId})", result?.ErrorCode, result?.NewId, result?.NewObjectId, null);
+    }
+
+    /// <summary>A DataExtension object's content: key, name, flags, its Fields and the sendable relationship.</summary>
+    private static void WriteDataExtension(XmlWriter writer, DataExtensionInfo schema)
+    {
+        SoapXml.Write(writer, "CustomerKey", schema.CustomerKey);
+        SoapXml.Write(writer, "Name", schema.Name);
+        SoapXml.Write(writer, "Description", schema.Description);
+        SoapXml.Write(writer, "IsSendable", schema.IsSendable);
+        writer.WriteStartElement("Fields", SoapXml.Namespace);
+        foreach (var field in schema.Fields)
+        {
+            writer.WriteStartElement("Field", SoapXml.Namespace);
+            SoapXml.Write(writer, "CustomerKey", $"[{schema.CustomerKey}].[{field.Name}]");
+            SoapXml.Write(writer, "Name", field.Name);
+            SoapXml.Write(writer, "DefaultValue", field.DefaultValue);
+            SoapXml.Write(writer, "MaxLength", field.MaxLength);
+            SoapXml.Write(writer, "IsRequired", field.IsRequired);
+            SoapXml.Write(writer, "IsPrimaryKey", field.IsPrimaryKey);
+            SoapXml.Write(writer, "FieldType", field.FieldType.ToString());
+            SoapXml.Write(writer, "Scale", field.Scale);
+            writer.WriteEndElement();
+        }
+
+        writer.WriteEndElement();
+        if (schema.IsSendable && schema.SendableDataExtensionField is { } sendableField && schema.SendableSubscriberField is { } subscriberField)
+        {
+            writer.WriteStartElement("SendableDataExtensionField", SoapXml.Namespace);
+            SoapXml.Write(writer, "Name", sendableField);
+            writer.WriteEndElement();
+            writer.WriteStartElement("SendableSubscriberField", SoapXml.Namespace);
+            SoapXml.Write(writer, "Name", subscriberField);
+            writer.WriteEndElement();
+        }
     }
 
     /// <summary>A placeholder for results whose echoed Object is not read.</summary>
