@@ -44,6 +44,18 @@ internal static class DataExtensionParser
 
     private static readonly string[] FieldTypeNames = Enum.GetNames(typeof(FieldType));
 
+    /// <summary>A fieldType as written (case-sensitive, as SFMC names them); unknown → SFMC0104 with "did you mean".</summary>
+    internal static FieldType? ParseFieldType(SpecContext context, string field, string typeName, TextSpan span)
+    {
+        if (Array.IndexOf(FieldTypeNames, typeName) is var index and >= 0)
+        {
+            return (FieldType)index;
+        }
+
+        context.Report(DiagnosticDescriptors.UnknownFieldType, span, field, typeName, Naming.DidYouMean(typeName, FieldTypeNames));
+        return null;
+    }
+
     public static bool IsDataExtensionFile(string path) =>
         path.EndsWith(DeJsonSuffix, StringComparison.OrdinalIgnoreCase) || path.EndsWith(McdevSuffix, StringComparison.OrdinalIgnoreCase);
 
@@ -162,18 +174,9 @@ internal static class DataExtensionParser
             {
                 context.Report(DiagnosticDescriptors.WrongJsonType, typeNode.Value.Span, "fieldType", "a string", Describe(typeNode.Value));
             }
-            else if (Array.IndexOf(FieldTypeNames, typeNode.Value.Text) is var index and >= 0)
-            {
-                type = (FieldType)index;
-            }
             else
             {
-                context.Report(
-                    DiagnosticDescriptors.UnknownFieldType,
-                    typeNode.Value.Span,
-                    name?.Text ?? "?",
-                    typeNode.Value.Text!,
-                    Naming.DidYouMean(typeNode.Value.Text!, FieldTypeNames));
+                type = ParseFieldType(context, name?.Text ?? "?", typeNode.Value.Text!, typeNode.Value.Span);
             }
 
             var maxLength = OptionalInt(context, item, "maxLength", out var maxLengthNode);

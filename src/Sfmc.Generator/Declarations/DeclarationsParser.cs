@@ -5,6 +5,7 @@ using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Text;
 using Sfmc.Generator.Common;
+using Sfmc.Generator.DataExtensions;
 using Sfmc.Generator.DataExtensions.Model;
 using Sfmc.Generator.Diagnostics;
 using static Sfmc.Generator.Common.SpecReader;
@@ -45,8 +46,6 @@ internal static class DeclarationsParser
     private static readonly string[] JourneyProperties = { "name", "eventDefinitionKey", "description", "entryDataExtension", "dataFields" };
 
     private static readonly string[] DataFieldProperties = { "name", "fieldType", "scale" };
-
-    private static readonly string[] DataFieldTypes = Enum.GetNames(typeof(FieldType));
 
     public static bool IsDeclarationsFile(string path) =>
         string.Equals(System.IO.Path.GetFileName(path), FileName, StringComparison.OrdinalIgnoreCase);
@@ -192,14 +191,10 @@ internal static class DeclarationsParser
                 continue;
             }
 
-            var type = DataFieldTypes.FirstOrDefault(t => t == typeName.Value.Text);
-            if (type is null)
+            if (DataExtensionParser.ParseFieldType(context, name.Value.Text, typeName.Value.Text, typeName.Value.Span) is { } type)
             {
-                context.Report(DiagnosticDescriptors.UnknownFieldType, typeName.Value.Span, name.Value.Text, typeName.Value.Text, Naming.DidYouMean(typeName.Value.Text, DataFieldTypes));
-                continue;
+                fields.Add(new JourneyFieldModel(name.Value.Text, LocationInfo.From(context.Path, context.Text, name.Value.Span), type, scale));
             }
-
-            fields.Add(new JourneyFieldModel(name.Value.Text, LocationInfo.From(context.Path, context.Text, name.Value.Span), (FieldType)Enum.Parse(typeof(FieldType), type), scale));
         }
     }
 }
