@@ -59,6 +59,12 @@ public sealed class SfmcClient
     /// <summary>Journey Builder entry events; journeys declared in <c>sfmc.json</c> appear here as typed members.</summary>
     public JourneyClient Journeys => new(this);
 
+    /// <summary>
+    /// SFMC REST operations generated from the OpenAPI spec (transactional email and SMS, triggered sends, MobileConnect,
+    /// async status, …) as extension methods: <c>client.Rest.GetEmailSendStatusAsync(messageKey)</c>.
+    /// </summary>
+    public global::Sfmc.Client.Rest.SfmcRestClient Rest => new(this);
+
     /// <summary>SFMC's SOAP API: typed Retrieve with paging, Create/Update/Delete/Upsert, DE rows over SOAP.</summary>
     public global::Sfmc.Client.Soap.SfmcSoapClient Soap => new(this);
 

@@ -11,6 +11,7 @@ using Sfmc.Generator.DataExtensions;
 using Sfmc.Generator.Declarations;
 using Sfmc.Generator.DataExtensions.Model;
 using Sfmc.Generator.Diagnostics;
+using Sfmc.Generator.Rest;
 using Sfmc.Generator.Soap;
 
 namespace Sfmc.Generator;
@@ -71,6 +72,7 @@ public sealed class SfmcGenerator : IIncrementalGenerator
 
         InitializeSoap(context);
         InitializeDeclarations(context, models, options);
+        InitializeRest(context, options);
 
         context.RegisterSourceOutput(parsed.Select(static (result, _) => result.Diagnostics), ReportAll);
         context.RegisterSourceOutput(crossChecks.Select(static (checks, _) => checks.Diagnostics), ReportAll);
@@ -177,6 +179,58 @@ public sealed class SfmcGenerator : IIncrementalGenerator
         context.RegisterSourceOutput(declarations.Select(static (d, _) => d.Diagnostics), ReportAll);
         context.RegisterSourceOutput(journeys.Select(static (j, _) => j.Diagnostics), ReportAll);
     }
+
+    /// <summary>
+    /// REST: OpenAPI files (ours, *.openapi.yaml|yml|json, or any file of the SfmcOpenApi item) → parse each into an
+    /// equatable model → merge (first file wins a name) and keep what the operations reach → one source per class and
+    /// one source of <c>client.Rest</c> operations per spec. A C# edit reruns nothing; a spec edit reruns only this part.
+    /// </summary>
+    private static void InitializeRest(IncrementalGeneratorInitializationContext context, IncrementalValueProvider<GeneratorOptions> options)
+    {
+        var specs = context.AdditionalTextsProvider
+            .Combine(context.AnalyzerConfigOptionsProvider)
+            .Where(static input => OpenApiParser.IsOpenApiFile(input.Left.Path)
+                || (input.Right.GetOptions(input.Left).TryGetValue("build_metadata.AdditionalFiles.SfmcKind", out var kind) && kind == "OpenApi"))
+            .Select(static (input, ct) => OpenApiParser.Parse(input.Left, ct))
+            .WithTrackingName(TrackingNames.ParseOpenApi);
+
+        var api = specs
+            .Where(static result => result.Model is not null)
+            .Select(static (result, _) => result.Model!)
+            .Collect()
+            .Select(static (models, _) => RestEmitter.Merge(models))
+            .WithTrackingName(TrackingNames.RestApi);
+
+        var @namespace = options.Select(static (o, _) => Sibling(o.Namespace, "Rest"));
+        var schemaSources = api
+            .SelectMany(static (model, _) => model.Schemas)
+            .Combine(@namespace)
+            .Select(static (input, _) =>
+            {
+                var item = new RestSchemaToEmit(input.Left, input.Right);
+                return new GeneratedSource(RestEmitter.HintName(item), RestEmitter.Emit(item));
+            })
+            .WithTrackingName(TrackingNames.EmitRestSchema);
+
+        var operationSources = api
+            .Combine(@namespace)
+            .SelectMany(static (input, _) => input.Left.Operations
+                .GroupBy(o => o.FilePath, StringComparer.Ordinal)
+                .Select(g => new RestOperationsToEmit(g.Key, input.Right, g.ToEquatableArray())))
+            .Select(static (item, _) => new GeneratedSource(RestEmitter.HintName(item), RestEmitter.Emit(item)))
+            .WithTrackingName(TrackingNames.EmitRestOperations);
+
+        context.RegisterSourceOutput(schemaSources, static (spc, source) => spc.AddSource(source.HintName, source.Text));
+        context.RegisterSourceOutput(operationSources, static (spc, source) => spc.AddSource(source.HintName, source.Text));
+        context.RegisterSourceOutput(specs.Select(static (s, _) => s.Diagnostics), ReportAll);
+        context.RegisterSourceOutput(api.Select(static (a, _) => a.Diagnostics), ReportAll);
+    }
+
+    /// <summary>The namespace beside the DE namespace: <c>X.Rest</c> for <c>X.DataExtensions</c>, else the DE namespace itself.</summary>
+    internal static string Sibling(string dataExtensionNamespace, string name) =>
+        dataExtensionNamespace.EndsWith(".DataExtensions", StringComparison.Ordinal)
+            ? dataExtensionNamespace.Substring(0, dataExtensionNamespace.Length - ".DataExtensions".Length) + "." + name
+            : dataExtensionNamespace == "DataExtensions" ? name : dataExtensionNamespace;
 
     /// <summary>
     /// For a spec the project has one of (the WSDL, sfmc.json): the first usable file in ordinal path order, every

@@ -21,4 +21,8 @@ internal static class TrackingNames
     public const string ResolveJourneys = nameof(ResolveJourneys);
     public const string EmitJourney = nameof(EmitJourney);
     public const string EmitJourneyAccessors = nameof(EmitJourneyAccessors);
+    public const string ParseOpenApi = nameof(ParseOpenApi);
+    public const string RestApi = nameof(RestApi);
+    public const string EmitRestSchema = nameof(EmitRestSchema);
+    public const string EmitRestOperations = nameof(EmitRestOperations);
 }

@@ -90,7 +90,13 @@ internal static class GeneratorHarness
     /// <summary>The checked-in WSDL (specs/etframework.wsdl).</summary>
     public static AdditionalText SpecWsdl() => File("/project/etframework.wsdl", System.IO.File.ReadAllText(Path.Combine(RepoRoot, "specs", "etframework.wsdl")));
 
-    public static AdditionalText File(string path, string text) => new InMemoryAdditionalText(path, text);
+    /// <summary>The checked-in OpenAPI subset (specs/sfmc-rest.openapi.yaml).</summary>
+    public static AdditionalText SpecOpenApi() => File("/project/sfmc-rest.openapi.yaml", System.IO.File.ReadAllText(Path.Combine(RepoRoot, "specs", "sfmc-rest.openapi.yaml")));
+
+    public static AdditionalText File(string path, string text) => new InMemoryAdditionalText(path, text, null);
+
+    /// <summary>A file with the <c>SfmcKind</c> metadata Sfmc.props gives it (OpenApi for the SfmcOpenApi item).</summary>
+    public static AdditionalText File(string path, string text, string kind) => new InMemoryAdditionalText(path, text, kind);
 
     /// <summary>Loads test data files matching a pattern like <c>mcdev/*.dataExtension-meta.json</c>, with stable fake paths.</summary>
     public static IReadOnlyList<AdditionalText> TestDataFiles(string pattern)
@@ -111,13 +117,16 @@ internal static class GeneratorHarness
     {
         private readonly SourceText _text;
 
-        public InMemoryAdditionalText(string path, string text)
+        public InMemoryAdditionalText(string path, string text, string? kind)
         {
             Path = path;
+            Kind = kind;
             _text = SourceText.From(text, Encoding.UTF8);
         }
 
         public override string Path { get; }
+
+        public string? Kind { get; }
 
         public override SourceText GetText(CancellationToken cancellationToken = default) => _text;
     }
@@ -132,7 +141,9 @@ internal static class GeneratorHarness
 
         public override AnalyzerConfigOptions GetOptions(SyntaxTree tree) => TestOptions.Empty;
 
-        public override AnalyzerConfigOptions GetOptions(AdditionalText textFile) => TestOptions.Empty;
+        public override AnalyzerConfigOptions GetOptions(AdditionalText textFile) => textFile is InMemoryAdditionalText { Kind: { } kind }
+            ? new TestOptions(new Dictionary<string, string> { ["build_metadata.AdditionalFiles.SfmcKind"] = kind })
+            : TestOptions.Empty;
     }
 
     private sealed class TestOptions : AnalyzerConfigOptions

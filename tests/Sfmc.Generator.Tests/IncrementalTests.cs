@@ -132,11 +132,13 @@ public sealed class IncrementalTests
     [Fact]
     public void Step_outputs_hold_no_Roslyn_objects()
     {
-        var result = GeneratorHarness.CreateDriver(AllFiles().Append(GeneratorHarness.SpecWsdl()).Concat(GeneratorHarness.TestDataFiles("Declarations/sfmc.json"))).RunGenerators(GeneratorHarness.CreateCompilation("class A { }")).GetRunResult().Results.Single();
+        var result = GeneratorHarness.CreateDriver(AllFiles().Append(GeneratorHarness.SpecWsdl()).Append(GeneratorHarness.SpecOpenApi()).Concat(GeneratorHarness.TestDataFiles("Declarations/sfmc.json"))).RunGenerators(GeneratorHarness.CreateCompilation("class A { }")).GetRunResult().Results.Single();
         // Our own steps after the input filter (DataExtensionFiles holds the AdditionalText inputs by design).
         var ours = ModelSteps.Append(TrackingNames.DataExtensionCrossChecks).Append(TrackingNames.Options).Concat(SoapSteps)
             .Concat([TrackingNames.ParseDeclarations, TrackingNames.DeclarationsModel, TrackingNames.ResolveJourneys, TrackingNames.EmitJourney, TrackingNames.EmitJourneyAccessors])
+            .Concat([TrackingNames.ParseOpenApi, TrackingNames.RestApi, TrackingNames.EmitRestSchema, TrackingNames.EmitRestOperations])
             .ToList();
+        Assert.All(ours.Where(s => s != TrackingNames.Options), s => Assert.True(result.TrackedSteps.ContainsKey(s), s + " did not run"));
         foreach (var step in result.TrackedSteps.Where(s => ours.Contains(s.Key)))
         {
             foreach (var output in step.Value.SelectMany(s => s.Outputs))

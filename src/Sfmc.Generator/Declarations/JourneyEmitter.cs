@@ -42,10 +42,7 @@ internal static class JourneyEmitter
     public static string HintName(JourneyToEmit journey) => "Journeys." + journey.Journey.ClassName + ".g.cs";
 
     /// <summary>The journeys' namespace: <c>X.Journeys</c> beside <c>X.DataExtensions</c>, else the DE namespace itself.</summary>
-    public static string NamespaceFor(string dataExtensionNamespace) =>
-        dataExtensionNamespace.EndsWith(".DataExtensions", StringComparison.Ordinal)
-            ? dataExtensionNamespace.Substring(0, dataExtensionNamespace.Length - ".DataExtensions".Length) + ".Journeys"
-            : dataExtensionNamespace == "DataExtensions" ? "Journeys" : dataExtensionNamespace;
+    public static string NamespaceFor(string dataExtensionNamespace) => SfmcGenerator.Sibling(dataExtensionNamespace, "Journeys");
 
     /// <summary>Entry DEs and data fields against the declared DEs (SFMC0302, SFMC0303); deterministic.</summary>
     public static JourneyResolution Resolve(DeclarationsModel? declarations, ImmutableArray<DataExtensionModel> dataExtensions, string dataExtensionNamespace)

@@ -7,7 +7,7 @@ namespace Sfmc.Generator.Diagnostics;
 
 /// <summary>
 /// Every SFMC diagnostic. IDs are stable: never renumber or reuse one. SFMC00xx are common, SFMC01xx are about
-/// Data Extensions, SFMC02xx about the SOAP WSDL, SFMC03xx about sfmc.json declarations. Each is listed in AnalyzerReleases.*.md and docs/diagnostics.md.
+/// Data Extensions, SFMC02xx about the SOAP WSDL, SFMC03xx about sfmc.json declarations, SFMC04xx about OpenAPI specs. Each is listed in AnalyzerReleases.*.md and docs/diagnostics.md.
 /// </summary>
 internal static class DiagnosticDescriptors
 {
@@ -175,6 +175,30 @@ internal static class DiagnosticDescriptors
         "SFMC0351", "Journey EventDefinitionKey differs in case", "EventDefinitionKey '{0}' differs in case from the declared key '{1}': SFMC keys are case-sensitive",
         "Use the EventDefinitionKey exactly as declared in sfmc.json.",
         UsageCategory);
+
+    public static readonly DiagnosticDescriptor UnreadableOpenApi = Error(
+        "SFMC0400", "OpenAPI spec cannot be read", "'{0}' is not a readable OpenAPI document: {1}",
+        "An OpenAPI file (specs/sfmc-rest.openapi.yaml, *.openapi.yaml|yml|json, or an SfmcOpenApi item) must be YAML or JSON with an 'openapi: 3.0.x' or 'swagger: \"2.0\"' version. Nothing is generated from it until it reads.");
+
+    public static readonly DiagnosticDescriptor InvalidOpenApi = Error(
+        "SFMC0401", "Invalid OpenAPI spec", "OpenAPI error in '{0}': {1}",
+        "Microsoft.OpenApi.Readers or the generator found the spec invalid at this place (a missing required field, an unknown type). Fix the spec; valid parts still generate.");
+
+    public static readonly DiagnosticDescriptor UnresolvedRestReference = Error(
+        "SFMC0402", "Unresolved $ref in an OpenAPI spec", "Reference '{0}' does not resolve in '{1}'.{2}",
+        "A $ref must name a schema of components/schemas (definitions in Swagger 2.0) of the same file. The property is typed as JsonElement until it resolves.");
+
+    public static readonly DiagnosticDescriptor UnsupportedRestSchema = Warning(
+        "SFMC0403", "Unsupported OpenAPI schema construct", "'{0}' uses {1}, which the generator does not map; it is typed as JsonElement",
+        "The generator maps objects, arrays of objects or strings, free-form objects, strings, dates, numbers and booleans. oneOf, anyOf and not become JsonElement, which still reads and writes the JSON as it is.");
+
+    public static readonly DiagnosticDescriptor RestOperationSkipped = Warning(
+        "SFMC0404", "OpenAPI operation not generated", "Operation {0} is not generated: {1}",
+        "Generated operations need an operationId, path and query parameters of simple types, and JSON bodies that are objects, arrays of objects or free-form objects. Mark operations the runtime implements with x-sfmc-runtime.");
+
+    public static readonly DiagnosticDescriptor DuplicateRestName = Warning(
+        "SFMC0405", "Duplicate name across OpenAPI specs", "{0} '{1}' is already defined by '{2}'; the one in '{3}' is ignored",
+        "Operation method names and schema class names are shared by every OpenAPI file of the project. Rename the operationId or schema in the extra spec, or remove the duplicate.");
 
     public static readonly ImmutableArray<DiagnosticDescriptor> All = typeof(DiagnosticDescriptors)
         .GetFields()
