@@ -59,6 +59,9 @@ public sealed class SfmcClient
     /// <summary>Journey Builder entry events; journeys declared in <c>sfmc.json</c> appear here as typed members.</summary>
     public JourneyClient Journeys => new(this);
 
+    /// <summary>Transactional Messaging: <c>client.Transactional.Email</c> and <c>.Sms</c>, with retry-safe messageKeys and batches of up to 2,000.</summary>
+    public TransactionalClient Transactional => new(this);
+
     /// <summary>
     /// SFMC REST operations generated from the OpenAPI spec (transactional email and SMS, triggered sends, MobileConnect,
     /// async status, …) as extension methods: <c>client.Rest.GetEmailSendStatusAsync(messageKey)</c>.

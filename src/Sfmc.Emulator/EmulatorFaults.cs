@@ -30,6 +30,14 @@ public sealed class EmulatorFaults
     /// </summary>
     public void BlockNext(int count, string? pathPrefix = null) => Add(count, new InjectedFault(HttpStatusCode.TooManyRequests, pathPrefix, Drop: false, Blocked: true));
 
+    /// <summary>
+    /// Lets the next <paramref name="count"/> matching requests do their work, then answers them with
+    /// <paramref name="status"/> instead: the request reached SFMC but the client cannot know it. Replaying such a request
+    /// is only safe when it is idempotent.
+    /// </summary>
+    public void FailAfterProcessingNext(int count, HttpStatusCode status, string? pathPrefix = null) =>
+        Add(count, new InjectedFault(status, pathPrefix, Drop: false, AfterProcessing: true));
+
     /// <summary>Drops the connection of the next <paramref name="count"/> matching requests after reading them (the client sees a connection failure).</summary>
     public void DropNext(int count, string? pathPrefix = null)
     {
@@ -77,7 +85,7 @@ public sealed class EmulatorFaults
         }
     }
 
-    internal sealed record InjectedFault(HttpStatusCode Status, string? PathPrefix, bool Drop, bool Blocked = false);
+    internal sealed record InjectedFault(HttpStatusCode Status, string? PathPrefix, bool Drop, bool Blocked = false, bool AfterProcessing = false);
 }
 
 /// <summary>One request the emulator answered.</summary>

@@ -142,7 +142,7 @@ internal sealed class EmulatorJourneys(IEnumerable<string> keys, ISet<string> in
         await SfmcEmulator.WriteJsonAsync(context, HttpStatusCode.Accepted, new { requestId, count, notQueuedCount = notQueued, members = answered });
     }
 
-    private static async Task<JsonDocument?> ReadAsync(HttpContext context)
+    internal static async Task<JsonDocument?> ReadAsync(HttpContext context)
     {
         try
         {
@@ -166,7 +166,7 @@ internal sealed class EmulatorJourneys(IEnumerable<string> keys, ISet<string> in
     private static Task UnknownKeyAsync(HttpContext context, string key) =>
         SfmcEmulator.WriteErrorAsync(context, HttpStatusCode.BadRequest, $"Unable to find an event definition with key '{key}'. Keys are case-sensitive.", 30000);
 
-    private static JsonElement? Property(JsonElement element, string name)
+    internal static JsonElement? Property(JsonElement element, string name)
     {
         foreach (var property in element.EnumerateObject())
         {
@@ -179,6 +179,6 @@ internal sealed class EmulatorJourneys(IEnumerable<string> keys, ISet<string> in
         return null;
     }
 
-    private static JsonElement Data(JsonElement? data) =>
+    internal static JsonElement Data(JsonElement? data) =>
         data is { ValueKind: JsonValueKind.Object } value ? value.Clone() : JsonDocument.Parse("{}").RootElement.Clone();
 }

@@ -47,6 +47,18 @@ public sealed class SfmcEmulatorOptions
     /// <summary>Contacts that are not active: a journey entry for one is refused (400 alone, a member error in a batch).</summary>
     public ISet<string> InactiveContactKeys { get; } = new HashSet<string>(StringComparer.Ordinal);
 
+    /// <summary>Transactional email/SMS definitions (key → status, e.g. Active, Inactive); when empty any key is accepted.</summary>
+    public IDictionary<string, string> MessageDefinitions { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>Triggered send definitions (key → status: Active, Inactive, New, …); when empty any key is accepted.</summary>
+    public IDictionary<string, string> TriggeredSendDefinitions { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>How long a transactional message stays Queued before its status becomes Sent (or NotSent).</summary>
+    public TimeSpan SendDelay { get; set; }
+
+    /// <summary>Addresses (email or mobile) whose messages end NotSent.</summary>
+    public ISet<string> UndeliverableAddresses { get; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>A SQLite file to keep rows across restarts; null keeps them in memory.</summary>
     public string? DatabasePath { get; set; }
 
@@ -88,6 +100,7 @@ public sealed class SfmcEmulator : IAsyncDisposable
     private readonly ConcurrentDictionary<string, bool> _expired = new(StringComparer.Ordinal);
     private readonly EmulatorSoap _soap;
     private readonly EmulatorJourneys _journeys;
+    private readonly EmulatorMessaging _messaging;
     private readonly ConcurrentQueue<EmulatorRequest> _requests = new();
     private readonly ConcurrentQueue<string> _issued = new();
     private readonly ConcurrentDictionary<string, AsyncJob> _jobs = new(StringComparer.OrdinalIgnoreCase);
@@ -112,6 +125,7 @@ public sealed class SfmcEmulator : IAsyncDisposable
             _tokens.Clear();
         };
         _soap = new EmulatorSoap(store, SoapTokenState, options.TimeProvider);
+        _messaging = new EmulatorMessaging(options);
         _journeys = new EmulatorJourneys(options.JourneyEventDefinitionKeys.Concat(options.DeclarationFiles.SelectMany(EmulatorJourneys.LoadKeys)), options.InactiveContactKeys, options.TimeProvider);
         _windowStart = options.TimeProvider.GetUtcNow();
     }
@@ -133,6 +147,9 @@ public sealed class SfmcEmulator : IAsyncDisposable
 
     /// <summary>Every contact entered into a journey (API entry events), in arrival order.</summary>
     public IReadOnlyList<EmulatorJourneyEntry> JourneyEntries => _journeys.Entries;
+
+    /// <summary>Every message sent (transactional, triggered, MobileConnect), once per messageKey, in order.</summary>
+    public IReadOnlyList<EmulatorSentMessage> SentMessages => _messaging.Sent;
 
     /// <summary>How many tokens <c>/v2/token</c> has issued.</summary>
     public long TokenRequests => Interlocked.Read(ref _tokenRequests);
@@ -201,7 +218,18 @@ public sealed class SfmcEmulator : IAsyncDisposable
             }
 
             var soap = request.Path.StartsWithSegments("/Service.asmx");
-            if (fault is not null)
+            if (fault is { AfterProcessing: true })
+            {
+                // The request does its work; its answer is lost and replaced by the fault (the hard case for retries).
+                var answer = context.Response.Body;
+                context.Response.Body = new MemoryStream();
+                await next(context);
+                context.Response.Body = answer;
+                context.Response.Headers.Clear();
+                context.Response.ContentLength = null;
+                await WriteFaultAsync(context, fault);
+            }
+            else if (fault is not null)
             {
                 await DrainAsync(request, context.RequestAborted);
                 await (soap ? WriteSoapFaultAsync(context, fault) : WriteFaultAsync(context, fault));
@@ -255,6 +283,14 @@ public sealed class SfmcEmulator : IAsyncDisposable
         app.MapPost("/Service.asmx", _soap.HandleAsync);
         app.MapPost("/interaction/v1/events", _journeys.EnterAsync);
         app.MapPost("/interaction/v1/async/events", _journeys.EnterBatchAsync);
+        app.MapPost("/messaging/v1/email/messages/{messageKey}", _messaging.SendEmailAsync);
+        app.MapPost("/messaging/v1/email/messages", _messaging.SendEmailBatchAsync);
+        app.MapGet("/messaging/v1/email/messages/{messageKey}", _messaging.EmailStatusAsync);
+        app.MapPost("/messaging/v1/sms/messages/{messageKey}", _messaging.SendSmsAsync);
+        app.MapPost("/messaging/v1/sms/messages", _messaging.SendSmsBatchAsync);
+        app.MapGet("/messaging/v1/sms/messages/{messageKey}", _messaging.SmsStatusAsync);
+        app.MapPost("/messaging/v1/messageDefinitionSends/key:{key}/send", _messaging.SendTriggeredAsync);
+        app.MapPost("/sms/v1/messageContact/{messageId}/send", _messaging.SendMobileConnectAsync);
         app.MapFallback((HttpContext context) => WriteErrorAsync(context, HttpStatusCode.NotFound, $"The emulator does not implement {context.Request.Method} {context.Request.Path}.", 0));
     }
 
