@@ -43,6 +43,8 @@ public sealed class ConsumerBuildTests
                     <BaseOutputPath>out/</BaseOutputPath>
                   </PropertyGroup>
                   <ItemGroup>
+                    <!-- An extra OpenAPI spec with any name: its operations join ours on client.Rest. -->
+                    <SfmcOpenApi Include="extra-api.yaml" />
                     <ProjectReference Include="{src}/Sfmc.Client/Sfmc.Client.csproj" />
                     <ProjectReference Include="{src}/Sfmc.Generator/Sfmc.Generator.csproj" OutputItemType="Analyzer" ReferenceOutputAssembly="false" />
                   </ItemGroup>
@@ -62,9 +64,38 @@ public sealed class ConsumerBuildTests
                   ]
                 }
                 """);
+            File.WriteAllText(Path.Combine(directory, "extra-api.yaml"), """
+                openapi: 3.0.3
+                info: { title: Extra, version: "1" }
+                paths:
+                  /custom/v1/widgets/{id}:
+                    get:
+                      operationId: getWidget
+                      parameters:
+                        - { name: id, in: path, required: true, schema: { type: string } }
+                      responses:
+                        "200":
+                          description: ok
+                          content:
+                            application/json:
+                              schema: { $ref: "#/components/schemas/Widget" }
+                components:
+                  schemas:
+                    Widget:
+                      type: object
+                      required: [id]
+                      properties:
+                        id: { type: string }
+                        size: { type: integer }
+                """);
             File.WriteAllText(Path.Combine(directory, "Program.cs"), """
                 using Consumer.DataExtensions;
                 using Sfmc.Client;
+
+                // REST operations from specs/sfmc-rest.openapi.yaml and from the extra spec, on client.Rest.
+                System.Func<SfmcClient, System.Threading.Tasks.Task<Consumer.Rest.SendStatusResponse>> status = client => client.Rest.GetEmailSendStatusAsync("m-1");
+                System.Func<SfmcClient, System.Threading.Tasks.Task<Consumer.Rest.Widget>> widget = client => client.Rest.GetWidgetAsync("w-1");
+                System.Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(new Consumer.Rest.Widget { Id = "w-1", Size = 3 }) + " " + (status is not null && widget is not null));
 
                 System.Func<SfmcClient, Consumer.Journeys.OrderPlacedJourney> journey = client => client.Journeys.OrderPlaced;
                 System.Console.WriteLine(Consumer.Journeys.OrderPlacedJourney.EventDefinitionKey + " " + (journey is not null));
@@ -86,6 +117,7 @@ public sealed class ConsumerBuildTests
             Assert.Contains("""[{"keys":{"order id":"A-1","line no":1},"values":{"sku":"SKU-9","unit price":9.99,"quantity":2}}]""", run.Output, StringComparison.Ordinal);
             Assert.Contains("ContactKey", run.Output, StringComparison.Ordinal);
             Assert.Contains("APIEvent-order-placed True", run.Output, StringComparison.Ordinal);
+            Assert.Contains("{\"id\":\"w-1\",\"size\":3} True", run.Output, StringComparison.Ordinal);
 
             // 2. A row without its primary key does not compile (CS9035: required member not set).
             File.WriteAllText(Path.Combine(directory, "Bad.cs"), """
@@ -128,6 +160,14 @@ public sealed class ConsumerBuildTests
             var period = await Dotnet(directory, $"build Consumer.csproj -c {configuration} -p:BuildProjectReferences=false -nologo -v:q");
             Assert.NotEqual(0, period.ExitCode);
             Assert.Contains("sfmc.json(3,53): error SFMC0300", period.Output, StringComparison.Ordinal);
+
+            // 6. A broken reference in the extra spec fails the build at its line, with a suggestion.
+            File.WriteAllText(Path.Combine(directory, "sfmc.json"), "{ }");
+            File.WriteAllText(Path.Combine(directory, "extra-api.yaml"), File.ReadAllText(Path.Combine(directory, "extra-api.yaml")).Replace("schemas/Widget\"", "schemas/Widgt\"", StringComparison.Ordinal));
+            var reference = await Dotnet(directory, $"build Consumer.csproj -c {configuration} -p:BuildProjectReferences=false -nologo -v:q");
+            Assert.NotEqual(0, reference.ExitCode);
+            Assert.Contains("extra-api.yaml(14,15): error SFMC0402", reference.Output, StringComparison.Ordinal);
+            Assert.Contains("Did you mean 'Widget'?", reference.Output, StringComparison.Ordinal);
         }
         finally
         {

@@ -234,16 +234,16 @@ internal static class OpenApiParser
             RestType? body = null;
             if (operation.RequestBody is { } requestBody)
             {
-                if (Json(requestBody.Content) is not { } schema)
+                if (JsonContent(requestBody.Content) is not { } content)
                 {
                     Report(DiagnosticDescriptors.RestOperationSkipped, location, display, "its request body is not application/json");
                     return null;
                 }
 
-                body = TypeOf(schema, pascal, "Request", pointer.Concat(new[] { "requestBody" }).ToArray(), inline: pascal + "Request");
+                body = TypeOf(content.Schema, pascal, "Request", pointer.Concat(new[] { "requestBody", "content", content.MediaType, "schema" }).ToArray(), inline: pascal + "Request");
                 if (!Supported(body))
                 {
-                    Report(DiagnosticDescriptors.RestOperationSkipped, location, display, "its request body is not an object, an array of objects or a free-form object");
+                    Skip(content.Schema, location, display, "its request body is not an object, an array of objects or a free-form object");
                     return null;
                 }
             }
@@ -252,14 +252,17 @@ internal static class OpenApiParser
             var success = operation.Responses
                 .Where(r => r.Key.StartsWith("2", StringComparison.Ordinal))
                 .OrderBy(r => r.Key, StringComparer.Ordinal)
-                .Select(r => (r.Key, Schema: Json(r.Value.Content)))
-                .FirstOrDefault(r => r.Schema is not null);
-            if (success.Schema is { } responseSchema)
+                .Select(r => (r.Key, Content: JsonContent(r.Value.Content)))
+                .FirstOrDefault(r => r.Content is not null);
+            if (success.Content is { } answer)
             {
-                response = TypeOf(responseSchema, pascal, "Response", pointer.Concat(new[] { "responses", success.Key }).ToArray(), inline: pascal + "Response");
+                var answerPointer = _swagger2
+                    ? pointer.Concat(new[] { "responses", success.Key, "schema" }).ToArray()
+                    : pointer.Concat(new[] { "responses", success.Key, "content", answer.MediaType, "schema" }).ToArray();
+                response = TypeOf(answer.Schema, pascal, "Response", answerPointer, inline: pascal + "Response");
                 if (!Supported(response))
                 {
-                    Report(DiagnosticDescriptors.RestOperationSkipped, location, display, "its response is not an object, an array of objects or a free-form object");
+                    Skip(answer.Schema, location, display, "its response is not an object, an array of objects or a free-form object");
                     return null;
                 }
             }
@@ -276,8 +279,18 @@ internal static class OpenApiParser
             _ => false,
         };
 
-        private static OpenApiSchema? Json(IDictionary<string, OpenApiMediaType> content) =>
-            content.Where(c => c.Key.IndexOf("json", StringComparison.OrdinalIgnoreCase) >= 0).Select(c => c.Value.Schema).FirstOrDefault(s => s is not null);
+        /// <summary>The JSON media type of a body or response (its schema may be null when its $ref did not resolve).</summary>
+        private static (string MediaType, OpenApiSchema? Schema)? JsonContent(IDictionary<string, OpenApiMediaType> content) =>
+            content.Where(c => c.Key.IndexOf("json", StringComparison.OrdinalIgnoreCase) >= 0).Select(c => ((string, OpenApiSchema?)?)(c.Key, c.Value.Schema)).FirstOrDefault();
+
+        /// <summary>SFMC0404, unless the schema is missing because of an unresolved $ref (already an SFMC0402 error).</summary>
+        private void Skip(OpenApiSchema? schema, LocationInfo? location, string display, string why)
+        {
+            if (schema is not null)
+            {
+                Report(DiagnosticDescriptors.RestOperationSkipped, location, display, why);
+            }
+        }
 
         private static IEnumerable<string> Placeholders(string path)
         {
@@ -329,7 +342,7 @@ internal static class OpenApiParser
                 if (Node(pointer) is { } node && Find(node, "$ref") is { Value: YamlScalarNode { Value: { } target } })
                 {
                     var name = target.Substring(target.LastIndexOf('/') + 1);
-                    Report(DiagnosticDescriptors.UnresolvedRestReference, Locate(pointer), target, _path, Naming.DidYouMean(name, _document.Components?.Schemas?.Keys ?? Enumerable.Empty<string>()));
+                    Report(DiagnosticDescriptors.UnresolvedRestReference, Locate(pointer), target, Path.GetFileName(_path), Naming.DidYouMean(name, _document.Components?.Schemas?.Keys ?? Enumerable.Empty<string>()));
                 }
 
                 return RestType.Json;
@@ -338,7 +351,7 @@ internal static class OpenApiParser
             if (schema.UnresolvedReference || (schema.Reference is { } broken && broken.Type == Microsoft.OpenApi.Models.ReferenceType.Schema && !IsKnown(broken.Id)))
             {
                 var id = schema.Reference?.Id ?? "";
-                Report(DiagnosticDescriptors.UnresolvedRestReference, Locate(pointer), id, _path, Naming.DidYouMean(id, _document.Components?.Schemas?.Keys ?? Enumerable.Empty<string>()));
+                Report(DiagnosticDescriptors.UnresolvedRestReference, Locate(pointer), id, Path.GetFileName(_path), Naming.DidYouMean(id, _document.Components?.Schemas?.Keys ?? Enumerable.Empty<string>()));
                 return RestType.Json;
             }
 
