@@ -261,7 +261,7 @@ public sealed class SfmcGenerator : IIncrementalGenerator
 
     internal static GeneratorOptions ReadOptions(Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions options)
     {
-        options.TryGetValue("build_property.SfmcNamespace", out var custom);
+        var custom = options.TryGetValue("build_property.SfmcNamespace", out var c) ? c : null;
         if (!string.IsNullOrWhiteSpace(custom))
         {
             custom = custom!.Trim();
@@ -271,7 +271,7 @@ public sealed class SfmcGenerator : IIncrementalGenerator
         }
 
         // RootNamespace comes from the project name by default; if it is not a valid namespace, fall back quietly.
-        options.TryGetValue("build_property.RootNamespace", out var root);
+        var root = options.TryGetValue("build_property.RootNamespace", out var r) ? r : null;
         root = root?.Trim();
         return new GeneratorOptions(!string.IsNullOrEmpty(root) && IsValidNamespace(root!) ? root + ".DataExtensions" : "DataExtensions", null);
     }

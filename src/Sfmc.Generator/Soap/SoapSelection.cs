@@ -21,8 +21,9 @@ internal static class SoapSelection
 
     public static SoapOptions ReadOptions(Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions options)
     {
-        options.TryGetValue("build_property.SfmcSoapObjects", out var objects);
-        options.TryGetValue("build_property.SfmcSoapVisibility", out var visibility);
+        // The out value is only defined when TryGetValue returns true.
+        var objects = options.TryGetValue("build_property.SfmcSoapObjects", out var o) ? o : null;
+        var visibility = options.TryGetValue("build_property.SfmcSoapVisibility", out var v) ? v : null;
         var requested = string.IsNullOrWhiteSpace(objects)
             ? DefaultObjects.ToEquatableArray()
             : objects!.Split([';', ',', ' ', '\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries).Select(o => o.Trim()).Distinct(StringComparer.Ordinal).ToEquatableArray();
