@@ -185,7 +185,7 @@ public sealed class SoapClientTests
             new Dictionary<string, string?> { ["CustomerKey"] = "paused", ["ObjectID"] = "tsd-2", ["TriggeredSendStatus"] = "Inactive" },
         ]);
 
-        TriggeredSend Send(string key) => new()
+        static TriggeredSend Send(string key) => new()
         {
             TriggeredSendDefinition = new TriggeredSendDefinition { CustomerKey = key },
             Subscribers = { new Subscriber { EmailAddress = "ada@example.com", SubscriberKey = "ada" } },
