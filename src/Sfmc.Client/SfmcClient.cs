@@ -71,6 +71,18 @@ public sealed class SfmcClient
     /// <summary>SFMC's SOAP API: typed Retrieve with paging, Create/Update/Delete/Upsert, DE rows over SOAP.</summary>
     public global::Sfmc.Client.Soap.SfmcSoapClient Soap => new(this);
 
+    /// <summary>The UTF-8 JSON that <paramref name="write"/> writes.</summary>
+    internal static byte[] Json(Action<Utf8JsonWriter> write)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(1024);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            write(writer);
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
     /// <summary>A JSON request body.</summary>
     internal static ByteArrayContent JsonContent(byte[] body) =>
         new(body) { Headers = { ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json") } };

@@ -1,5 +1,4 @@
 using System;
-using System.Buffers;
 using System.Net;
 using System.Net.Http;
 using System.Text.Json;
@@ -85,8 +84,7 @@ internal sealed class SfmcTokenProvider
 
     private async Task<SfmcToken> RequestTokenAsync(CancellationToken cancellationToken)
     {
-        var buffer = new ArrayBufferWriter<byte>();
-        using (var writer = new Utf8JsonWriter(buffer))
+        var credentials = SfmcClient.Json(writer =>
         {
             writer.WriteStartObject();
             writer.WriteString("grant_type", "client_credentials");
@@ -103,11 +101,11 @@ internal sealed class SfmcTokenProvider
             }
 
             writer.WriteEndObject();
-        }
+        });
 
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(_options.AuthBaseUri!, "v2/token"))
         {
-            Content = SfmcClient.JsonContent(buffer.WrittenSpan.ToArray()),
+            Content = SfmcClient.JsonContent(credentials),
         };
         var issuedAt = _time.GetUtcNow();
         HttpResponseMessage response;

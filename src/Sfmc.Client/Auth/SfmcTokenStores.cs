@@ -1,5 +1,4 @@
 using System;
-using System.Buffers;
 using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Threading;
@@ -84,8 +83,7 @@ public sealed class DistributedCacheSfmcTokenStore(IDistributedCache cache) : IS
     /// <inheritdoc />
     public async ValueTask SetAsync(string key, SfmcToken token, CancellationToken cancellationToken)
     {
-        var buffer = new ArrayBufferWriter<byte>();
-        using (var writer = new Utf8JsonWriter(buffer))
+        var body = SfmcClient.Json(writer =>
         {
             writer.WriteStartObject();
             writer.WriteString("t", token.AccessToken);
@@ -98,9 +96,9 @@ public sealed class DistributedCacheSfmcTokenStore(IDistributedCache cache) : IS
             }
 
             writer.WriteEndObject();
-        }
+        });
 
-        await cache.SetAsync(key, buffer.WrittenSpan.ToArray(), new DistributedCacheEntryOptions { AbsoluteExpiration = token.ExpiresAt }, cancellationToken);
+        await cache.SetAsync(key, body, new DistributedCacheEntryOptions { AbsoluteExpiration = token.ExpiresAt }, cancellationToken);
     }
 
     /// <inheritdoc />

@@ -54,7 +54,7 @@ public sealed class JourneyClient
     {
         CheckKey(eventDefinitionKey);
         ArgumentException.ThrowIfNullOrEmpty(contactKey);
-        var body = Json(writer =>
+        var body = SfmcClient.Json(writer =>
         {
             writer.WriteStartObject();
             writer.WriteString("ContactKey"u8, contactKey);
@@ -147,7 +147,7 @@ public sealed class JourneyClient
 
     private async Task SendChunkAsync(string eventDefinitionKey, Chunk chunk, BatchState state, CancellationToken cancellationToken)
     {
-        var body = Json(writer =>
+        var body = SfmcClient.Json(writer =>
         {
             writer.WriteStartObject();
             writer.WriteString("eventDefinitionKey"u8, eventDefinitionKey);
@@ -231,17 +231,6 @@ public sealed class JourneyClient
         }
 
         writer.WriteEndObject();
-    }
-
-    private static byte[] Json(Action<Utf8JsonWriter> write)
-    {
-        var buffer = new ArrayBufferWriter<byte>(1024);
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            write(writer);
-        }
-
-        return buffer.WrittenSpan.ToArray();
     }
 
     private sealed class Chunk

@@ -81,13 +81,7 @@ public sealed class SfmcRestClient
         using var request = new HttpRequestMessage(method, path);
         if (writeBody is not null)
         {
-            var buffer = new ArrayBufferWriter<byte>(512);
-            using (var writer = new Utf8JsonWriter(buffer))
-            {
-                writeBody(writer);
-            }
-
-            request.Content = SfmcClient.JsonContent(buffer.WrittenSpan.ToArray());
+            request.Content = SfmcClient.JsonContent(SfmcClient.Json(writeBody));
         }
 
         return await _client.SendAsync(request, new SfmcRequestContext { Replayable = replayable }, null, cancellationToken);

@@ -1,5 +1,4 @@
 using System;
-using System.Buffers;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Globalization;
@@ -67,7 +66,7 @@ public sealed class TransactionalMessagesClient
         ArgumentNullException.ThrowIfNull(recipient);
         var messageKey = recipient.MessageKey ?? Guid.NewGuid().ToString("N");
         TransactionalMessageKey.Check(messageKey);
-        var body = Json(writer =>
+        var body = SfmcClient.Json(writer =>
         {
             writer.WriteStartObject();
             writer.WriteString("definitionKey"u8, definitionKey);
@@ -234,7 +233,7 @@ public sealed class TransactionalMessagesClient
 
     private async Task<string?> SendChunkAsync(string definitionKey, List<(int Index, TransactionalRecipient Recipient, string MessageKey)> part, SfmcRequestContext context, ConcurrentBag<TransactionalRecipientError> errors, CancellationToken cancellationToken)
     {
-        var body = Json(writer =>
+        var body = SfmcClient.Json(writer =>
         {
             writer.WriteStartObject();
             writer.WriteString("definitionKey"u8, definitionKey);
@@ -295,17 +294,6 @@ public sealed class TransactionalMessagesClient
         item.ValueKind == JsonValueKind.Object && item.TryGetProperty("errorcode", out var code) && !(code.ValueKind == JsonValueKind.Number && code.GetRawText() == "0")
             ? (code.ValueKind == JsonValueKind.String ? code.GetString() ?? "" : code.GetRawText(), item.TryGetProperty("message", out var m) ? m.GetString() ?? "" : "")
             : null;
-
-    private static byte[] Json(Action<Utf8JsonWriter> write)
-    {
-        var buffer = new ArrayBufferWriter<byte>(1024);
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            write(writer);
-        }
-
-        return buffer.WrittenSpan.ToArray();
-    }
 }
 
 /// <summary>One recipient of a transactional message.</summary>
