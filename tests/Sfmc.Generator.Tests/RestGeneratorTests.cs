@@ -125,7 +125,7 @@ public sealed class RestGeneratorTests
                 """.Replace("\r\n", "\n", StringComparison.Ordinal), StringComparison.Ordinal);
         Assert.NotEqual(spec.GetText()!.ToString(), changed);
         driver = driver.ReplaceAdditionalText(spec, GeneratorHarness.File(spec.Path, changed));
-        var (result, output) = (driver.RunGenerators(compilation).GetRunResult().Results.Single(), (Compilation?)null);
+        var result = driver.RunGenerators(compilation).GetRunResult().Results.Single();
         Assert.Empty(result.Diagnostics);
 
         var response = result.GeneratedSources.Single(s => s.HintName == "Rest.MessageContactSendResponse.g.cs").SourceText.ToString();
@@ -141,7 +141,6 @@ public sealed class RestGeneratorTests
             Assert.All(IncrementalTests.Reasons(result, step), r => Assert.Equal(IncrementalStepRunReason.Cached, r));
         }
 
-        _ = output;
     }
 
     public static IEnumerable<object[]> Cases() => new[]

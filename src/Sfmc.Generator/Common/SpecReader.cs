@@ -54,6 +54,39 @@ internal static class SpecReader
         }
     }
 
+    /// <summary>
+    /// Runs a parser over a spec file that is not read as JSON (the WSDL, OpenAPI files) so that bad input never
+    /// throws: any exception becomes SFMC0003 and a null model; cancellation still propagates.
+    /// </summary>
+    internal static (TModel? Model, EquatableArray<DiagnosticInfo> Diagnostics) Guarded<TModel>(
+        AdditionalText file, System.Threading.CancellationToken cancellationToken, Func<string, SourceText, List<DiagnosticInfo>, System.Threading.CancellationToken, TModel?> parse)
+        where TModel : class
+    {
+        var text = file.GetText(cancellationToken);
+        if (text is null)
+        {
+            return (null, EquatableArray<DiagnosticInfo>.Empty);
+        }
+
+        var diagnostics = new List<DiagnosticInfo>();
+        try
+        {
+            var model = parse(file.Path, text, diagnostics, cancellationToken);
+            return (model, diagnostics.ToEquatableArray());
+        }
+        catch (OperationCanceledException)
+        {
+            throw;
+        }
+#pragma warning disable CA1031 // The generator must never throw on input: anything unforeseen becomes SFMC0003.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, null, file.Path, ex.GetType().Name + ": " + ex.Message));
+            return (null, diagnostics.ToEquatableArray());
+        }
+    }
+
     internal static void ReportUnknownProperties(SpecContext context, JsonNode node, string[] known)
     {
         foreach (var property in node.Properties!)

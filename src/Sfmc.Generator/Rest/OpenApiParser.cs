@@ -37,31 +37,8 @@ internal static class OpenApiParser
         || path.EndsWith(".openapi.yml", StringComparison.OrdinalIgnoreCase)
         || path.EndsWith(".openapi.json", StringComparison.OrdinalIgnoreCase);
 
-    public static (RestSpecModel? Model, EquatableArray<DiagnosticInfo> Diagnostics) Parse(AdditionalText file, CancellationToken cancellationToken)
-    {
-        var text = file.GetText(cancellationToken);
-        if (text is null)
-        {
-            return (null, EquatableArray<DiagnosticInfo>.Empty);
-        }
-
-        var diagnostics = new List<DiagnosticInfo>();
-        try
-        {
-            return (new Reader(file.Path, text, diagnostics).Read(cancellationToken), diagnostics.ToEquatableArray());
-        }
-        catch (OperationCanceledException)
-        {
-            throw;
-        }
-#pragma warning disable CA1031 // The generator must never throw on input: anything unforeseen becomes SFMC0003.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, null, file.Path, ex.GetType().Name + ": " + ex.Message));
-            return (null, diagnostics.ToEquatableArray());
-        }
-    }
+    public static (RestSpecModel? Model, EquatableArray<DiagnosticInfo> Diagnostics) Parse(AdditionalText file, CancellationToken cancellationToken) =>
+        SpecReader.Guarded(file, cancellationToken, static (path, text, diagnostics, ct) => new Reader(path, text, diagnostics).Read(ct));
 
     private sealed class Reader
     {
@@ -124,9 +101,9 @@ internal static class OpenApiParser
             var components = document.Components?.Schemas ?? new Dictionary<string, OpenApiSchema>();
             foreach (var name in components.Keys)
             {
-                if (IsObject(components[name]) && Unique(Naming.ToPascalCase(name) ?? "Schema") is var typeName)
+                if (IsObject(components[name]))
                 {
-                    _componentTypes[name] = typeName;
+                    _componentTypes[name] = Unique(Naming.ToPascalCase(name) ?? "Schema");
                 }
             }
 
@@ -454,24 +431,13 @@ internal static class OpenApiParser
         }
 
         /// <summary>The value node at a path, or null when the path does not exist.</summary>
-        private YamlNode? Node(string[] segments)
-        {
-            var node = _root;
-            foreach (var segment in segments)
-            {
-                node = node switch
-                {
-                    YamlMappingNode mapping => Find(mapping, segment)?.Value,
-                    YamlSequenceNode sequence when int.TryParse(segment, NumberStyles.None, CultureInfo.InvariantCulture, out var index) && index < sequence.Children.Count => sequence.Children[index],
-                    _ => null,
-                };
-            }
-
-            return node;
-        }
+        private YamlNode? Node(string[] segments) => Walk(segments) is { Complete: true } walk ? walk.Value : null;
 
         /// <summary>The deepest node of the path that exists: the key of a mapping entry, or a sequence item.</summary>
-        private LocationInfo? Locate(string[] segments)
+        private LocationInfo? Locate(string[] segments) => Walk(segments).Found is { } found ? At(found.Start, found.End) : null;
+
+        /// <summary>Follows a path from the root as far as it exists: the last key (or item) found, its value, and whether every segment was.</summary>
+        private (YamlNode? Found, YamlNode? Value, bool Complete) Walk(string[] segments)
         {
             var node = _root;
             YamlNode? found = _root;
@@ -488,10 +454,10 @@ internal static class OpenApiParser
                         continue;
                 }
 
-                break;
+                return (found, null, false);
             }
 
-            return found is null ? null : At(found.Start, found.End);
+            return (found, node, true);
         }
 
         private static KeyValuePair<YamlNode, YamlNode>? Find(YamlNode node, string key) =>

@@ -134,7 +134,7 @@ internal static class RestEmitter
         w.Line($"{Json}.StartObject(ref reader, {SourceWriter.Literal(schema.Name)});");
         foreach (var property in schema.Properties)
         {
-            w.Line($"{TypeName(property.Type, item.Namespace)}{(property.Type.IsValueType ? "?" : "?")} {Local(property)} = null;");
+            w.Line($"{TypeName(property.Type, item.Namespace)}? {Local(property)} = null;");
         }
 
         w.Open($"while ({Json}.NextProperty(ref reader))");
@@ -212,7 +212,7 @@ internal static class RestEmitter
         signature.Add("global::System.Threading.CancellationToken cancellationToken = default");
 
         var returns = operation.Response is { } response
-            ? $"global::System.Threading.Tasks.Task<{ResponseType(response, @namespace)}>"
+            ? $"global::System.Threading.Tasks.Task<{TypeName(response, @namespace)}>"
             : "global::System.Threading.Tasks.Task";
         w.Line("/// <summary>" + SourceWriter.Xml(operation.Summary ?? operation.OperationId) + "</summary>");
         w.Line($"/// <remarks><c>{operation.HttpMethod.ToUpperInvariant()} {SourceWriter.Xml(operation.Path)}</c> (operationId <c>{SourceWriter.Xml(operation.OperationId)}</c>). "
@@ -269,7 +269,7 @@ internal static class RestEmitter
                 { IsList: true } => $"static (ref {ReaderType} reader) => {Json}.ReadListValue(ref reader, {TypeName(answer with { IsList = false }, @namespace)}.ReadJson)",
                 _ => $"{TypeName(answer, @namespace)}.ReadJson",
             };
-            w.Line($"return rest.SendAsync<{ResponseType(answer, @namespace)}>({method}, path, {write}, {read}, {tail});");
+            w.Line($"return rest.SendAsync<{TypeName(answer, @namespace)}>({method}, path, {write}, {read}, {tail});");
         }
         else
         {
@@ -320,8 +320,6 @@ internal static class RestEmitter
         { IsList: true } => $"global::System.Collections.Generic.IEnumerable<{TypeName(type with { IsList = false }, @namespace)}>",
         _ => TypeName(type, @namespace),
     };
-
-    private static string ResponseType(RestType type, string @namespace) => TypeName(type, @namespace);
 
     private static string TypeName(RestType type, string @namespace)
     {

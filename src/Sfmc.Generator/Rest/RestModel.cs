@@ -27,8 +27,6 @@ internal enum RestKind
 internal sealed record RestType(RestKind Kind, string? Schema = null, bool IsList = false)
 {
     public static readonly RestType Json = new(RestKind.Json);
-
-    public bool IsValueType => !IsList && Kind is RestKind.Int32 or RestKind.Int64 or RestKind.Decimal or RestKind.Double or RestKind.Boolean or RestKind.DateTime or RestKind.Json;
 }
 
 /// <summary>One property of a generated class.</summary>

@@ -33,29 +33,8 @@ internal static class WsdlParser
 
     public static ParseResult Parse(AdditionalText file, CancellationToken cancellationToken)
     {
-        var text = file.GetText(cancellationToken);
-        if (text is null)
-        {
-            return new ParseResult(null, EquatableArray<DiagnosticInfo>.Empty);
-        }
-
-        var diagnostics = new List<DiagnosticInfo>();
-        try
-        {
-            var model = Parse(file.Path, text, diagnostics, cancellationToken);
-            return new ParseResult(model, diagnostics.ToEquatableArray());
-        }
-        catch (OperationCanceledException)
-        {
-            throw;
-        }
-#pragma warning disable CA1031 // The generator must never throw on input: anything unforeseen becomes SFMC0003.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, null, file.Path, ex.GetType().Name + ": " + ex.Message));
-            return new ParseResult(null, diagnostics.ToEquatableArray());
-        }
+        var (model, diagnostics) = SpecReader.Guarded(file, cancellationToken, Parse);
+        return new ParseResult(model, diagnostics);
     }
 
     private static SoapSchemaModel? Parse(string path, SourceText text, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
