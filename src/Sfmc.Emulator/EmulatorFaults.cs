@@ -33,7 +33,8 @@ public sealed class EmulatorFaults
     /// <summary>
     /// Lets the next <paramref name="count"/> matching requests do their work, then answers them with
     /// <paramref name="status"/> instead: the request reached SFMC but the client cannot know it. Replaying such a request
-    /// is only safe when it is idempotent.
+    /// is only safe when it is idempotent. The emulator's own checks (rate limit, token, scope, payload size) still apply
+    /// first; a request they refuse uses the fault up without doing any work.
     /// </summary>
     public void FailAfterProcessingNext(int count, HttpStatusCode status, string? pathPrefix = null) =>
         Add(count, new InjectedFault(status, pathPrefix, Drop: false, AfterProcessing: true));

@@ -218,18 +218,7 @@ public sealed class SfmcEmulator : IAsyncDisposable
             }
 
             var soap = request.Path.StartsWithSegments("/Service.asmx");
-            if (fault is { AfterProcessing: true })
-            {
-                // The request does its work; its answer is lost and replaced by the fault (the hard case for retries).
-                var answer = context.Response.Body;
-                context.Response.Body = new MemoryStream();
-                await next(context);
-                context.Response.Body = answer;
-                context.Response.Headers.Clear();
-                context.Response.ContentLength = null;
-                await WriteFaultAsync(context, fault);
-            }
-            else if (fault is not null)
+            if (fault is { AfterProcessing: false })
             {
                 await DrainAsync(request, context.RequestAborted);
                 await (soap ? WriteSoapFaultAsync(context, fault) : WriteFaultAsync(context, fault));
@@ -242,7 +231,7 @@ public sealed class SfmcEmulator : IAsyncDisposable
             }
             else if (soap)
             {
-                await next(context);
+                await ProcessAsync(context, next, fault, soap);
             }
             else if (!request.Path.StartsWithSegments("/v2/token") && IsRateLimited(out var retryAfter))
             {
@@ -267,7 +256,7 @@ public sealed class SfmcEmulator : IAsyncDisposable
             }
             else
             {
-                await next(context);
+                await ProcessAsync(context, next, fault, soap);
             }
 
             _requests.Enqueue(new EmulatorRequest(request.Method, path, context.Response.StatusCode, request.ContentLength ?? 0, at));
@@ -572,6 +561,27 @@ public sealed class SfmcEmulator : IAsyncDisposable
 
     private static Task WriteUnknownKeyAsync(HttpContext context, string key) =>
         WriteErrorAsync(context, HttpStatusCode.NotFound, $"Unable to find a data extension with external key '{key}'. External keys are case-sensitive.", 10002);
+
+    /// <summary>
+    /// Runs the endpoint. With a fault injected by <see cref="EmulatorFaults.FailAfterProcessingNext"/>, the request
+    /// passes every check and does its work, then its answer is lost and replaced by the fault (the hard case for retries).
+    /// </summary>
+    private static async Task ProcessAsync(HttpContext context, RequestDelegate next, EmulatorFaults.InjectedFault? lostAnswer, bool soap)
+    {
+        if (lostAnswer is null)
+        {
+            await next(context);
+            return;
+        }
+
+        var answer = context.Response.Body;
+        context.Response.Body = new MemoryStream();
+        await next(context);
+        context.Response.Body = answer;
+        context.Response.Headers.Clear();
+        context.Response.ContentLength = null;
+        await (soap ? WriteSoapFaultAsync(context, lostAnswer) : WriteFaultAsync(context, lostAnswer));
+    }
 
     private static Task WriteSoapFaultAsync(HttpContext context, EmulatorFaults.InjectedFault fault) =>
         fault.Blocked || fault.Status == HttpStatusCode.TooManyRequests
