@@ -47,6 +47,13 @@ public sealed class SfmcClient
         where TRow : IDataExtensionRow<TRow> => new(this);
 
     /// <summary>
+    /// Reads of the Data Extension of a generated row type, including read-only DEs (synchronized DEs declared in
+    /// <c>sfmc.json</c>, whose rows have no writers: <see cref="DataExtension{TRow}"/> does not accept them).
+    /// </summary>
+    public ReadOnlyDataExtensionClient<TRow> ReadOnlyDataExtension<TRow>()
+        where TRow : IReadOnlyDataExtensionRow<TRow> => new(this);
+
+    /// <summary>
     /// Operations on a Data Extension by key, without a generated row type. A constant key is checked at compile time
     /// against the project's DE files. SFMC keys are case-sensitive.
     /// </summary>
@@ -61,6 +68,12 @@ public sealed class SfmcClient
 
     /// <summary>Transactional Messaging: <c>client.Transactional.Email</c> and <c>.Sms</c>, with retry-safe messageKeys and batches of up to 2,000.</summary>
     public TransactionalClient Transactional => new(this);
+
+    /// <summary>Triggered sends through Active definitions; those declared in <c>sfmc.json</c> appear here as typed members.</summary>
+    public TriggeredSendClient TriggeredSends => new(this);
+
+    /// <summary>MobileConnect outbound SMS; messages declared in <c>sfmc.json</c> appear here as members.</summary>
+    public MobileConnectClient MobileConnect => new(this);
 
     /// <summary>
     /// SFMC REST operations generated from the OpenAPI spec (transactional email and SMS, triggered sends, MobileConnect,

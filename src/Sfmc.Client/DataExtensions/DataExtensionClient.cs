@@ -81,10 +81,12 @@ public sealed class DataExtensionClient<TRow>
 {
     private readonly SfmcClient _client;
     private readonly DataExtensionWriter<TRow> _writer;
+    private readonly ReadOnlyDataExtensionClient<TRow> _reads;
 
     internal DataExtensionClient(SfmcClient client)
     {
         _client = client;
+        _reads = new ReadOnlyDataExtensionClient<TRow>(client);
         _writer = new DataExtensionWriter<TRow>(client, TRow.Schema.CustomerKey, new RowCodec<TRow>(
             static (writer, row) => TRow.WriteRowsetItem(writer, row),
             static (writer, row) => TRow.WriteObject(writer, row),
@@ -147,20 +149,9 @@ public sealed class DataExtensionClient<TRow>
         return _writer.WriteAsync(rows, DataExtensionWriteMode.AsyncInsert, options ?? new DataExtensionWriteOptions(), cancellationToken);
     }
 
-    /// <summary>
-    /// Reads the row with this primary key, or null. SFMC documents keyed reads only over SOAP: a Retrieve of
-    /// <c>DataExtensionObject[key]</c> filtered on every primary-key field (text keys match case-insensitively, as SFMC does).
-    /// </summary>
-    public async Task<TRow?> GetAsync(DataExtensionPrimaryKey primaryKey, CancellationToken cancellationToken = default)
-    {
-        var filter = PrimaryKeyFilter(primaryKey);
-        await foreach (var row in _client.Soap.RetrieveRowsAsync<TRow>(filter, cancellationToken))
-        {
-            return row;
-        }
-
-        return default;
-    }
+    /// <inheritdoc cref="ReadOnlyDataExtensionClient{TRow}.GetAsync"/>
+    public Task<TRow?> GetAsync(DataExtensionPrimaryKey primaryKey, CancellationToken cancellationToken = default) =>
+        _reads.GetAsync(primaryKey, cancellationToken);
 
     /// <summary>
     /// Deletes rows by primary key: a SOAP Delete of <c>DataExtensionObject</c> with Keys (SFMC documents no REST row
@@ -172,7 +163,7 @@ public sealed class DataExtensionClient<TRow>
         var keys = primaryKeys.ToList();
         foreach (var key in keys)
         {
-            KeyValues(key);
+            ReadOnlyDataExtensionClient<TRow>.KeyValues(key);
         }
 
         var customerKey = TRow.Schema.CustomerKey;
@@ -192,6 +183,40 @@ public sealed class DataExtensionClient<TRow>
         }, options, cancellationToken);
     }
 
+    /// <inheritdoc cref="ReadOnlyDataExtensionClient{TRow}.QueryAsync"/>
+    public IAsyncEnumerable<TRow> QueryAsync(int pageSize = 2500, CancellationToken cancellationToken = default) =>
+        _reads.QueryAsync(pageSize, cancellationToken);
+}
+
+/// <summary>
+/// Reads of a Data Extension through its generated row type: the only operations a read-only DE has (one declared in
+/// <c>sfmc.json</c> as synchronized). Create it with <see cref="SfmcClient.ReadOnlyDataExtension{TRow}"/>.
+/// </summary>
+public sealed class ReadOnlyDataExtensionClient<TRow>
+    where TRow : IReadOnlyDataExtensionRow<TRow>
+{
+    private readonly SfmcClient _client;
+
+    internal ReadOnlyDataExtensionClient(SfmcClient client) => _client = client;
+
+    /// <summary>The DE's customer key.</summary>
+    public string Key => TRow.Schema.CustomerKey;
+
+    /// <summary>
+    /// Reads the row with this primary key, or null. SFMC documents keyed reads only over SOAP: a Retrieve of
+    /// <c>DataExtensionObject[key]</c> filtered on every primary-key field (text keys match case-insensitively, as SFMC does).
+    /// </summary>
+    public async Task<TRow?> GetAsync(DataExtensionPrimaryKey primaryKey, CancellationToken cancellationToken = default)
+    {
+        var filter = PrimaryKeyFilter(primaryKey);
+        await foreach (var row in _client.Soap.RetrieveRowsAsync<TRow>(filter, cancellationToken))
+        {
+            return row;
+        }
+
+        return default;
+    }
+
     /// <summary>An AND of <c>equals</c> on each primary-key field; throws when the key does not match the schema.</summary>
     private static Soap.SoapFilter PrimaryKeyFilter(DataExtensionPrimaryKey primaryKey)
     {
@@ -208,7 +233,7 @@ public sealed class DataExtensionClient<TRow>
     }
 
     /// <summary>The key's values by field name; throws unless it names every primary-key field and nothing else.</summary>
-    private static Dictionary<string, object?> KeyValues(DataExtensionPrimaryKey primaryKey)
+    internal static Dictionary<string, object?> KeyValues(DataExtensionPrimaryKey primaryKey)
     {
         ArgumentNullException.ThrowIfNull(primaryKey);
         var schema = TRow.Schema;
@@ -238,5 +263,4 @@ public sealed class DataExtensionClient<TRow>
     /// <param name="cancellationToken">Stops paging.</param>
     public IAsyncEnumerable<TRow> QueryAsync(int pageSize = 2500, CancellationToken cancellationToken = default) =>
         DataExtensionRequests.QueryAsync(_client, Key, pageSize, static body => DataExtensionJson.ReadRows<TRow>(body), cancellationToken);
-
 }

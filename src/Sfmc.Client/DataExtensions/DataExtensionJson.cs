@@ -38,7 +38,7 @@ public static class DataExtensionJson
     /// (SFMC's paged responses). Each row may be flat or <c>{"keys":{…},"values":{…}}</c>.
     /// </summary>
     public static List<TRow> ReadRows<TRow>(ReadOnlySpan<byte> utf8Json)
-        where TRow : IDataExtensionRow<TRow>
+        where TRow : IReadOnlyDataExtensionRow<TRow>
     {
         var reader = new Utf8JsonReader(utf8Json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip });
         var rows = new List<TRow>();
@@ -77,7 +77,7 @@ public static class DataExtensionJson
     }
 
     private static void ReadArray<TRow>(ref Utf8JsonReader reader, List<TRow> rows)
-        where TRow : IDataExtensionRow<TRow>
+        where TRow : IReadOnlyDataExtensionRow<TRow>
     {
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {

@@ -49,7 +49,7 @@ public sealed class SfmcSoapClient
     /// declared field is requested, and each object's Name/Value properties become the row's fields.
     /// </summary>
     public IAsyncEnumerable<TRow> RetrieveRowsAsync<TRow>(SoapFilter? filter = null, CancellationToken cancellationToken = default)
-        where TRow : IDataExtensionRow<TRow>
+        where TRow : IReadOnlyDataExtensionRow<TRow>
     {
         var schema = TRow.Schema;
         var properties = schema.Fields.Select(f => f.Name).ToArray();
@@ -287,7 +287,7 @@ public sealed class SfmcSoapClient
 
     /// <summary>A DataExtensionObject's Properties (Name/Value pairs) → a flat JSON object → the generated row reader.</summary>
     private static TRow? ReadRow<TRow>(XmlReader reader)
-        where TRow : IDataExtensionRow<TRow>
+        where TRow : IReadOnlyDataExtensionRow<TRow>
     {
         var buffer = new ArrayBufferWriter<byte>(256);
         using (var json = new Utf8JsonWriter(buffer))

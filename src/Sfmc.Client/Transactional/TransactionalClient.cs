@@ -60,10 +60,16 @@ public sealed class TransactionalMessagesClient
     /// <param name="definitionKey">The send definition's key (case-sensitive).</param>
     /// <param name="recipient">The recipient; without a MessageKey one is generated for this call.</param>
     /// <param name="cancellationToken">Cancels the send.</param>
-    public async Task<string> SendAsync(string definitionKey, TransactionalRecipient recipient, CancellationToken cancellationToken = default)
+    public Task<string> SendAsync([SfmcKey(SfmcKeyKind.TransactionalMessage)] string definitionKey, TransactionalRecipient recipient, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(recipient);
+        return SendCoreAsync(definitionKey, Typed(recipient), WriteDictionary, cancellationToken);
+    }
+
+    internal async Task<string> SendCoreAsync<TAttributes>(string definitionKey, TransactionalRecipient<TAttributes> recipient, Action<Utf8JsonWriter, TAttributes> writeAttributes, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(definitionKey);
-        ArgumentNullException.ThrowIfNull(recipient);
+        ArgumentException.ThrowIfNullOrEmpty(recipient.ContactKey);
         var messageKey = recipient.MessageKey ?? Guid.NewGuid().ToString("N");
         TransactionalMessageKey.Check(messageKey);
         var body = SfmcClient.Json(writer =>
@@ -71,7 +77,7 @@ public sealed class TransactionalMessagesClient
             writer.WriteStartObject();
             writer.WriteString("definitionKey"u8, definitionKey);
             writer.WritePropertyName("recipient"u8);
-            WriteRecipient(writer, recipient, null);
+            WriteRecipient(writer, recipient, null, writeAttributes);
             writer.WriteEndObject();
         });
 
@@ -98,7 +104,13 @@ public sealed class TransactionalMessagesClient
     /// <param name="recipients">The recipients; a MessageKey used twice in one call is refused (SFMC would not send it twice).</param>
     /// <param name="recipientsPerRequest">Recipients per request, 1 to 2,000 (default 500).</param>
     /// <param name="cancellationToken">Cancels the remaining requests.</param>
-    public async Task<TransactionalSendResult> SendAsync(string definitionKey, IEnumerable<TransactionalRecipient> recipients, int recipientsPerRequest = DefaultRecipientsPerRequest, CancellationToken cancellationToken = default)
+    public Task<TransactionalSendResult> SendAsync([SfmcKey(SfmcKeyKind.TransactionalMessage)] string definitionKey, IEnumerable<TransactionalRecipient> recipients, int recipientsPerRequest = DefaultRecipientsPerRequest, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(recipients);
+        return SendCoreAsync(definitionKey, recipients.Select(r => r is null ? (TransactionalRecipient<IReadOnlyDictionary<string, object?>?>?)null : Typed(r)), WriteDictionary, recipientsPerRequest, cancellationToken);
+    }
+
+    internal async Task<TransactionalSendResult> SendCoreAsync<TAttributes>(string definitionKey, IEnumerable<TransactionalRecipient<TAttributes>?> recipients, Action<Utf8JsonWriter, TAttributes> writeAttributes, int recipientsPerRequest, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(definitionKey);
         ArgumentNullException.ThrowIfNull(recipients);
@@ -113,16 +125,17 @@ public sealed class TransactionalMessagesClient
         var keys = new List<string>();
         var errors = new ConcurrentBag<TransactionalRecipientError>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        var chunks = new List<List<(int Index, TransactionalRecipient Recipient, string MessageKey)>>();
-        var chunk = new List<(int, TransactionalRecipient, string)>();
-        foreach (var recipient in recipients)
+        var chunks = new List<List<(int Index, TransactionalRecipient<TAttributes> Recipient, string MessageKey)>>();
+        var chunk = new List<(int, TransactionalRecipient<TAttributes>, string)>();
+        foreach (var item in recipients)
         {
             var index = keys.Count;
-            var messageKey = recipient?.MessageKey ?? $"{call}-{index.ToString(CultureInfo.InvariantCulture)}";
+            var recipient = item.GetValueOrDefault();
+            var messageKey = recipient.MessageKey ?? $"{call}-{index.ToString(CultureInfo.InvariantCulture)}";
             keys.Add(messageKey);
-            if (recipient is null || string.IsNullOrEmpty(recipient.ContactKey))
+            if (string.IsNullOrEmpty(recipient.ContactKey))
             {
-                errors.Add(new TransactionalRecipientError(index, recipient?.ContactKey ?? "", messageKey, null, "A contact key is required."));
+                errors.Add(new TransactionalRecipientError(index, recipient.ContactKey ?? "", messageKey, null, "A contact key is required."));
                 continue;
             }
 
@@ -138,7 +151,7 @@ public sealed class TransactionalMessagesClient
             if (chunk.Count == recipientsPerRequest)
             {
                 chunks.Add(chunk);
-                chunk = new List<(int, TransactionalRecipient, string)>();
+                chunk = new List<(int, TransactionalRecipient<TAttributes>, string)>();
             }
         }
 
@@ -157,7 +170,7 @@ public sealed class TransactionalMessagesClient
                 var context = new SfmcRequestContext { Replayable = true };
                 try
                 {
-                    var id = await SendChunkAsync(definitionKey, part, context, errors, ct);
+                    var id = await SendChunkAsync(definitionKey, part, writeAttributes, context, errors, ct);
                     if (id is not null)
                     {
                         requestIds.Add((part[0].Index, id));
@@ -231,7 +244,7 @@ public sealed class TransactionalMessagesClient
         }
     }
 
-    private async Task<string?> SendChunkAsync(string definitionKey, List<(int Index, TransactionalRecipient Recipient, string MessageKey)> part, SfmcRequestContext context, ConcurrentBag<TransactionalRecipientError> errors, CancellationToken cancellationToken)
+    private async Task<string?> SendChunkAsync<TAttributes>(string definitionKey, List<(int Index, TransactionalRecipient<TAttributes> Recipient, string MessageKey)> part, Action<Utf8JsonWriter, TAttributes> writeAttributes, SfmcRequestContext context, ConcurrentBag<TransactionalRecipientError> errors, CancellationToken cancellationToken)
     {
         var body = SfmcClient.Json(writer =>
         {
@@ -240,7 +253,7 @@ public sealed class TransactionalMessagesClient
             writer.WriteStartArray("recipients"u8);
             foreach (var (_, recipient, messageKey) in part)
             {
-                WriteRecipient(writer, recipient, messageKey);
+                WriteRecipient(writer, recipient, messageKey, writeAttributes);
             }
 
             writer.WriteEndArray();
@@ -262,7 +275,13 @@ public sealed class TransactionalMessagesClient
         return document.RootElement.TryGetProperty("requestId", out var id) ? id.GetString() : null;
     }
 
-    private static void WriteRecipient(Utf8JsonWriter writer, TransactionalRecipient recipient, string? messageKey)
+    private static TransactionalRecipient<IReadOnlyDictionary<string, object?>?> Typed(TransactionalRecipient recipient) =>
+        new(recipient.ContactKey, recipient.To, recipient.Attributes, recipient.MessageKey);
+
+    private static void WriteDictionary(Utf8JsonWriter writer, IReadOnlyDictionary<string, object?>? attributes) =>
+        JourneyClient.WriteDictionary(writer, attributes);
+
+    private static void WriteRecipient<TAttributes>(Utf8JsonWriter writer, TransactionalRecipient<TAttributes> recipient, string? messageKey, Action<Utf8JsonWriter, TAttributes> writeAttributes)
     {
         writer.WriteStartObject();
         writer.WriteString("contactKey"u8, recipient.ContactKey);
@@ -279,7 +298,7 @@ public sealed class TransactionalMessagesClient
         if (recipient.Attributes is not null)
         {
             writer.WritePropertyName("attributes"u8);
-            JourneyClient.WriteDictionary(writer, recipient.Attributes);
+            writeAttributes(writer, recipient.Attributes);
         }
 
         writer.WriteEndObject();
@@ -302,6 +321,14 @@ public sealed class TransactionalMessagesClient
 /// <param name="Attributes">Personalization attributes (names are case-sensitive).</param>
 /// <param name="MessageKey">The message's key (at most 100 characters); null: one is generated for the call.</param>
 public sealed record TransactionalRecipient(string ContactKey, string? To, IReadOnlyDictionary<string, object?>? Attributes = null, string? MessageKey = null);
+
+/// <summary>One recipient of a declared transactional message, with its typed attributes.</summary>
+/// <param name="ContactKey">The contact (subscriber) key.</param>
+/// <param name="To">The email address or E.164 mobile number.</param>
+/// <param name="Attributes">The personalization attributes, as the definition declares them.</param>
+/// <param name="MessageKey">The message's key (at most 100 characters); null: one is generated for the call.</param>
+/// <typeparam name="TAttributes">The declared attributes' type.</typeparam>
+public readonly record struct TransactionalRecipient<TAttributes>(string ContactKey, string? To, TAttributes Attributes, string? MessageKey = null);
 
 /// <summary>A recipient SFMC refused, or that was not sent, by its position in the caller's sequence.</summary>
 public sealed record TransactionalRecipientError(int Index, string ContactKey, string MessageKey, string? ErrorCode, string Message);
@@ -380,4 +407,51 @@ public static class TransactionalMessageKey
             throw new ArgumentException($"A messageKey has at most {MaxLength} characters; '{messageKey[..20]}…' has {messageKey.Length}. Use TransactionalMessageKey.For to shorten it.", nameof(messageKey));
         }
     }
+}
+
+/// <summary>
+/// A transactional email or SMS definition declared in <c>sfmc.json</c>; the generator derives one class per
+/// definition with typed attributes, reached as <c>client.Transactional.&lt;Name&gt;</c>.
+/// </summary>
+/// <typeparam name="TAttributes">The definition's personalization attributes.</typeparam>
+public abstract class TransactionalDefinition<TAttributes>
+{
+    private readonly TransactionalMessagesClient _messages;
+
+    /// <summary>Binds a declared definition to a client's email or SMS channel.</summary>
+    protected TransactionalDefinition(TransactionalMessagesClient messages, string definitionKey)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        ArgumentException.ThrowIfNullOrEmpty(definitionKey);
+        _messages = messages;
+        Key = definitionKey;
+    }
+
+    /// <summary>The send definition's key.</summary>
+    public string Key { get; }
+
+    /// <summary>
+    /// Sends one message and returns its messageKey. Pass a key per logical send (<see cref="TransactionalMessageKey.For"/>)
+    /// to make a resend after a crash or a timeout safe: SFMC sends a messageKey once within 72 hours.
+    /// </summary>
+    public Task<string> SendAsync(string contactKey, string to, TAttributes attributes, string? messageKey = null, CancellationToken cancellationToken = default) =>
+        _messages.SendCoreAsync(Key, new TransactionalRecipient<TAttributes>(contactKey, to, attributes, messageKey), WriteAttributes, cancellationToken);
+
+    /// <summary>Sends to any number of recipients in requests of at most 2,000 (500 by default); refused recipients come back by position.</summary>
+    public Task<TransactionalSendResult> SendAsync(IEnumerable<TransactionalRecipient<TAttributes>> recipients, int recipientsPerRequest = TransactionalMessagesClient.DefaultRecipientsPerRequest, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(recipients);
+        return _messages.SendCoreAsync(Key, recipients.Select(r => (TransactionalRecipient<TAttributes>?)r), WriteAttributes, recipientsPerRequest, cancellationToken);
+    }
+
+    /// <inheritdoc cref="TransactionalMessagesClient.GetStatusAsync"/>
+    public Task<TransactionalMessageStatus> GetStatusAsync(string messageKey, CancellationToken cancellationToken = default) =>
+        _messages.GetStatusAsync(messageKey, cancellationToken);
+
+    /// <inheritdoc cref="TransactionalMessagesClient.WaitForStatusAsync"/>
+    public Task<TransactionalMessageStatus> WaitForStatusAsync(string messageKey, TimeSpan interval, TimeSpan timeout, CancellationToken cancellationToken = default) =>
+        _messages.WaitForStatusAsync(messageKey, interval, timeout, cancellationToken);
+
+    /// <summary>Writes a recipient's attributes as a JSON object (generated; not called for null attributes).</summary>
+    protected abstract void WriteAttributes(Utf8JsonWriter writer, TAttributes attributes);
 }

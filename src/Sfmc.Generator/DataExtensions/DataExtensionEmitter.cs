@@ -16,11 +16,13 @@ internal static class DataExtensionEmitter
 
     public static string HintName(DataExtensionModel model) => "DataExtensions." + model.TypeName + ".g.cs";
 
-    public static string Emit(DataExtensionModel model, string @namespace)
+    /// <summary>The row type; a read-only DE (synchronized, declared in sfmc.json) gets no validation and no writers.</summary>
+    public static string Emit(DataExtensionModel model, string @namespace, bool readOnly = false)
     {
         var w = new SourceWriter();
         var self = model.TypeName;
         var contract = $"{Client}.IDataExtensionRow<{self}>";
+        var readContract = $"{Client}.IReadOnlyDataExtensionRow<{self}>";
         w.Line("namespace " + @namespace + ";");
         w.Line();
         w.Line("/// <summary>");
@@ -31,16 +33,26 @@ internal static class DataExtensionEmitter
         }
 
         w.Line("/// </summary>");
-        w.Line("/// <remarks>Generated from <c>" + SourceWriter.Xml(System.IO.Path.GetFileName(model.FilePath)) + "</c>.</remarks>");
+        w.Line(readOnly
+            ? "/// <remarks>Generated from <c>" + SourceWriter.Xml(System.IO.Path.GetFileName(model.FilePath)) + "</c>. Read-only: sfmc.json declares it synchronized, so it has no writers (use <c>client.ReadOnlyDataExtension&lt;" + self + "&gt;()</c>).</remarks>"
+            : "/// <remarks>Generated from <c>" + SourceWriter.Xml(System.IO.Path.GetFileName(model.FilePath)) + "</c>.</remarks>");
         w.Line("[global::System.CodeDom.Compiler.GeneratedCode(\"Sfmc.Generator\", \"1.0.0\")]");
-        w.Open($"public sealed partial record {self} : {contract}");
+        w.Open($"public sealed partial record {self} : {(readOnly ? readContract : contract)}");
         EmitConstants(w, model);
         EmitProperties(w, model);
         EmitSchema(w, model);
-        EmitValidate(w, model, contract);
-        EmitPrimaryKey(w, model, contract);
-        EmitWriters(w, model, contract);
-        EmitReader(w, model, contract);
+        if (!readOnly)
+        {
+            EmitValidate(w, model, contract);
+        }
+
+        EmitPrimaryKey(w, model, readContract);
+        if (!readOnly)
+        {
+            EmitWriters(w, model, contract);
+        }
+
+        EmitReader(w, model, readContract);
         w.Close();
         return w.ToString();
     }
