@@ -50,15 +50,29 @@ public sealed class SfmcGenerator : IIncrementalGenerator
             .Select(static (declarations, _) => CrossCheck(declarations))
             .WithTrackingName(TrackingNames.DataExtensionCrossChecks);
 
+        // sfmc.json (one; more is a warning). The DE rows see only its synchronized (read-only) keys.
+        var declarations = context.AdditionalTextsProvider
+            .Where(static file => DeclarationsParser.IsDeclarationsFile(file.Path))
+            .Select(static (file, ct) => DeclarationsParser.Parse(file, ct))
+            .WithTrackingName(TrackingNames.ParseDeclarations)
+            .Collect()
+            .Select(static (results, _) => PickOne(results.Select(r => (r.Model, r.Diagnostics)), static m => m.FilePath, DiagnosticDescriptors.MultipleDeclarationFiles))
+            .WithTrackingName(TrackingNames.DeclarationsModel);
+
+        var readOnlyKeys = declarations
+            .Select(static (d, _) => d.Model?.ReadOnlyKeys ?? EquatableArray<string>.Empty)
+            .WithTrackingName(TrackingNames.ReadOnlyDataExtensions);
+
         var sources = models
             .Combine(crossChecks.Select(static (checks, _) => checks.SkippedFiles))
             .Combine(options.Select(static (o, _) => o.Namespace))
+            .Combine(readOnlyKeys)
             .Select(static (input, _) =>
             {
-                var ((model, skipped), @namespace) = input;
+                var (((model, skipped), @namespace), readOnly) = input;
                 return skipped.Contains(model.FilePath)
                     ? null
-                    : new GeneratedSource(DataExtensionEmitter.HintName(model), DataExtensionEmitter.Emit(model, @namespace));
+                    : new GeneratedSource(DataExtensionEmitter.HintName(model), DataExtensionEmitter.Emit(model, @namespace, readOnly.Contains(model.CustomerKey)));
             })
             .WithTrackingName(TrackingNames.EmitDataExtension);
 
@@ -71,7 +85,7 @@ public sealed class SfmcGenerator : IIncrementalGenerator
         });
 
         InitializeSoap(context);
-        InitializeDeclarations(context, models, options);
+        InitializeDeclarations(context, declarations, models, options);
         InitializeRest(context, options);
 
         context.RegisterSourceOutput(parsed.Select(static (result, _) => result.Diagnostics), ReportAll);
@@ -140,22 +154,22 @@ public sealed class SfmcGenerator : IIncrementalGenerator
     }
 
     /// <summary>
-    /// sfmc.json (one; more is a warning) → parse → resolve against the DE models (entry DEs, data fields) → one source
-    /// per journey plus one file of <c>client.Journeys.X</c> accessors. An unrelated C# edit leaves every step cached.
+    /// sfmc.json → resolve against the DE models (entry DEs, data fields, attributes, read-only DEs) → one source per
+    /// journey and per send definition, plus one file of <c>client.Journeys.X</c> and one of
+    /// <c>client.TriggeredSends.X</c>/<c>client.Transactional.X</c>/<c>client.MobileConnect.X</c> accessors. An
+    /// unrelated C# edit leaves every step cached.
     /// </summary>
-    private static void InitializeDeclarations(IncrementalGeneratorInitializationContext context, IncrementalValuesProvider<DataExtensionModel> models, IncrementalValueProvider<GeneratorOptions> options)
+    private static void InitializeDeclarations(
+        IncrementalGeneratorInitializationContext context,
+        IncrementalValueProvider<(DeclarationsModel? Model, EquatableArray<DiagnosticInfo> Diagnostics)> declarations,
+        IncrementalValuesProvider<DataExtensionModel> models,
+        IncrementalValueProvider<GeneratorOptions> options)
     {
-        var declarations = context.AdditionalTextsProvider
-            .Where(static file => DeclarationsParser.IsDeclarationsFile(file.Path))
-            .Select(static (file, ct) => DeclarationsParser.Parse(file, ct))
-            .WithTrackingName(TrackingNames.ParseDeclarations)
-            .Collect()
-            .Select(static (results, _) => PickOne(results.Select(r => (r.Model, r.Diagnostics)), static m => m.FilePath, DiagnosticDescriptors.MultipleDeclarationFiles))
-            .WithTrackingName(TrackingNames.DeclarationsModel);
-
-        var journeys = declarations
+        var inputs = declarations
             .Combine(models.Collect())
-            .Combine(options.Select(static (o, _) => o.Namespace))
+            .Combine(options.Select(static (o, _) => o.Namespace));
+
+        var journeys = inputs
             .Select(static (input, _) => JourneyEmitter.Resolve(input.Left.Left.Model, input.Left.Right, input.Right))
             .WithTrackingName(TrackingNames.ResolveJourneys);
 
@@ -168,7 +182,21 @@ public sealed class SfmcGenerator : IIncrementalGenerator
             .Select(static (resolution, _) => resolution.Journeys.Count == 0 ? null : JourneyEmitter.EmitAccessors(resolution.Journeys))
             .WithTrackingName(TrackingNames.EmitJourneyAccessors);
 
+        var messaging = inputs
+            .Select(static (input, _) => MessagingEmitter.Resolve(input.Left.Left.Model, input.Left.Right, input.Right))
+            .WithTrackingName(TrackingNames.ResolveMessaging);
+
+        var messageSources = messaging
+            .SelectMany(static (resolution, _) => resolution.Messages)
+            .Select(static (message, _) => new GeneratedSource(MessagingEmitter.HintName(message), MessagingEmitter.Emit(message)))
+            .WithTrackingName(TrackingNames.EmitMessage);
+
+        var messagingAccessors = messaging
+            .Select(static (resolution, _) => resolution.IsEmpty ? null : MessagingEmitter.EmitAccessors(resolution))
+            .WithTrackingName(TrackingNames.EmitMessagingAccessors);
+
         context.RegisterSourceOutput(journeySources, static (spc, source) => spc.AddSource(source.HintName, source.Text));
+        context.RegisterSourceOutput(messageSources, static (spc, source) => spc.AddSource(source.HintName, source.Text));
         context.RegisterSourceOutput(accessors, static (spc, text) =>
         {
             if (text is not null)
@@ -176,8 +204,16 @@ public sealed class SfmcGenerator : IIncrementalGenerator
                 spc.AddSource(JourneyEmitter.AccessorsHintName, text);
             }
         });
+        context.RegisterSourceOutput(messagingAccessors, static (spc, text) =>
+        {
+            if (text is not null)
+            {
+                spc.AddSource(MessagingEmitter.AccessorsHintName, text);
+            }
+        });
         context.RegisterSourceOutput(declarations.Select(static (d, _) => d.Diagnostics), ReportAll);
         context.RegisterSourceOutput(journeys.Select(static (j, _) => j.Diagnostics), ReportAll);
+        context.RegisterSourceOutput(messaging.Select(static (m, _) => m.Diagnostics), ReportAll);
     }
 
     /// <summary>

@@ -5,6 +5,7 @@ using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
+using Sfmc.Generator.Common;
 using Sfmc.Generator.DataExtensions;
 using Sfmc.Generator.Declarations;
 using Sfmc.Generator.Diagnostics;
@@ -14,8 +15,10 @@ namespace Sfmc.Generator;
 /// <summary>
 /// Checks constant strings passed where an SFMC key is expected — any parameter marked <c>[SfmcKey(kind)]</c>, which
 /// includes <c>[DataExtensionKey("…")]</c> — against what the project declares: DE keys from its DE files
-/// (SFMC0150/0151), journey EventDefinitionKeys from its sfmc.json (SFMC0350/0351). Unknown → error with "did you
-/// mean"; differs only in case → error (SFMC keys are case-sensitive).
+/// (SFMC0150/0151), journey EventDefinitionKeys (SFMC0350/0351) and triggered send, transactional and MobileConnect
+/// keys (SFMC0352/0353) from its sfmc.json. Unknown → error with "did you mean"; differs only in case → error (SFMC
+/// keys are case-sensitive). Also: an untyped write (<c>client.DataExtension("key").UpsertAsync(…)</c>) to a DE that
+/// sfmc.json declares synchronized, hence read-only (SFMC0354).
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class SfmcKeyAnalyzer : DiagnosticAnalyzer
@@ -23,13 +26,20 @@ public sealed class SfmcKeyAnalyzer : DiagnosticAnalyzer
     private const string SfmcKeyAttribute = "Sfmc.Client.SfmcKeyAttribute";
     private const int DataExtensionKind = 0; // Sfmc.Client.SfmcKeyKind.DataExtension
     private const int JourneyKind = 1; // Sfmc.Client.SfmcKeyKind.Journey
+    private const int TriggeredSendKind = 2; // Sfmc.Client.SfmcKeyKind.TriggeredSend
+    private const int TransactionalKind = 3; // Sfmc.Client.SfmcKeyKind.TransactionalMessage
+    private const int MobileConnectKind = 4; // Sfmc.Client.SfmcKeyKind.MobileConnectMessage
+    private const string RowsClient = "Sfmc.Client.DataExtensionRowsClient";
 
     /// <inheritdoc />
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
         DiagnosticDescriptors.UnknownDataExtensionKey,
         DiagnosticDescriptors.DataExtensionKeyCaseMismatch,
         DiagnosticDescriptors.UnknownJourneyKey,
-        DiagnosticDescriptors.JourneyKeyCaseMismatch);
+        DiagnosticDescriptors.JourneyKeyCaseMismatch,
+        DiagnosticDescriptors.UnknownSendKey,
+        DiagnosticDescriptors.SendKeyCaseMismatch,
+        DiagnosticDescriptors.ReadOnlyDataExtensionWrite);
 
     /// <inheritdoc />
     public override void Initialize(AnalysisContext context)
@@ -50,28 +60,66 @@ public sealed class SfmcKeyAnalyzer : DiagnosticAnalyzer
             start.RegisterOperationAction(
                 operation => Check(operation.ReportDiagnostic, (IArgumentOperation)operation.Operation, marker, declared),
                 OperationKind.Argument);
+            if (start.Compilation.GetTypeByMetadataName(RowsClient) is { } rowsClient)
+            {
+                start.RegisterOperationAction(
+                    operation => CheckWrite(operation.ReportDiagnostic, (IInvocationOperation)operation.Operation, rowsClient, marker, declared),
+                    OperationKind.Invocation);
+            }
         });
     }
 
     private static Declared ReadDeclared(ImmutableArray<AdditionalText> files, System.Threading.CancellationToken cancellationToken)
     {
         var dataExtensions = new SortedSet<string>(StringComparer.Ordinal);
-        var journeys = new SortedSet<string>(StringComparer.Ordinal);
-        foreach (var file in files)
+        DeclarationsModel? declarations = null;
+        foreach (var file in files.OrderBy(f => f.Path, StringComparer.Ordinal))
         {
             if (DataExtensionParser.IsDataExtensionFile(file.Path)
                 && DataExtensionParser.Parse(file, cancellationToken).Model is { } model)
             {
                 dataExtensions.Add(model.CustomerKey);
             }
-            else if (DeclarationsParser.IsDeclarationsFile(file.Path)
-                && DeclarationsParser.Parse(file, cancellationToken).Model is { } declarations)
+            else if (declarations is null && DeclarationsParser.IsDeclarationsFile(file.Path))
             {
-                journeys.UnionWith(declarations.Journeys.Select(j => j.EventDefinitionKey));
+                // The generator uses the first sfmc.json in path order (SFMC0304 warns of others); so does the analyzer.
+                declarations = DeclarationsParser.Parse(file, cancellationToken).Model;
             }
         }
 
-        return new Declared(dataExtensions.ToImmutableArray(), journeys.ToImmutableArray());
+        ImmutableArray<string> Keys(IEnumerable<string> keys) => keys.Distinct(StringComparer.Ordinal).OrderBy(k => k, StringComparer.Ordinal).ToImmutableArray();
+        var messages = declarations?.Messages ?? EquatableArray<MessageModel>.Empty;
+        return new Declared(
+            dataExtensions.ToImmutableArray(),
+            Keys(declarations?.Journeys.Select(j => j.EventDefinitionKey) ?? Enumerable.Empty<string>()),
+            Keys(messages.Where(m => m.Kind == MessageKind.TriggeredSend).Select(m => m.DefinitionKey)),
+            Keys(messages.Where(m => m.Kind != MessageKind.TriggeredSend).Select(m => m.DefinitionKey)),
+            Keys(declarations?.MobileConnect.Select(m => m.MessageId) ?? Enumerable.Empty<string>()),
+            Keys(declarations?.Synchronized.Select(s => s.Key) ?? Enumerable.Empty<string>()));
+    }
+
+    /// <summary>
+    /// <c>client.DataExtension("key").UpsertAsync|InsertAsync(…)</c> where the key is a constant naming a synchronized
+    /// DE. The key must be written in the same expression: a rows client kept in a variable is not followed.
+    /// </summary>
+    private static void CheckWrite(Action<Diagnostic> report, IInvocationOperation invocation, INamedTypeSymbol rowsClient, INamedTypeSymbol marker, Lazy<Declared> declared)
+    {
+        if (!SymbolEqualityComparer.Default.Equals(invocation.TargetMethod.ContainingType, rowsClient)
+            || invocation.TargetMethod.Name is not ("UpsertAsync" or "InsertAsync")
+            || invocation.Instance is not IInvocationOperation { Arguments.Length: 1 } factory
+            || factory.Arguments[0] is not { } argument
+            || argument.Value.ConstantValue is not { HasValue: true, Value: string key }
+            || argument.Parameter is not { } parameter
+            || KeyKind(parameter, marker) != DataExtensionKind
+            || !factory.TargetMethod.ReturnType.Equals(rowsClient, SymbolEqualityComparer.Default))
+        {
+            return;
+        }
+
+        if (declared.Value.ReadOnly.Contains(key, StringComparer.Ordinal))
+        {
+            report(Diagnostic.Create(DiagnosticDescriptors.ReadOnlyDataExtensionWrite, invocation.Syntax.GetLocation(), key, invocation.TargetMethod.Name == "InsertAsync" ? "inserts" : "upserts"));
+        }
     }
 
     private static void Check(Action<Diagnostic> report, IArgumentOperation argument, INamedTypeSymbol marker, Lazy<Declared> declared)
@@ -91,6 +139,16 @@ public sealed class SfmcKeyAnalyzer : DiagnosticAnalyzer
         else if (kind == JourneyKind)
         {
             Verify(report, key, location, declared.Value.Journeys, DiagnosticDescriptors.UnknownJourneyKey, DiagnosticDescriptors.JourneyKeyCaseMismatch);
+        }
+        else if (kind is TriggeredSendKind or TransactionalKind or MobileConnectKind)
+        {
+            var (what, keys) = kind switch
+            {
+                TriggeredSendKind => ("triggered send", declared.Value.TriggeredSends),
+                TransactionalKind => ("transactional email or SMS definition", declared.Value.Transactional),
+                _ => ("MobileConnect message", declared.Value.MobileConnect),
+            };
+            VerifySend(report, key, location, what, keys);
         }
     }
 
@@ -122,5 +180,24 @@ public sealed class SfmcKeyAnalyzer : DiagnosticAnalyzer
             : Diagnostic.Create(unknown, location, key, Common.Naming.DidYouMean(key, declared)));
     }
 
-    private sealed record Declared(ImmutableArray<string> DataExtensions, ImmutableArray<string> Journeys);
+    private static void VerifySend(Action<Diagnostic> report, string key, Location location, string what, ImmutableArray<string> declared)
+    {
+        if (declared.Contains(key, StringComparer.Ordinal))
+        {
+            return;
+        }
+
+        var caseMatch = declared.FirstOrDefault(k => string.Equals(k, key, StringComparison.OrdinalIgnoreCase));
+        report(caseMatch is not null
+            ? Diagnostic.Create(DiagnosticDescriptors.SendKeyCaseMismatch, location, key, what, caseMatch)
+            : Diagnostic.Create(DiagnosticDescriptors.UnknownSendKey, location, what, key, Common.Naming.DidYouMean(key, declared)));
+    }
+
+    private sealed record Declared(
+        ImmutableArray<string> DataExtensions,
+        ImmutableArray<string> Journeys,
+        ImmutableArray<string> TriggeredSends,
+        ImmutableArray<string> Transactional,
+        ImmutableArray<string> MobileConnect,
+        ImmutableArray<string> ReadOnly);
 }

@@ -21,6 +21,10 @@ internal static class TrackingNames
     public const string ResolveJourneys = nameof(ResolveJourneys);
     public const string EmitJourney = nameof(EmitJourney);
     public const string EmitJourneyAccessors = nameof(EmitJourneyAccessors);
+    public const string ReadOnlyDataExtensions = nameof(ReadOnlyDataExtensions);
+    public const string ResolveMessaging = nameof(ResolveMessaging);
+    public const string EmitMessage = nameof(EmitMessage);
+    public const string EmitMessagingAccessors = nameof(EmitMessagingAccessors);
     public const string ParseOpenApi = nameof(ParseOpenApi);
     public const string RestApi = nameof(RestApi);
     public const string EmitRestSchema = nameof(EmitRestSchema);

@@ -14,7 +14,8 @@ namespace Sfmc.Client.Tests;
 /// </summary>
 public sealed class TransactionalTests
 {
-    private const string Definition = "order-confirmation";
+    private const string Definition = "receipt-email";
+    private const string SmsDefinition = "login-code-sms";
 
     private static IEnumerable<TransactionalRecipient> Recipients(int count) =>
         Enumerable.Range(0, count).Select(i => new TransactionalRecipient($"c-{i}", $"c{i}@example.com", new Dictionary<string, object?> { ["OrderId"] = i }));
@@ -46,14 +47,14 @@ public sealed class TransactionalTests
     {
         await using var host = await TestHost.StartAsync();
 
-        var result = await host.Client.Transactional.Sms.SendAsync(Definition, Recipients(1001));
+        var result = await host.Client.Transactional.Sms.SendAsync(SmsDefinition, Recipients(1001));
         Assert.Equal(3, result.Requests);
         Assert.Equal(1001, host.Emulator.SentMessages.Count(m => m.Channel == "sms"));
 
-        var big = await host.Client.Transactional.Sms.SendAsync(Definition, Recipients(4001).Select(r => r with { MessageKey = "big-" + r.ContactKey }), TransactionalMessagesClient.MaxRecipientsPerRequest);
+        var big = await host.Client.Transactional.Sms.SendAsync(SmsDefinition, Recipients(4001).Select(r => r with { MessageKey = "big-" + r.ContactKey }), TransactionalMessagesClient.MaxRecipientsPerRequest);
         Assert.Equal(3, big.Requests);
         Assert.Empty(big.Errors);
-        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => host.Client.Transactional.Sms.SendAsync(Definition, Recipients(1), 2001));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => host.Client.Transactional.Sms.SendAsync(SmsDefinition, Recipients(1), 2001));
     }
 
     [Fact]

@@ -136,6 +136,7 @@ public sealed class IncrementalTests
         // Our own steps after the input filter (DataExtensionFiles holds the AdditionalText inputs by design).
         var ours = ModelSteps.Append(TrackingNames.DataExtensionCrossChecks).Append(TrackingNames.Options).Concat(SoapSteps)
             .Concat([TrackingNames.ParseDeclarations, TrackingNames.DeclarationsModel, TrackingNames.ResolveJourneys, TrackingNames.EmitJourney, TrackingNames.EmitJourneyAccessors])
+            .Concat([TrackingNames.ReadOnlyDataExtensions, TrackingNames.ResolveMessaging, TrackingNames.EmitMessage, TrackingNames.EmitMessagingAccessors])
             .Concat([TrackingNames.ParseOpenApi, TrackingNames.RestApi, TrackingNames.EmitRestSchema, TrackingNames.EmitRestOperations])
             .ToList();
         Assert.All(ours.Where(s => s != TrackingNames.Options), s => Assert.True(result.TrackedSteps.ContainsKey(s), s + " did not run"));

@@ -32,11 +32,16 @@ public sealed class SchemaFileTests
     public void Declarations_schema_properties_are_the_ones_the_sfmc_json_parser_knows()
     {
         var schema = JsonDocument.Parse(File.ReadAllText(Path.Combine(GeneratorHarness.RepoRoot, "specs", "sfmc.schema.json"))).RootElement;
-        var journey = schema.GetProperty("definitions").GetProperty("journey");
-        var dataField = journey.GetProperty("properties").GetProperty("dataFields").GetProperty("items").GetProperty("oneOf")[1];
+        var definitions = schema.GetProperty("definitions");
+        var journey = definitions.GetProperty("journey");
+        var dataField = definitions.GetProperty("field").GetProperty("oneOf")[1];
         Assert.Equal(Known("RootProperties", typeof(Declarations.DeclarationsParser)), Names(schema));
         Assert.Equal(Known("JourneyProperties", typeof(Declarations.DeclarationsParser)), Names(journey));
+        Assert.Equal(Known("MessageProperties", typeof(Declarations.DeclarationsParser)), Names(definitions.GetProperty("send")));
+        Assert.Equal(Known("MobileConnectProperties", typeof(Declarations.DeclarationsParser)), Names(definitions.GetProperty("mobileConnectMessage")));
         Assert.Equal(Known("DataFieldProperties", typeof(Declarations.DeclarationsParser)), Names(dataField));
+        Assert.Equal("#/definitions/field", journey.GetProperty("properties").GetProperty("dataFields").GetProperty("items").GetProperty("$ref").GetString());
+        Assert.Equal("#/definitions/field", definitions.GetProperty("send").GetProperty("properties").GetProperty("attributes").GetProperty("items").GetProperty("$ref").GetString());
         Assert.Equal(Enum.GetNames<DataExtensions.Model.FieldType>(), dataField.GetProperty("properties").GetProperty("fieldType").GetProperty("enum").EnumerateArray().Select(e => e.GetString()));
     }
 

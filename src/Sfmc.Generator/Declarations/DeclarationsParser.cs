@@ -12,8 +12,8 @@ using static Sfmc.Generator.Common.SpecReader;
 
 namespace Sfmc.Generator.Declarations;
 
-/// <summary>A journey field: a DE field name (typed by the entry DE) or a name with its own fieldType.</summary>
-internal sealed record JourneyFieldModel(string Name, LocationInfo Location, FieldType? Type, int? Scale);
+/// <summary>A journey data field or a message attribute: a DE field name (typed by the DE) or a name with its own fieldType.</summary>
+internal sealed record DeclaredFieldModel(string Name, LocationInfo Location, FieldType? Type, int? Scale);
 
 /// <summary>One journey of sfmc.json, checked on its own (cross-checks against DEs come later).</summary>
 internal sealed record JourneyModel(
@@ -25,23 +25,64 @@ internal sealed record JourneyModel(
     string? EntryDataExtension,
     LocationInfo? EntryLocation,
     bool DeclaresDataFields,
-    EquatableArray<JourneyFieldModel> DataFields);
+    EquatableArray<DeclaredFieldModel> DataFields);
+
+/// <summary>The kinds of send definition sfmc.json declares.</summary>
+internal enum MessageKind
+{
+    TriggeredSend,
+    TransactionalEmail,
+    TransactionalSms,
+}
+
+/// <summary>A triggered send or a transactional email/SMS definition: its key, its DE and its attributes.</summary>
+internal sealed record MessageModel(
+    MessageKind Kind,
+    string Name,
+    string ClassName,
+    string PropertyName,
+    string DefinitionKey,
+    string? Description,
+    string? DataExtension,
+    LocationInfo? DataExtensionLocation,
+    bool DeclaresAttributes,
+    EquatableArray<DeclaredFieldModel> Attributes);
+
+/// <summary>A MobileConnect message: its id and the keyword it is sent with.</summary>
+internal sealed record MobileConnectModel(string Name, string PropertyName, string MessageId, string Keyword, string? Description);
+
+/// <summary>A synchronized (read-only) DE named in sfmc.json.</summary>
+internal sealed record SynchronizedModel(string Key, LocationInfo Location);
 
 /// <summary>What sfmc.json declares about the tenant.</summary>
-internal sealed record DeclarationsModel(string FilePath, EquatableArray<JourneyModel> Journeys);
+internal sealed record DeclarationsModel(
+    string FilePath,
+    EquatableArray<JourneyModel> Journeys,
+    EquatableArray<MessageModel> Messages,
+    EquatableArray<MobileConnectModel> MobileConnect,
+    EquatableArray<SynchronizedModel> Synchronized)
+{
+    /// <summary>The read-only DEs' keys, sorted: all the DE emit step needs, so other edits of sfmc.json leave it cached.</summary>
+    public EquatableArray<string> ReadOnlyKeys => Synchronized.Select(s => s.Key).OrderBy(k => k, StringComparer.Ordinal).ToEquatableArray();
+}
 
 /// <summary>The result of parsing sfmc.json: a model (null when unusable) and its diagnostics.</summary>
 internal sealed record DeclarationsParseResult(DeclarationsModel? Model, EquatableArray<DiagnosticInfo> Diagnostics);
 
 /// <summary>
-/// Reads <c>sfmc.json</c> (schema: specs/sfmc.schema.json): the journeys of the tenant, their EventDefinitionKeys,
-/// entry DEs and data fields. Bad input gives located diagnostics and skips what is broken, never an exception.
+/// Reads <c>sfmc.json</c> (schema: specs/sfmc.schema.json): the tenant's journeys (EventDefinitionKeys, entry DEs, data
+/// fields), triggered sends and transactional email/SMS definitions (keys, DEs, attributes), MobileConnect messages and
+/// synchronized (read-only) DEs. Bad input gives located diagnostics and skips what is broken, never an exception.
 /// </summary>
 internal static class DeclarationsParser
 {
     public const string FileName = "sfmc.json";
 
-    private static readonly string[] RootProperties = { "$schema", "journeys" };
+    private static readonly string[] RootProperties = { "$schema", "journeys", "triggeredSends", "transactionalEmails", "transactionalSms", "mobileConnectMessages", "synchronizedDataExtensions" };
+
+    private static readonly string[] MessageProperties = { "name", "definitionKey", "description", "dataExtension", "attributes" };
+
+    private static readonly string[] MobileConnectProperties = { "name", "messageId", "keyword", "description" };
 
     private static readonly string[] JourneyProperties = { "name", "eventDefinitionKey", "description", "entryDataExtension", "dataFields" };
 
@@ -68,25 +109,244 @@ internal static class DeclarationsParser
     {
         ReportUnknownProperties(context, root, RootProperties);
         var journeys = new List<JourneyModel>();
-        if (root.Find("journeys") is { } journeysProperty)
+        if (Array(context, root, "journeys") is { } journeyArray)
         {
-            if (journeysProperty.Value.Kind != JsonKind.Array)
+            ParseJourneys(context, journeyArray, journeys);
+        }
+
+        // Triggered sends have their own accessor class; email and SMS share client.Transactional, so one name space.
+        var messages = new List<MessageModel>();
+        if (Array(context, root, "triggeredSends") is { } triggered)
+        {
+            ParseMessages(context, triggered, MessageKind.TriggeredSend, new Names(), messages);
+        }
+
+        var transactionalNames = new Names();
+        if (Array(context, root, "transactionalEmails") is { } emails)
+        {
+            ParseMessages(context, emails, MessageKind.TransactionalEmail, transactionalNames, messages);
+        }
+
+        if (Array(context, root, "transactionalSms") is { } sms)
+        {
+            ParseMessages(context, sms, MessageKind.TransactionalSms, transactionalNames, messages);
+        }
+
+        var mobileConnect = new List<MobileConnectModel>();
+        if (Array(context, root, "mobileConnectMessages") is { } mobile)
+        {
+            ParseMobileConnect(context, mobile, mobileConnect);
+        }
+
+        var synchronized = new List<SynchronizedModel>();
+        if (Array(context, root, "synchronizedDataExtensions") is { } keys)
+        {
+            foreach (var item in keys.Items!)
             {
-                context.Report(DiagnosticDescriptors.WrongJsonType, journeysProperty.Value.Span, "journeys", "an array", Describe(journeysProperty.Value));
-            }
-            else
-            {
-                ParseJourneys(context, journeysProperty.Value, journeys);
+                if (!item.IsString || string.IsNullOrWhiteSpace(item.Text))
+                {
+                    context.Report(DiagnosticDescriptors.WrongJsonType, item.Span, "synchronizedDataExtensions[]", "a DE customer key (non-empty string)", Describe(item));
+                }
+                else if (synchronized.FirstOrDefault(s => s.Key == item.Text) is { } first)
+                {
+                    context.Report(DiagnosticDescriptors.DuplicateDeclaration, item.Span, "Synchronized DE", item.Text!, first.Key);
+                }
+                else
+                {
+                    synchronized.Add(new SynchronizedModel(item.Text!, LocationInfo.From(context.Path, context.Text, item.Span)));
+                }
             }
         }
 
-        return new DeclarationsModel(context.Path, journeys.ToEquatableArray());
+        return new DeclarationsModel(context.Path, journeys.ToEquatableArray(), messages.ToEquatableArray(), mobileConnect.ToEquatableArray(), synchronized.ToEquatableArray());
+    }
+
+    /// <summary>The array under <paramref name="name"/>, or null (absent, or not an array: reported).</summary>
+    private static JsonNode? Array(SpecContext context, JsonNode root, string name)
+    {
+        if (root.Find(name) is not { } property || property.Value.Kind == JsonKind.Null)
+        {
+            return null;
+        }
+
+        if (property.Value.Kind != JsonKind.Array)
+        {
+            context.Report(DiagnosticDescriptors.WrongJsonType, property.Value.Span, name, "an array", Describe(property.Value));
+            return null;
+        }
+
+        return property.Value;
+    }
+
+    /// <summary>Names (by the C# member they give) and keys (case-insensitively) already declared in one accessor group.</summary>
+    private sealed class Names
+    {
+        public Dictionary<string, string> Members { get; } = new(StringComparer.Ordinal);
+
+        public Dictionary<string, string> Keys { get; } = new(StringComparer.OrdinalIgnoreCase);
+    }
+
+    /// <summary>
+    /// The member a declared name gives, or null when it is unusable (no identifier, a member the client class already
+    /// has, or a name used before): each reported at the name.
+    /// </summary>
+    private static string? MemberName(SpecContext context, NameReference name, string what, Names names, string[] reserved, string client)
+    {
+        var identifier = Naming.ToPascalCase(name.Text);
+        if (identifier is null)
+        {
+            context.Report(DiagnosticDescriptors.NoIdentifier, name.Span, what + " name", name.Text);
+            return null;
+        }
+
+        var property = identifier.TrimStart('@');
+        if (reserved.Contains(property, StringComparer.Ordinal) || ObjectMembers.Contains(property, StringComparer.Ordinal))
+        {
+            context.Report(DiagnosticDescriptors.ReservedDeclarationName, name.Span, what, name.Text, property, client);
+            return null;
+        }
+
+        if (names.Members.TryGetValue(property, out var firstName))
+        {
+            context.Report(DiagnosticDescriptors.DuplicateDeclaration, name.Span, what + " name", name.Text, firstName);
+            return null;
+        }
+
+        names.Members.Add(property, name.Text);
+        return property;
+    }
+
+    private static readonly string[] ObjectMembers = { "Equals", "GetHashCode", "GetType", "ToString" };
+
+    private static bool NewKey(SpecContext context, NameReference key, string what, Names names)
+    {
+        if (names.Keys.TryGetValue(key.Text, out var first))
+        {
+            context.Report(DiagnosticDescriptors.DuplicateDeclaration, key.Span, what, key.Text, first);
+            return false;
+        }
+
+        names.Keys.Add(key.Text, key.Text);
+        return true;
+    }
+
+    private static void ParseMessages(SpecContext context, JsonNode array, MessageKind kind, Names names, List<MessageModel> messages)
+    {
+        var (what, suffix, reserved, client) = kind switch
+        {
+            MessageKind.TriggeredSend => ("Triggered send", "TriggeredSend", new[] { "SendAsync" }, "TriggeredSendClient"),
+            MessageKind.TransactionalEmail => ("Transactional email", "Email", new[] { "Email", "Sms" }, "TransactionalClient"),
+            _ => ("Transactional SMS", "Sms", new[] { "Email", "Sms" }, "TransactionalClient"),
+        };
+        var keys = new Names();
+        foreach (var item in array.Items!)
+        {
+            if (item.Kind != JsonKind.Object)
+            {
+                context.Report(DiagnosticDescriptors.WrongJsonType, item.Span, ArrayName(kind) + "[]", "an object", Describe(item));
+                continue;
+            }
+
+            ReportUnknownProperties(context, item, MessageProperties);
+            var name = RequiredString(context, item, "name", "A " + what.ToLowerInvariant() + "'s");
+            var key = RequiredString(context, item, "definitionKey", what + " " + (name?.Text ?? "?") + "'s");
+            var description = OptionalString(context, item, "description");
+            var (dataExtension, dataExtensionLocation) = DataExtensionReference(context, item, "dataExtension");
+            var (declaresAttributes, attributes) = Fields(context, item, "attributes");
+            if (name is null || key is null)
+            {
+                continue;
+            }
+
+            if (MemberName(context, name.Value, what, names, reserved, client) is not { } property
+                || !NewKey(context, key.Value, what + " definitionKey", keys))
+            {
+                continue;
+            }
+
+            messages.Add(new MessageModel(kind, name.Value.Text, property + suffix, property, key.Value.Text, description, dataExtension, dataExtensionLocation, declaresAttributes, attributes));
+        }
+    }
+
+    private static string ArrayName(MessageKind kind) => kind switch
+    {
+        MessageKind.TriggeredSend => "triggeredSends",
+        MessageKind.TransactionalEmail => "transactionalEmails",
+        _ => "transactionalSms",
+    };
+
+    private static void ParseMobileConnect(SpecContext context, JsonNode array, List<MobileConnectModel> messages)
+    {
+        var names = new Names();
+        foreach (var item in array.Items!)
+        {
+            if (item.Kind != JsonKind.Object)
+            {
+                context.Report(DiagnosticDescriptors.WrongJsonType, item.Span, "mobileConnectMessages[]", "an object", Describe(item));
+                continue;
+            }
+
+            ReportUnknownProperties(context, item, MobileConnectProperties);
+            var name = RequiredString(context, item, "name", "A MobileConnect message's");
+            var id = RequiredString(context, item, "messageId", "MobileConnect message " + (name?.Text ?? "?") + "'s");
+            var keyword = RequiredString(context, item, "keyword", "MobileConnect message " + (name?.Text ?? "?") + "'s");
+            var description = OptionalString(context, item, "description");
+            if (name is null || id is null || keyword is null)
+            {
+                continue;
+            }
+
+            if (MemberName(context, name.Value, "MobileConnect message", names, new[] { "SendAsync", "MaxSubscribersPerRequest" }, "MobileConnectClient") is { } property
+                && NewKey(context, id.Value, "MobileConnect messageId", names))
+            {
+                messages.Add(new MobileConnectModel(name.Value.Text, property, id.Value.Text, keyword.Value.Text, description));
+            }
+        }
+    }
+
+    /// <summary>An optional DE customer key property and where it is.</summary>
+    private static (string? Key, LocationInfo? Location) DataExtensionReference(SpecContext context, JsonNode item, string name)
+    {
+        var entry = item.Find(name);
+        if (entry is null || entry.Value.Kind == JsonKind.Null)
+        {
+            return (null, null);
+        }
+
+        if (entry.Value.IsString && !string.IsNullOrWhiteSpace(entry.Value.Text))
+        {
+            return (entry.Value.Text, LocationInfo.From(context.Path, context.Text, entry.Value.Span));
+        }
+
+        context.Report(DiagnosticDescriptors.WrongJsonType, entry.Value.Span, name, "a DE customer key (non-empty string)", Describe(entry.Value));
+        return (null, null);
+    }
+
+    /// <summary>An optional field list (journey dataFields, message attributes): whether it is there, and its fields.</summary>
+    private static (bool Declared, EquatableArray<DeclaredFieldModel> Fields) Fields(SpecContext context, JsonNode item, string name)
+    {
+        var property = item.Find(name);
+        if (property is null)
+        {
+            return (false, EquatableArray<DeclaredFieldModel>.Empty);
+        }
+
+        var fields = new List<DeclaredFieldModel>();
+        if (property.Value.Kind != JsonKind.Array)
+        {
+            context.Report(DiagnosticDescriptors.WrongJsonType, property.Value.Span, name, "an array", Describe(property.Value));
+        }
+        else
+        {
+            ParseDataFields(context, property.Value, name, fields);
+        }
+
+        return (true, fields.ToEquatableArray());
     }
 
     private static void ParseJourneys(SpecContext context, JsonNode array, List<JourneyModel> journeys)
     {
-        var names = new Dictionary<string, string>(StringComparer.Ordinal);
-        var keys = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        var names = new Names();
         foreach (var item in array.Items!)
         {
             if (item.Kind != JsonKind.Object)
@@ -99,92 +359,49 @@ internal static class DeclarationsParser
             var name = RequiredString(context, item, "name", "A journey's");
             var key = RequiredString(context, item, "eventDefinitionKey", "Journey " + (name?.Text ?? "?") + "'s");
             var description = OptionalString(context, item, "description");
-            var entry = item.Find("entryDataExtension");
-            string? entryKey = null;
-            LocationInfo? entryLocation = null;
-            if (entry is not null && entry.Value.Kind != JsonKind.Null)
-            {
-                if (entry.Value.IsString && !string.IsNullOrWhiteSpace(entry.Value.Text))
-                {
-                    entryKey = entry.Value.Text;
-                    entryLocation = LocationInfo.From(context.Path, context.Text, entry.Value.Span);
-                }
-                else
-                {
-                    context.Report(DiagnosticDescriptors.WrongJsonType, entry.Value.Span, "entryDataExtension", "a DE customer key (non-empty string)", Describe(entry.Value));
-                }
-            }
-
-            var fieldsProperty = item.Find("dataFields");
-            var fields = new List<JourneyFieldModel>();
-            if (fieldsProperty is not null && fieldsProperty.Value.Kind != JsonKind.Array)
-            {
-                context.Report(DiagnosticDescriptors.WrongJsonType, fieldsProperty.Value.Span, "dataFields", "an array", Describe(fieldsProperty.Value));
-            }
-            else if (fieldsProperty is not null)
-            {
-                ParseDataFields(context, fieldsProperty.Value, fields);
-            }
-
+            var (entryKey, entryLocation) = DataExtensionReference(context, item, "entryDataExtension");
+            var (declaresFields, fields) = Fields(context, item, "dataFields");
             if (name is null || key is null)
             {
                 continue;
             }
 
-            var identifier = Naming.ToPascalCase(name.Value.Text);
-            if (identifier is null)
-            {
-                context.Report(DiagnosticDescriptors.NoIdentifier, name.Value.Span, "Journey name", name.Value.Text);
-                continue;
-            }
-
-            if (key.Value.Text.IndexOf('.') >= 0)
+            if (Naming.ToPascalCase(name.Value.Text) is not null && key.Value.Text.IndexOf('.') >= 0)
             {
                 context.Report(DiagnosticDescriptors.PeriodInEventDefinitionKey, key.Value.Span, name.Value.Text, key.Value.Text);
                 continue;
             }
 
-            var property = identifier.TrimStart('@');
-            if (names.TryGetValue(property, out var firstName))
+            if (MemberName(context, name.Value, "Journey", names, new[] { "EnterAsync", "MaxMembersPerRequest", "WriteDictionary" }, "JourneyClient") is not { } property
+                || !NewKey(context, key.Value, "EventDefinitionKey", names))
             {
-                context.Report(DiagnosticDescriptors.DuplicateDeclaration, name.Value.Span, "Journey name", name.Value.Text, firstName);
                 continue;
             }
 
-            if (keys.TryGetValue(key.Value.Text, out var firstKey))
-            {
-                context.Report(DiagnosticDescriptors.DuplicateDeclaration, key.Value.Span, "EventDefinitionKey", key.Value.Text, firstKey);
-                continue;
-            }
-
-            names.Add(property, name.Value.Text);
-            keys.Add(key.Value.Text, key.Value.Text);
-            journeys.Add(new JourneyModel(
-                name.Value.Text, property + "Journey", property, key.Value.Text, description, entryKey, entryLocation,
-                fieldsProperty is not null, fields.ToEquatableArray()));
+            journeys.Add(new JourneyModel(name.Value.Text, property + "Journey", property, key.Value.Text, description, entryKey, entryLocation, declaresFields, fields));
         }
     }
 
     /// <summary>Each entry is a DE field name (string) or <c>{ "name", "fieldType", "scale"? }</c>.</summary>
-    private static void ParseDataFields(SpecContext context, JsonNode array, List<JourneyFieldModel> fields)
+    private static void ParseDataFields(SpecContext context, JsonNode array, string arrayName, List<DeclaredFieldModel> fields)
     {
         foreach (var item in array.Items!)
         {
             if (item.IsString && !string.IsNullOrWhiteSpace(item.Text))
             {
-                fields.Add(new JourneyFieldModel(item.Text!, LocationInfo.From(context.Path, context.Text, item.Span), null, null));
+                fields.Add(new DeclaredFieldModel(item.Text!, LocationInfo.From(context.Path, context.Text, item.Span), null, null));
                 continue;
             }
 
             if (item.Kind != JsonKind.Object)
             {
-                context.Report(DiagnosticDescriptors.WrongJsonType, item.Span, "dataFields[]", "a field name or an object with 'name' and 'fieldType'", Describe(item));
+                context.Report(DiagnosticDescriptors.WrongJsonType, item.Span, arrayName + "[]", "a field name or an object with 'name' and 'fieldType'", Describe(item));
                 continue;
             }
 
             ReportUnknownProperties(context, item, DataFieldProperties);
-            var name = RequiredString(context, item, "name", "A data field's");
-            var typeName = RequiredString(context, item, "fieldType", "Data field " + (name?.Text ?? "?") + "'s");
+            var name = RequiredString(context, item, "name", "A field's");
+            var typeName = RequiredString(context, item, "fieldType", "Field " + (name?.Text ?? "?") + "'s");
             var scale = OptionalInt(context, item, "scale", out _);
             if (name is null || typeName is null)
             {
@@ -193,7 +410,7 @@ internal static class DeclarationsParser
 
             if (DataExtensionParser.ParseFieldType(context, name.Value.Text, typeName.Value.Text, typeName.Value.Span) is { } type)
             {
-                fields.Add(new JourneyFieldModel(name.Value.Text, LocationInfo.From(context.Path, context.Text, name.Value.Span), type, scale));
+                fields.Add(new DeclaredFieldModel(name.Value.Text, LocationInfo.From(context.Path, context.Text, name.Value.Span), type, scale));
             }
         }
     }

@@ -152,19 +152,27 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor DuplicateDeclaration = Error(
         "SFMC0301", "Duplicate declaration in sfmc.json", "{0} '{1}' is declared twice in sfmc.json (first as '{2}')",
-        "Each journey name and each EventDefinitionKey appears once in sfmc.json (names are compared by the C# name they generate, keys case-insensitively, because two keys that differ only in case are a typo).");
+        "Each name and each key appears once in its section of sfmc.json: names are compared by the C# member they generate (transactional emails and SMS share client.Transactional, so they share names), keys case-insensitively, because two keys that differ only in case are a typo.");
 
     public static readonly DiagnosticDescriptor UnknownEntryDataExtension = Error(
-        "SFMC0302", "Unknown entry Data Extension", "Journey '{0}': entryDataExtension '{1}' is not declared by a DE file of this project.{2}",
-        "entryDataExtension names the customer key (case-sensitive) of a Data Extension declared by a *.de.json or *.dataExtension-meta.json file of the project.");
+        "SFMC0302", "Unknown Data Extension in sfmc.json", "{0}: Data Extension '{1}' is not declared by a DE file of this project.{2}",
+        "A journey's entryDataExtension, a send's dataExtension and each synchronizedDataExtensions entry name the customer key (case-sensitive) of a Data Extension declared by a *.de.json or *.dataExtension-meta.json file of the project.");
 
     public static readonly DiagnosticDescriptor UnknownJourneyDataField = Error(
-        "SFMC0303", "Journey data field not in its entry DE", "Journey '{0}': data field '{1}' is not a field of entry DE '{2}'.{3}",
-        "When a journey names its entry DE, every name in dataFields must be a field of that DE (SFMC writes the event data into it).");
+        "SFMC0303", "Declared field not in its Data Extension", "{0} '{1}' is not a field of Data Extension '{2}'.{3}",
+        "When a journey names its entry DE, every name in dataFields must be a field of that DE (SFMC writes the event data into it); when a triggered send or a transactional definition names its DE, every name in attributes must be a field of it.");
 
     public static readonly DiagnosticDescriptor MultipleDeclarationFiles = Warning(
         "SFMC0304", "More than one sfmc.json", "More than one sfmc.json is declared: '{0}' is used, '{1}' is ignored",
         "A project declares its tenant's journeys and sends in one sfmc.json. Remove the other from AdditionalFiles.");
+
+    public static readonly DiagnosticDescriptor ReadOnlyDataExtensionWritten = Error(
+        "SFMC0305", "Read-only Data Extension written by a declaration", "{0} writes into Data Extension '{1}', which sfmc.json declares synchronized (read-only)",
+        "Synchronized Data Extensions (Marketing Cloud Connect) are read-only in SFMC. A journey's API entry event writes its data into the entry DE, and a triggered send writes its subscriber attributes into its triggered send DE, so neither can be a synchronized DE.");
+
+    public static readonly DiagnosticDescriptor ReservedDeclarationName = Error(
+        "SFMC0306", "Declared name hides a client member", "{0} '{1}' would generate member '{2}', which {3} already has; rename it",
+        "Declared journeys, sends and messages become extension members of their client class (client.Journeys.X, client.TriggeredSends.X, client.Transactional.X, client.MobileConnect.X). A member the class already has (SendAsync, Email, Sms, ToString, …) would hide the declared one.");
 
     public static readonly DiagnosticDescriptor UnknownJourneyKey = Error(
         "SFMC0350", "Unknown journey EventDefinitionKey", "No journey in sfmc.json has EventDefinitionKey '{0}'.{1}",
@@ -174,6 +182,21 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor JourneyKeyCaseMismatch = Error(
         "SFMC0351", "Journey EventDefinitionKey differs in case", "EventDefinitionKey '{0}' differs in case from the declared key '{1}': SFMC keys are case-sensitive",
         "Use the EventDefinitionKey exactly as declared in sfmc.json.",
+        UsageCategory);
+
+    public static readonly DiagnosticDescriptor UnknownSendKey = Error(
+        "SFMC0352", "Unknown send definition key or message id", "No {0} in sfmc.json has key '{1}'.{2}",
+        "Keys passed to parameters marked [SfmcKey(SfmcKeyKind.TriggeredSend | TransactionalMessage | MobileConnectMessage)] (client.TriggeredSends.SendAsync, client.Transactional.Email.SendAsync, client.MobileConnect.SendAsync, …) must be declared in the matching section of the project's sfmc.json.",
+        UsageCategory);
+
+    public static readonly DiagnosticDescriptor SendKeyCaseMismatch = Error(
+        "SFMC0353", "Send definition key differs in case", "Key '{0}' differs in case from the declared {1} key '{2}': SFMC keys are case-sensitive",
+        "Use the key exactly as declared in sfmc.json.",
+        UsageCategory);
+
+    public static readonly DiagnosticDescriptor ReadOnlyDataExtensionWrite = Error(
+        "SFMC0354", "Write to a read-only Data Extension", "Data Extension '{0}' is declared synchronized (read-only) in sfmc.json; SFMC refuses {1} into it",
+        "Synchronized Data Extensions are filled by Marketing Cloud Connect and are read-only. Typed rows of such a DE have no writers (client.DataExtension<TRow>() does not accept them); this error catches the untyped client.DataExtension(\"key\").UpsertAsync/InsertAsync. A rows client kept in a variable first is not followed.",
         UsageCategory);
 
     public static readonly DiagnosticDescriptor UnreadableOpenApi = Error(
