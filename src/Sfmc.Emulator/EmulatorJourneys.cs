@@ -38,21 +38,6 @@ internal sealed class EmulatorJourneys(IEnumerable<string> keys, ISet<string> in
 
     public IReadOnlyList<EmulatorJourneyEntry> Entries => _entries.ToArray();
 
-    /// <summary>The journeys' eventDefinitionKeys of an sfmc.json file.</summary>
-    public static IEnumerable<string> LoadKeys(string path)
-    {
-        using var document = JsonDocument.Parse(File.ReadAllBytes(path), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
-        if (!document.RootElement.TryGetProperty("journeys", out var journeys) || journeys.ValueKind != JsonValueKind.Array)
-        {
-            return Array.Empty<string>();
-        }
-
-        return journeys.EnumerateArray()
-            .Select(j => j.TryGetProperty("eventDefinitionKey", out var key) ? key.GetString() : null)
-            .OfType<string>()
-            .ToList();
-    }
-
     public async Task EnterAsync(HttpContext context)
     {
         using var document = await ReadAsync(context);
@@ -181,4 +166,42 @@ internal sealed class EmulatorJourneys(IEnumerable<string> keys, ISet<string> in
 
     internal static JsonElement Data(JsonElement? data) =>
         data is { ValueKind: JsonValueKind.Object } value ? value.Clone() : JsonDocument.Parse("{}").RootElement.Clone();
+}
+
+/// <summary>
+/// What the tenant has according to <c>sfmc.json</c> files (the same files the generator reads): journeys'
+/// eventDefinitionKeys, triggered send and transactional definition keys (declared, hence Active), MobileConnect
+/// message ids and synchronized (read-only) DE keys.
+/// </summary>
+internal sealed record EmulatorDeclarations(
+    IReadOnlyList<string> JourneyKeys,
+    IReadOnlyList<string> TriggeredSendKeys,
+    IReadOnlyList<string> TransactionalKeys,
+    IReadOnlyList<string> MobileConnectMessageIds,
+    IReadOnlyList<string> SynchronizedDataExtensions)
+{
+    public static EmulatorDeclarations Load(IEnumerable<string> paths)
+    {
+        var documents = paths.Select(path => JsonDocument.Parse(File.ReadAllBytes(path), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true })).ToList();
+        try
+        {
+            List<string> Values(string section, string? property) => documents
+                .SelectMany(d => d.RootElement.ValueKind == JsonValueKind.Object && d.RootElement.TryGetProperty(section, out var items) && items.ValueKind == JsonValueKind.Array ? items.EnumerateArray() : Enumerable.Empty<JsonElement>())
+                .Select(item => property is null ? item : item.ValueKind == JsonValueKind.Object && item.TryGetProperty(property, out var value) ? value : default)
+                .Where(value => value.ValueKind == JsonValueKind.String)
+                .Select(value => value.GetString()!)
+                .ToList();
+
+            return new EmulatorDeclarations(
+                Values("journeys", "eventDefinitionKey"),
+                Values("triggeredSends", "definitionKey"),
+                Values("transactionalEmails", "definitionKey").Concat(Values("transactionalSms", "definitionKey")).ToList(),
+                Values("mobileConnectMessages", "messageId"),
+                Values("synchronizedDataExtensions", null));
+        }
+        finally
+        {
+            documents.ForEach(d => d.Dispose());
+        }
+    }
 }

@@ -233,6 +233,12 @@ internal sealed class EmulatorMessaging(SfmcEmulatorOptions options)
             return;
         }
 
+        if (options.MobileConnectMessages.Count > 0 && !options.MobileConnectMessages.Contains(messageId))
+        {
+            await SfmcEmulator.WriteErrorAsync(context, HttpStatusCode.NotFound, $"No MobileConnect message with id '{messageId}' (ids are case-sensitive).", 30006);
+            return;
+        }
+
         var root = document.RootElement;
         var numbers = EmulatorJourneys.Property(root, "mobileNumbers") is { ValueKind: JsonValueKind.Array } m ? m.EnumerateArray().Select(n => n.GetString() ?? "").ToList() : new List<string>();
         var subscribers = EmulatorJourneys.Property(root, "Subscribers") is { ValueKind: JsonValueKind.Array } s ? s.EnumerateArray().ToList() : new List<JsonElement>();

@@ -41,7 +41,11 @@ public sealed class SfmcEmulatorOptions
     /// <summary>EventDefinitionKeys of the tenant's API entry events (journeys). Others answer 400, as SFMC does.</summary>
     public IList<string> JourneyEventDefinitionKeys { get; } = new List<string>();
 
-    /// <summary><c>sfmc.json</c> files whose journeys the tenant has (their eventDefinitionKeys are added).</summary>
+    /// <summary>
+    /// <c>sfmc.json</c> files of what the tenant has: their journeys' eventDefinitionKeys, triggered send and
+    /// transactional definitions (Active unless <see cref="TriggeredSendDefinitions"/> or <see cref="MessageDefinitions"/>
+    /// say otherwise), MobileConnect messages and synchronized (read-only) DEs are added to the options below.
+    /// </summary>
     public IList<string> DeclarationFiles { get; } = new List<string>();
 
     /// <summary>Contacts that are not active: a journey entry for one is refused (400 alone, a member error in a batch).</summary>
@@ -52,6 +56,12 @@ public sealed class SfmcEmulatorOptions
 
     /// <summary>Triggered send definitions (key → status: Active, Inactive, New, …); when empty any key is accepted.</summary>
     public IDictionary<string, string> TriggeredSendDefinitions { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>MobileConnect message ids; when empty any id is accepted, else others answer 404.</summary>
+    public ISet<string> MobileConnectMessages { get; } = new HashSet<string>(StringComparer.Ordinal);
+
+    /// <summary>Keys of synchronized (Marketing Cloud Connect) DEs: read-only, so REST writes to them answer 400.</summary>
+    public ISet<string> ReadOnlyDataExtensions { get; } = new HashSet<string>(StringComparer.Ordinal);
 
     /// <summary>How long a transactional message stays Queued before its status becomes Sent (or NotSent).</summary>
     public TimeSpan SendDelay { get; set; }
@@ -125,8 +135,22 @@ public sealed class SfmcEmulator : IAsyncDisposable
             _tokens.Clear();
         };
         _soap = new EmulatorSoap(store, SoapTokenState, options.TimeProvider);
+        // Declarations add to what the options say; an explicit status in the options wins.
+        var declared = EmulatorDeclarations.Load(options.DeclarationFiles);
+        foreach (var key in declared.TriggeredSendKeys)
+        {
+            options.TriggeredSendDefinitions.TryAdd(key, "Active");
+        }
+
+        foreach (var key in declared.TransactionalKeys)
+        {
+            options.MessageDefinitions.TryAdd(key, "Active");
+        }
+
+        options.MobileConnectMessages.UnionWith(declared.MobileConnectMessageIds);
+        options.ReadOnlyDataExtensions.UnionWith(declared.SynchronizedDataExtensions);
         _messaging = new EmulatorMessaging(options);
-        _journeys = new EmulatorJourneys(options.JourneyEventDefinitionKeys.Concat(options.DeclarationFiles.SelectMany(EmulatorJourneys.LoadKeys)), options.InactiveContactKeys, options.TimeProvider);
+        _journeys = new EmulatorJourneys(options.JourneyEventDefinitionKeys.Concat(declared.JourneyKeys), options.InactiveContactKeys, options.TimeProvider);
         _windowStart = options.TimeProvider.GetUtcNow();
     }
 
@@ -183,6 +207,28 @@ public sealed class SfmcEmulator : IAsyncDisposable
     /// <summary>Adds a Data Extension to the running tenant.</summary>
     public Task AddDataExtensionAsync(DataExtensionInfo dataExtension, CancellationToken cancellationToken = default) =>
         _store.AddDataExtensionAsync(dataExtension, cancellationToken);
+
+    /// <summary>
+    /// Puts rows into a DE directly, past the API and its checks: what Marketing Cloud Connect does to a synchronized
+    /// (read-only) DE. Values are written as JSON (strings, numbers, booleans, dates).
+    /// </summary>
+    public async Task AddRowsAsync(string customerKey, IEnumerable<IReadOnlyDictionary<string, object?>> rows, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        if (!_store.TryGet(customerKey, out var dataExtension))
+        {
+            throw new KeyNotFoundException($"The emulator has no data extension '{customerKey}'.");
+        }
+
+        var items = rows
+            .Select(row => row.ToDictionary(p => p.Key, p => JsonSerializer.SerializeToElement(p.Value, Json), StringComparer.OrdinalIgnoreCase))
+            .ToList();
+        var errors = await _store.UpsertAsync(dataExtension, items, insertOnly: false, cancellationToken);
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException($"Rows refused by '{customerKey}': {string.Join("; ", errors.Select(e => e.Message))}", nameof(rows));
+        }
+    }
 
     /// <summary>The stored rows of a DE as SFMC would return them (field name → text), for assertions.</summary>
     public async Task<IReadOnlyList<IReadOnlyDictionary<string, string?>>> GetRowsAsync(string customerKey, CancellationToken cancellationToken = default)
@@ -331,6 +377,12 @@ public sealed class SfmcEmulator : IAsyncDisposable
             return;
         }
 
+        if (_options.ReadOnlyDataExtensions.Contains(key))
+        {
+            await WriteErrorAsync(context, HttpStatusCode.BadRequest, $"Data extension '{key}' is synchronized by Marketing Cloud Connect and is read-only.", 30005);
+            return;
+        }
+
         List<Dictionary<string, JsonElement>> rows;
         var body = new MemoryStream();
         await context.Request.Body.CopyToAsync(body, context.RequestAborted);
@@ -366,6 +418,12 @@ public sealed class SfmcEmulator : IAsyncDisposable
         if (!_store.TryGet(key, out var dataExtension))
         {
             await WriteUnknownKeyAsync(context, key);
+            return;
+        }
+
+        if (_options.ReadOnlyDataExtensions.Contains(key))
+        {
+            await WriteErrorAsync(context, HttpStatusCode.BadRequest, $"Data extension '{key}' is synchronized by Marketing Cloud Connect and is read-only.", 30005);
             return;
         }
 
