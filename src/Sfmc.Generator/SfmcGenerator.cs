@@ -84,7 +84,7 @@ public sealed class SfmcGenerator : IIncrementalGenerator
             }
         });
 
-        InitializeSoap(context);
+        InitializeSoap(context, declarations);
         InitializeDeclarations(context, declarations, models, options);
         InitializeRest(context, options);
 
@@ -102,11 +102,16 @@ public sealed class SfmcGenerator : IIncrementalGenerator
     }
 
     /// <summary>
-    /// SOAP: the WSDL (one; more is a warning) → parse into a schema model → select types (SfmcSoapObjects) → one
-    /// source per type and per enumeration. An unrelated C# edit leaves every step cached.
+    /// SOAP: the WSDL (one; more is a warning) → parse into a schema model → select types (SfmcSoapObjects and
+    /// sfmc.json's soapObjects) → one source per type and per enumeration. An unrelated C# edit, or an sfmc.json edit
+    /// elsewhere than soapObjects, leaves every step cached.
     /// </summary>
-    private static void InitializeSoap(IncrementalGeneratorInitializationContext context)
+    private static void InitializeSoap(IncrementalGeneratorInitializationContext context, IncrementalValueProvider<(DeclarationsModel? Model, EquatableArray<DiagnosticInfo> Diagnostics)> declarations)
     {
+        var declaredObjects = declarations
+            .Select(static (d, _) => d.Model?.SoapObjects ?? EquatableArray<SoapObjectModel>.Empty)
+            .WithTrackingName(TrackingNames.SoapDeclarations);
+
         var soapOptions = context.AnalyzerConfigOptionsProvider
             .Select(static (provider, _) => SoapSelection.ReadOptions(provider.GlobalOptions))
             .WithTrackingName(TrackingNames.SoapOptions);
@@ -121,10 +126,11 @@ public sealed class SfmcGenerator : IIncrementalGenerator
 
         var selection = wsdl
             .Combine(soapOptions)
+            .Combine(declaredObjects)
             .Select(static (input, _) =>
             {
-                var ((model, _), options) = input;
-                return model is null ? null : SoapSelection.Select(model, options);
+                var (((model, _), options), declared) = input;
+                return model is null ? null : SoapSelection.Select(model, options, declared);
             })
             .WithTrackingName(TrackingNames.SelectSoapTypes);
 

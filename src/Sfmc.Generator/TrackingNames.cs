@@ -13,6 +13,7 @@ internal static class TrackingNames
     public const string SoapOptions = nameof(SoapOptions);
     public const string ParseWsdl = nameof(ParseWsdl);
     public const string WsdlModel = nameof(WsdlModel);
+    public const string SoapDeclarations = nameof(SoapDeclarations);
     public const string SelectSoapTypes = nameof(SelectSoapTypes);
     public const string EmitSoapType = nameof(EmitSoapType);
     public const string EmitSoapEnum = nameof(EmitSoapEnum);

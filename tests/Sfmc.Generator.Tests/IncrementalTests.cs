@@ -78,7 +78,7 @@ public sealed class IncrementalTests
 
     private static readonly string[] SoapSteps =
     {
-        TrackingNames.SoapOptions, TrackingNames.ParseWsdl, TrackingNames.WsdlModel, TrackingNames.SelectSoapTypes, TrackingNames.EmitSoapType, TrackingNames.EmitSoapEnum,
+        TrackingNames.SoapOptions, TrackingNames.SoapDeclarations, TrackingNames.ParseWsdl, TrackingNames.WsdlModel, TrackingNames.SelectSoapTypes, TrackingNames.EmitSoapType, TrackingNames.EmitSoapEnum,
     };
 
     [Fact]

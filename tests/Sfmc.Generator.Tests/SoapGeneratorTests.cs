@@ -77,6 +77,55 @@ public sealed class SoapGeneratorTests
     }
 
     [Fact]
+    public void Objects_chosen_in_sfmc_json_replace_the_default_and_add_to_the_MSBuild_property()
+    {
+        var declarations = GeneratorHarness.File("/project/sfmc.json", """{ "soapObjects": [ "Automation" ] }""");
+        static List<string> Hints(GeneratorDriverRunResult result) => result.Results.Single().GeneratedSources.Select(s => s.HintName).ToList();
+
+        var (chosen, output, diagnostics) = GeneratorHarness.Run([GeneratorHarness.SpecWsdl(), declarations]);
+        Assert.Empty(diagnostics);
+        Assert.Empty(GeneratorHarness.Problems(output));
+        Assert.Contains("Soap.Automation.g.cs", Hints(chosen));
+        Assert.Contains("Soap.APIObject.g.cs", Hints(chosen));
+        Assert.DoesNotContain("Soap.UnsubEvent.g.cs", Hints(chosen)); // the default is replaced, not extended
+
+        var (both, _, _) = GeneratorHarness.Run([GeneratorHarness.SpecWsdl(), declarations], new Dictionary<string, string> { ["SfmcSoapObjects"] = "Subscriber" });
+        Assert.Contains("Soap.Automation.g.cs", Hints(both));
+        Assert.Contains("Soap.Subscriber.g.cs", Hints(both));
+        Assert.DoesNotContain("Soap.UnsubEvent.g.cs", Hints(both));
+    }
+
+    [Fact]
+    public void A_misspelled_object_in_sfmc_json_is_reported_at_its_token()
+    {
+        var parsed = DiagnosticTests.Markup.Parse("""{ "soapObjects": [ "Subscriber", {|SFMC0203:"Subscribr"|}, {|SFMC0301:"Subscriber"|} ] }""");
+        var (_, _, diagnostics) = GeneratorHarness.Run([GeneratorHarness.SpecWsdl(), GeneratorHarness.File("/project/sfmc.json", parsed.Text)]);
+
+        Assert.Equal(
+            parsed.Spans.Select(s => $"{s.Id} {s.Span}").Order(StringComparer.Ordinal),
+            diagnostics.Select(d => $"{d.Id} {d.Location.SourceSpan}").Order(StringComparer.Ordinal));
+        Assert.Equal("sfmc.json names SOAP object 'Subscribr', which is not a complexType of 'etframework.wsdl'. Did you mean 'Subscriber'?", diagnostics.Single(d => d.Id == "SFMC0203").GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public void An_sfmc_json_edit_outside_soapObjects_leaves_the_SOAP_part_cached()
+    {
+        var declarations = GeneratorHarness.File("/project/sfmc.json", """{ "soapObjects": [ "Subscriber" ], "journeys": [ { "name": "A", "eventDefinitionKey": "k1" } ] }""");
+        var compilation = GeneratorHarness.CreateCompilation("class A { }");
+        var driver = GeneratorHarness.CreateDriver([GeneratorHarness.SpecWsdl(), declarations]).RunGenerators(compilation);
+
+        driver = driver.ReplaceAdditionalText(declarations, GeneratorHarness.File("/project/sfmc.json", """{ "soapObjects": [ "Subscriber" ], "journeys": [ { "name": "A", "eventDefinitionKey": "k2" } ] }"""));
+        var result = driver.RunGenerators(compilation).GetRunResult().Results.Single();
+        Assert.All(IncrementalTests.Reasons(result, TrackingNames.SoapDeclarations), r => Assert.Equal(IncrementalStepRunReason.Unchanged, r));
+        foreach (var step in new[] { TrackingNames.SelectSoapTypes, TrackingNames.EmitSoapType, TrackingNames.EmitSoapEnum })
+        {
+            var reasons = IncrementalTests.Reasons(result, step);
+            Assert.NotEmpty(reasons);
+            Assert.All(reasons, r => Assert.Equal(IncrementalStepRunReason.Cached, r));
+        }
+    }
+
+    [Fact]
     public void Broken_XML_is_a_located_diagnostic_and_generates_nothing()
     {
         var text = File.ReadAllText(Path.Combine(GeneratorHarness.RepoRoot, "specs", "etframework.wsdl"));

@@ -54,13 +54,17 @@ internal sealed record MobileConnectModel(string Name, string PropertyName, stri
 /// <summary>A synchronized (read-only) DE named in sfmc.json.</summary>
 internal sealed record SynchronizedModel(string Key, LocationInfo Location);
 
+/// <summary>A SOAP object (WSDL complexType, or * for all) the project wants generated, and where sfmc.json names it.</summary>
+internal sealed record SoapObjectModel(string Name, LocationInfo Location);
+
 /// <summary>What sfmc.json declares about the tenant.</summary>
 internal sealed record DeclarationsModel(
     string FilePath,
     EquatableArray<JourneyModel> Journeys,
     EquatableArray<MessageModel> Messages,
     EquatableArray<MobileConnectModel> MobileConnect,
-    EquatableArray<SynchronizedModel> Synchronized)
+    EquatableArray<SynchronizedModel> Synchronized,
+    EquatableArray<SoapObjectModel> SoapObjects)
 {
     /// <summary>The read-only DEs' keys, sorted: all the DE emit step needs, so other edits of sfmc.json leave it cached.</summary>
     public EquatableArray<string> ReadOnlyKeys => Synchronized.Select(s => s.Key).OrderBy(k => k, StringComparer.Ordinal).ToEquatableArray();
@@ -71,14 +75,14 @@ internal sealed record DeclarationsParseResult(DeclarationsModel? Model, Equatab
 
 /// <summary>
 /// Reads <c>sfmc.json</c> (schema: specs/sfmc.schema.json): the tenant's journeys (EventDefinitionKeys, entry DEs, data
-/// fields), triggered sends and transactional email/SMS definitions (keys, DEs, attributes), MobileConnect messages and
-/// synchronized (read-only) DEs. Bad input gives located diagnostics and skips what is broken, never an exception.
+/// fields), triggered sends and transactional email/SMS definitions (keys, DEs, attributes), MobileConnect messages,
+/// synchronized (read-only) DEs and the SOAP objects to generate. Bad input gives located diagnostics and skips what is broken, never an exception.
 /// </summary>
 internal static class DeclarationsParser
 {
     public const string FileName = "sfmc.json";
 
-    private static readonly string[] RootProperties = { "$schema", "journeys", "triggeredSends", "transactionalEmails", "transactionalSms", "mobileConnectMessages", "synchronizedDataExtensions" };
+    private static readonly string[] RootProperties = { "$schema", "journeys", "triggeredSends", "transactionalEmails", "transactionalSms", "mobileConnectMessages", "synchronizedDataExtensions", "soapObjects" };
 
     private static readonly string[] MessageProperties = { "name", "definitionKey", "description", "dataExtension", "attributes" };
 
@@ -138,27 +142,39 @@ internal static class DeclarationsParser
             ParseMobileConnect(context, mobile, mobileConnect);
         }
 
-        var synchronized = new List<SynchronizedModel>();
-        if (Array(context, root, "synchronizedDataExtensions") is { } keys)
+        var synchronized = DistinctStrings(context, root, "synchronizedDataExtensions", "a DE customer key (non-empty string)", "Synchronized DE")
+            .Select(n => new SynchronizedModel(n.Text, LocationInfo.From(context.Path, context.Text, n.Span)));
+        var soapObjects = DistinctStrings(context, root, "soapObjects", "a WSDL complexType name or *", "SOAP object")
+            .Select(n => new SoapObjectModel(n.Text, LocationInfo.From(context.Path, context.Text, n.Span)));
+        return new DeclarationsModel(context.Path, journeys.ToEquatableArray(), messages.ToEquatableArray(), mobileConnect.ToEquatableArray(), synchronized.ToEquatableArray(), soapObjects.ToEquatableArray());
+    }
+
+    /// <summary>An array of distinct non-empty strings (case-sensitive); others are reported and skipped.</summary>
+    private static List<NameReference> DistinctStrings(SpecContext context, JsonNode root, string name, string expected, string what)
+    {
+        var names = new List<NameReference>();
+        if (Array(context, root, name) is not { } array)
         {
-            foreach (var item in keys.Items!)
+            return names;
+        }
+
+        foreach (var item in array.Items!)
+        {
+            if (!item.IsString || string.IsNullOrWhiteSpace(item.Text))
             {
-                if (!item.IsString || string.IsNullOrWhiteSpace(item.Text))
-                {
-                    context.Report(DiagnosticDescriptors.WrongJsonType, item.Span, "synchronizedDataExtensions[]", "a DE customer key (non-empty string)", Describe(item));
-                }
-                else if (synchronized.FirstOrDefault(s => s.Key == item.Text) is { } first)
-                {
-                    context.Report(DiagnosticDescriptors.DuplicateDeclaration, item.Span, "Synchronized DE", item.Text!, first.Key);
-                }
-                else
-                {
-                    synchronized.Add(new SynchronizedModel(item.Text!, LocationInfo.From(context.Path, context.Text, item.Span)));
-                }
+                context.Report(DiagnosticDescriptors.WrongJsonType, item.Span, name + "[]", expected, Describe(item));
+            }
+            else if (names.Any(n => n.Text == item.Text))
+            {
+                context.Report(DiagnosticDescriptors.DuplicateDeclaration, item.Span, what, item.Text!, item.Text!);
+            }
+            else
+            {
+                names.Add(new NameReference(item.Text!, item.Span));
             }
         }
 
-        return new DeclarationsModel(context.Path, journeys.ToEquatableArray(), messages.ToEquatableArray(), mobileConnect.ToEquatableArray(), synchronized.ToEquatableArray());
+        return names;
     }
 
     /// <summary>The array under <paramref name="name"/>, or null (absent, or not an array: reported).</summary>

@@ -129,8 +129,8 @@ internal static class DiagnosticDescriptors
         "System.Xml.Schema could not compile the WSDL's schema (an unknown type, a broken reference, an invalid facet). Imports are never fetched: types of a missing import cannot be used.");
 
     public static readonly DiagnosticDescriptor UnknownSoapObject = Error(
-        "SFMC0203", "Unknown SOAP object", "SfmcSoapObjects names '{0}', which is not a complexType of '{1}'.{2}",
-        "The MSBuild property SfmcSoapObjects lists the SOAP objects to generate (semicolon-separated WSDL type names, case-sensitive, or * for all). Each must be a complexType of the WSDL.",
+        "SFMC0203", "Unknown SOAP object", "{0} names SOAP object '{1}', which is not a complexType of '{2}'.{3}",
+        "The MSBuild property SfmcSoapObjects (semicolon-separated) and sfmc.json's soapObjects list the SOAP objects to generate: WSDL type names, case-sensitive, or * for all. Each must be a complexType of the WSDL.",
         UsageCategory);
 
     public static readonly DiagnosticDescriptor MultipleWsdlFiles = Warning(

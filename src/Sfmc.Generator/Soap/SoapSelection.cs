@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using Sfmc.Generator.Common;
+using Sfmc.Generator.Declarations;
 using Sfmc.Generator.Diagnostics;
 
 namespace Sfmc.Generator.Soap;
@@ -25,7 +26,7 @@ internal static class SoapSelection
         var objects = options.TryGetValue("build_property.SfmcSoapObjects", out var o) ? o : null;
         var visibility = options.TryGetValue("build_property.SfmcSoapVisibility", out var v) ? v : null;
         var requested = string.IsNullOrWhiteSpace(objects)
-            ? DefaultObjects.ToEquatableArray()
+            ? EquatableArray<string>.Empty
             : objects!.Split([';', ',', ' ', '\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries).Select(o => o.Trim()).Distinct(StringComparer.Ordinal).ToEquatableArray();
         visibility = visibility?.Trim();
         var isPublic = string.Equals(visibility, "public", StringComparison.OrdinalIgnoreCase);
@@ -35,13 +36,25 @@ internal static class SoapSelection
         return new SoapOptions(requested, new SoapOutputOptions("Sfmc.Soap", isPublic), diagnostic);
     }
 
-    public static SelectionResult Select(SoapSchemaModel schema, SoapOptions options)
+    /// <summary>
+    /// The closure of the requested objects: those of <c>SfmcSoapObjects</c> and of sfmc.json's <c>soapObjects</c>
+    /// together, or <see cref="DefaultObjects"/> when neither names any. <c>*</c> in either selects every type.
+    /// </summary>
+    public static SelectionResult Select(SoapSchemaModel schema, SoapOptions options, EquatableArray<SoapObjectModel> declared)
     {
         var types = schema.Types.ToDictionary(t => t.Name, StringComparer.Ordinal);
         var enums = schema.Enums.ToDictionary(e => e.Name, StringComparer.Ordinal);
         var diagnostics = new List<DiagnosticInfo>();
         var queue = new Queue<string>();
-        if (options.Objects.Count == 1 && options.Objects[0] == "*")
+        var requested = options.Objects.Select(name => (Name: name, Location: (LocationInfo?)null))
+            .Concat(declared.Select(d => (d.Name, (LocationInfo?)d.Location)))
+            .ToList();
+        if (requested.Count == 0)
+        {
+            requested = DefaultObjects.Select(name => (name, (LocationInfo?)null)).ToList();
+        }
+
+        if (requested.Any(r => r.Name == "*"))
         {
             foreach (var type in schema.Types)
             {
@@ -50,7 +63,7 @@ internal static class SoapSelection
         }
         else
         {
-            foreach (var name in options.Objects)
+            foreach (var (name, location) in requested)
             {
                 if (types.ContainsKey(name))
                 {
@@ -58,7 +71,7 @@ internal static class SoapSelection
                 }
                 else
                 {
-                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownSoapObject, null, name, System.IO.Path.GetFileName(schema.FilePath), Naming.DidYouMean(name, types.Keys)));
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownSoapObject, location, location is null ? "SfmcSoapObjects" : "sfmc.json", name, System.IO.Path.GetFileName(schema.FilePath), Naming.DidYouMean(name, types.Keys)));
                 }
             }
         }
