@@ -94,6 +94,9 @@ public sealed class DeclaredSendTests
         Assert.Equal(
             new[] { batch.RecipientSendIds[0], batch.RecipientSendIds[2] }.Order(StringComparer.Ordinal),
             host.Emulator.SentMessages.Skip(1).Select(m => m.MessageKey).Order(StringComparer.Ordinal));
+
+        await confirmation.SendAsync("c-5", "c5@example.com", null!); // no attributes at all: sent as {}
+        Assert.Empty(host.Emulator.SentMessages[^1].Attributes.EnumerateObject());
     }
 
     [Fact]

@@ -59,7 +59,16 @@ public sealed class TriggeredSendClient
             writer.WriteString("SubscriberKey"u8, recipient.SubscriberKey);
             writer.WriteStartObject("ContactAttributes"u8);
             writer.WritePropertyName("SubscriberAttributes"u8);
-            writeAttributes(writer, recipient.Attributes);
+            if (recipient.Attributes is null)
+            {
+                writer.WriteStartObject();
+                writer.WriteEndObject();
+            }
+            else
+            {
+                writeAttributes(writer, recipient.Attributes);
+            }
+
             writer.WriteEndObject();
             writer.WriteEndObject();
             writer.WriteEndObject();
@@ -189,6 +198,6 @@ public abstract class TriggeredSend<TAttributes>
     public Task<TriggeredSendBatchResult> SendAsync(IEnumerable<TriggeredSendRecipient<TAttributes>> recipients, CancellationToken cancellationToken = default) =>
         _sends.SendCoreAsync(Key, recipients, WriteAttributes, cancellationToken);
 
-    /// <summary>Writes the subscriber attributes as a JSON object (generated).</summary>
+    /// <summary>Writes the subscriber attributes as a JSON object (generated; null attributes are sent as <c>{}</c> without calling it).</summary>
     protected abstract void WriteAttributes(Utf8JsonWriter writer, TAttributes attributes);
 }
