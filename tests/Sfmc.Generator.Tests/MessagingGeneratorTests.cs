@@ -132,6 +132,26 @@ public sealed class MessagingGeneratorTests
     }
 
     [Fact]
+    public void A_transactional_definition_may_take_its_attributes_from_a_synchronized_DE()
+    {
+        var files = GeneratorHarness.TestDataFiles("DataExtensions/*.de.json").Append(GeneratorHarness.File("/project/sfmc.json", """
+            { "synchronizedDataExtensions": [ "Contact_Salesforce" ],
+              "transactionalEmails": [ { "name": "Lead Follow Up", "definitionKey": "lead-follow-up", "dataExtension": "Contact_Salesforce" } ] }
+            """)).ToList();
+        var (result, output, diagnostics) = GeneratorHarness.Run(files, "Contoso", null, """
+            using Sfmc.Client;
+            static class Use
+            {
+                static System.Threading.Tasks.Task<string> Go(Sfmc.Client.SfmcClient client) =>
+                    client.Transactional.LeadFollowUp.SendAsync("003", "a@b.c", new Contoso.Messaging.LeadFollowUpEmail.Attributes { FirstName = "Ada", HasOptedOutOfEmail = false });
+            }
+            """);
+        Assert.Empty(diagnostics);
+        Assert.Empty(GeneratorHarness.Problems(output));
+        Assert.Contains("public sealed record Attributes", result.Results.Single().GeneratedSources.Single(s => s.HintName == "Messaging.LeadFollowUpEmail.g.cs").SourceText.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Messages_name_the_declaration_and_suggest_the_closest_field()
     {
         var files = GeneratorHarness.TestDataFiles("DataExtensions/*.de.json").Append(GeneratorHarness.File("/project/sfmc.json", """

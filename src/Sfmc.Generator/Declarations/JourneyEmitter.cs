@@ -91,10 +91,10 @@ internal static class JourneyEmitter
     }
 
     /// <summary>
-    /// The DE a declaration writes into, or null: unknown (SFMC0302) or synchronized, hence read-only (SFMC0305). Either
-    /// way the declaration is then typed as if it named no DE, so its code still compiles.
+    /// The DE a declaration names, or null: unknown (SFMC0302), or synchronized, hence read-only, when the declaration
+    /// writes into it (SFMC0305). Either way the declaration is then typed as if it named no DE, so its code still compiles.
     /// </summary>
-    internal static DataExtensionModel? FindDataExtension(DeclarationsModel declarations, Dictionary<string, DataExtensionModel> byKey, string? key, LocationInfo? location, string what, List<DiagnosticInfo> diagnostics)
+    internal static DataExtensionModel? FindDataExtension(DeclarationsModel declarations, Dictionary<string, DataExtensionModel> byKey, string? key, LocationInfo? location, string what, List<DiagnosticInfo> diagnostics, bool writes = true)
     {
         if (key is null)
         {
@@ -107,7 +107,7 @@ internal static class JourneyEmitter
             return null;
         }
 
-        if (declarations.Synchronized.Any(s => s.Key == key))
+        if (writes && declarations.Synchronized.Any(s => s.Key == key))
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ReadOnlyDataExtensionWritten, location, what, key));
             return null;

@@ -57,8 +57,12 @@ internal static class MessagingEmitter
         foreach (var message in declarations.Messages)
         {
             var what = Describe(message.Kind) + " '" + message.Name + "'";
-            var dataExtension = JourneyEmitter.FindDataExtension(declarations, byKey, message.DataExtension, message.DataExtensionLocation, what, diagnostics);
-            if (!message.DeclaresAttributes)
+            // A triggered send writes its attributes into its DE; a transactional definition only takes their names and
+            // types from it, so a synchronized DE is fine there (typed by all its fields: its row has no JSON writer).
+            var writes = message.Kind == MessageKind.TriggeredSend;
+            var dataExtension = JourneyEmitter.FindDataExtension(declarations, byKey, message.DataExtension, message.DataExtensionLocation, what, diagnostics, writes);
+            var readOnly = dataExtension is not null && declarations.Synchronized.Any(s => s.Key == dataExtension.CustomerKey);
+            if (!message.DeclaresAttributes && !readOnly)
             {
                 messages.Add(dataExtension is null
                     ? new MessageToEmit(message, @namespace, JourneyDataKind.Dictionary, DictionaryType, null, EquatableArray<FieldModel>.Empty)
@@ -66,7 +70,10 @@ internal static class MessagingEmitter
                 continue;
             }
 
-            var fields = JourneyEmitter.ResolveFields(message.Attributes, dataExtension, what + " attribute", "Attributes", diagnostics);
+            var declared = message.DeclaresAttributes
+                ? message.Attributes
+                : dataExtension!.Fields.Select(f => new DeclaredFieldModel(f.Name, message.DataExtensionLocation!.Value, null, null)).ToEquatableArray();
+            var fields = JourneyEmitter.ResolveFields(declared, dataExtension, what + " attribute", "Attributes", diagnostics);
             messages.Add(new MessageToEmit(message, @namespace, JourneyDataKind.Record, $"global::{@namespace}.{message.ClassName}.Attributes", dataExtension?.Name, fields));
         }
 
