@@ -101,6 +101,21 @@ public sealed class JourneyGeneratorTests
     }
 
     [Fact]
+    public void A_field_named_like_the_generated_record_gets_another_property_name()
+    {
+        var files = GeneratorHarness.TestDataFiles("DataExtensions/*.de.json").Append(GeneratorHarness.File("/project/sfmc.json", """
+            { "journeys": [ { "name": "A", "eventDefinitionKey": "k1", "dataFields": [ "Data", "data 2" ] } ],
+              "transactionalEmails": [ { "name": "B", "definitionKey": "k2", "attributes": [ "Attributes" ] } ] }
+            """));
+        var (result, output, diagnostics) = GeneratorHarness.Run(files);
+        Assert.Empty(diagnostics);
+        Assert.Empty(GeneratorHarness.Problems(output)); // a member named like its record would be CS0542
+        var sources = result.Results.Single().GeneratedSources;
+        Assert.Contains("/// <summary>Text field <c>Data</c>.</summary>\n        public string? Data2 { get; init; }", sources.Single(s => s.HintName == "Journeys.AJourney.g.cs").SourceText.ToString(), StringComparison.Ordinal);
+        Assert.Contains("public string? Attributes2 { get; init; }", sources.Single(s => s.HintName == "Messaging.BEmail.g.cs").SourceText.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_second_sfmc_json_is_a_warning_and_ignored()
     {
         var files = Files().Append(GeneratorHarness.File("/project/sub/sfmc.json", """{ "journeys": [ { "name": "Other", "eventDefinitionKey": "k" } ] }""")).ToList();
