@@ -369,17 +369,28 @@ public sealed class SfmcEmulator : IAsyncDisposable
         });
     }
 
-    private async Task UpsertRowsetAsync(HttpContext context, string key)
+    /// <summary>The DE a REST write names, or null once the answer is written: unknown key (404) or synchronized, hence read-only (400).</summary>
+    private async Task<DataExtensionInfo?> WritableAsync(HttpContext context, string key)
     {
         if (!_store.TryGet(key, out var dataExtension))
         {
             await WriteUnknownKeyAsync(context, key);
-            return;
+            return null;
         }
 
         if (_options.ReadOnlyDataExtensions.Contains(key))
         {
             await WriteErrorAsync(context, HttpStatusCode.BadRequest, $"Data extension '{key}' is synchronized by Marketing Cloud Connect and is read-only.", 30005);
+            return null;
+        }
+
+        return dataExtension;
+    }
+
+    private async Task UpsertRowsetAsync(HttpContext context, string key)
+    {
+        if (await WritableAsync(context, key) is not { } dataExtension)
+        {
             return;
         }
 
@@ -415,15 +426,8 @@ public sealed class SfmcEmulator : IAsyncDisposable
 
     private async Task QueueAsync(HttpContext context, string key, bool insertOnly)
     {
-        if (!_store.TryGet(key, out var dataExtension))
+        if (await WritableAsync(context, key) is not { } dataExtension)
         {
-            await WriteUnknownKeyAsync(context, key);
-            return;
-        }
-
-        if (_options.ReadOnlyDataExtensions.Contains(key))
-        {
-            await WriteErrorAsync(context, HttpStatusCode.BadRequest, $"Data extension '{key}' is synchronized by Marketing Cloud Connect and is read-only.", 30005);
             return;
         }
 
