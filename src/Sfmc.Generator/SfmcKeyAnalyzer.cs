@@ -148,7 +148,7 @@ public sealed class SfmcKeyAnalyzer : DiagnosticAnalyzer
                 TransactionalKind => ("transactional email or SMS definition", declared.Value.Transactional),
                 _ => ("MobileConnect message", declared.Value.MobileConnect),
             };
-            VerifySend(report, key, location, what, keys);
+            Verify(report, key, location, keys, DiagnosticDescriptors.UnknownSendKey, DiagnosticDescriptors.SendKeyCaseMismatch, what);
         }
     }
 
@@ -167,7 +167,11 @@ public sealed class SfmcKeyAnalyzer : DiagnosticAnalyzer
         return null;
     }
 
-    private static void Verify(Action<Diagnostic> report, string key, Location location, ImmutableArray<string> declared, DiagnosticDescriptor unknown, DiagnosticDescriptor caseMismatch)
+    /// <summary>
+    /// Unknown key → <paramref name="unknown"/> (key, "did you mean"); a key that differs only in case →
+    /// <paramref name="caseMismatch"/> (key, declared key). <paramref name="what"/>, when given, is the last argument of both.
+    /// </summary>
+    private static void Verify(Action<Diagnostic> report, string key, Location location, ImmutableArray<string> declared, DiagnosticDescriptor unknown, DiagnosticDescriptor caseMismatch, string? what = null)
     {
         if (declared.Contains(key, StringComparer.Ordinal))
         {
@@ -175,22 +179,9 @@ public sealed class SfmcKeyAnalyzer : DiagnosticAnalyzer
         }
 
         var caseMatch = declared.FirstOrDefault(k => string.Equals(k, key, StringComparison.OrdinalIgnoreCase));
-        report(caseMatch is not null
-            ? Diagnostic.Create(caseMismatch, location, key, caseMatch)
-            : Diagnostic.Create(unknown, location, key, Common.Naming.DidYouMean(key, declared)));
-    }
-
-    private static void VerifySend(Action<Diagnostic> report, string key, Location location, string what, ImmutableArray<string> declared)
-    {
-        if (declared.Contains(key, StringComparer.Ordinal))
-        {
-            return;
-        }
-
-        var caseMatch = declared.FirstOrDefault(k => string.Equals(k, key, StringComparison.OrdinalIgnoreCase));
-        report(caseMatch is not null
-            ? Diagnostic.Create(DiagnosticDescriptors.SendKeyCaseMismatch, location, key, what, caseMatch)
-            : Diagnostic.Create(DiagnosticDescriptors.UnknownSendKey, location, what, key, Common.Naming.DidYouMean(key, declared)));
+        var detail = caseMatch ?? Common.Naming.DidYouMean(key, declared);
+        var arguments = what is null ? new object[] { key, detail } : new object[] { key, detail, what };
+        report(Diagnostic.Create(caseMatch is not null ? caseMismatch : unknown, location, arguments));
     }
 
     private sealed record Declared(

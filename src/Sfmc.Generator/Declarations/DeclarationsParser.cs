@@ -68,6 +68,9 @@ internal sealed record DeclarationsModel(
 {
     /// <summary>The read-only DEs' keys, sorted: all the DE emit step needs, so other edits of sfmc.json leave it cached.</summary>
     public EquatableArray<string> ReadOnlyKeys => Synchronized.Select(s => s.Key).OrderBy(k => k, StringComparer.Ordinal).ToEquatableArray();
+
+    /// <summary>Whether sfmc.json declares the DE with this key synchronized (read-only).</summary>
+    public bool IsSynchronized(string key) => Synchronized.Any(s => s.Key == key);
 }
 
 /// <summary>The result of parsing sfmc.json: a model (null when unusable) and its diagnostics.</summary>
@@ -194,6 +197,22 @@ internal static class DeclarationsParser
         return property.Value;
     }
 
+    /// <summary>The array's objects, each after its unknown properties are reported; other items are reported and skipped.</summary>
+    private static IEnumerable<JsonNode> Objects(SpecContext context, JsonNode array, string arrayName, string[] known)
+    {
+        foreach (var item in array.Items!)
+        {
+            if (item.Kind != JsonKind.Object)
+            {
+                context.Report(DiagnosticDescriptors.WrongJsonType, item.Span, arrayName, "an object", Describe(item));
+                continue;
+            }
+
+            ReportUnknownProperties(context, item, known);
+            yield return item;
+        }
+    }
+
     /// <summary>Names (by the C# member they give) and keys (case-insensitively) already declared in one accessor group.</summary>
     private sealed class Names
     {
@@ -255,15 +274,8 @@ internal static class DeclarationsParser
             _ => ("Transactional SMS", "Sms", new[] { "Email", "Sms" }, "TransactionalClient"),
         };
         var keys = new Names();
-        foreach (var item in array.Items!)
+        foreach (var item in Objects(context, array, ArrayName(kind) + "[]", MessageProperties))
         {
-            if (item.Kind != JsonKind.Object)
-            {
-                context.Report(DiagnosticDescriptors.WrongJsonType, item.Span, ArrayName(kind) + "[]", "an object", Describe(item));
-                continue;
-            }
-
-            ReportUnknownProperties(context, item, MessageProperties);
             var name = RequiredString(context, item, "name", "A " + what.ToLowerInvariant() + "'s");
             var key = RequiredString(context, item, "definitionKey", what + " " + (name?.Text ?? "?") + "'s");
             var description = OptionalString(context, item, "description");
@@ -294,15 +306,8 @@ internal static class DeclarationsParser
     private static void ParseMobileConnect(SpecContext context, JsonNode array, List<MobileConnectModel> messages)
     {
         var names = new Names();
-        foreach (var item in array.Items!)
+        foreach (var item in Objects(context, array, "mobileConnectMessages[]", MobileConnectProperties))
         {
-            if (item.Kind != JsonKind.Object)
-            {
-                context.Report(DiagnosticDescriptors.WrongJsonType, item.Span, "mobileConnectMessages[]", "an object", Describe(item));
-                continue;
-            }
-
-            ReportUnknownProperties(context, item, MobileConnectProperties);
             var name = RequiredString(context, item, "name", "A MobileConnect message's");
             var id = RequiredString(context, item, "messageId", "MobileConnect message " + (name?.Text ?? "?") + "'s");
             var keyword = RequiredString(context, item, "keyword", "MobileConnect message " + (name?.Text ?? "?") + "'s");
@@ -363,15 +368,8 @@ internal static class DeclarationsParser
     private static void ParseJourneys(SpecContext context, JsonNode array, List<JourneyModel> journeys)
     {
         var names = new Names();
-        foreach (var item in array.Items!)
+        foreach (var item in Objects(context, array, "journeys[]", JourneyProperties))
         {
-            if (item.Kind != JsonKind.Object)
-            {
-                context.Report(DiagnosticDescriptors.WrongJsonType, item.Span, "journeys[]", "an object", Describe(item));
-                continue;
-            }
-
-            ReportUnknownProperties(context, item, JourneyProperties);
             var name = RequiredString(context, item, "name", "A journey's");
             var key = RequiredString(context, item, "eventDefinitionKey", "Journey " + (name?.Text ?? "?") + "'s");
             var description = OptionalString(context, item, "description");

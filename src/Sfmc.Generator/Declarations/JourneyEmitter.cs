@@ -107,7 +107,7 @@ internal static class JourneyEmitter
             return null;
         }
 
-        if (writes && declarations.Synchronized.Any(s => s.Key == key))
+        if (writes && declarations.IsSynchronized(key))
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ReadOnlyDataExtensionWritten, location, what, key));
             return null;

@@ -61,7 +61,7 @@ internal static class MessagingEmitter
             // types from it, so a synchronized DE is fine there (typed by all its fields: its row has no JSON writer).
             var writes = message.Kind == MessageKind.TriggeredSend;
             var dataExtension = JourneyEmitter.FindDataExtension(declarations, byKey, message.DataExtension, message.DataExtensionLocation, what, diagnostics, writes);
-            var readOnly = dataExtension is not null && declarations.Synchronized.Any(s => s.Key == dataExtension.CustomerKey);
+            var readOnly = dataExtension is not null && declarations.IsSynchronized(dataExtension.CustomerKey);
             if (!message.DeclaresAttributes && !readOnly)
             {
                 messages.Add(dataExtension is null

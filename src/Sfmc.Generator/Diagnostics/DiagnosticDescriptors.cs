@@ -185,12 +185,12 @@ internal static class DiagnosticDescriptors
         UsageCategory);
 
     public static readonly DiagnosticDescriptor UnknownSendKey = Error(
-        "SFMC0352", "Unknown send definition key or message id", "No {0} in sfmc.json has key '{1}'.{2}",
+        "SFMC0352", "Unknown send definition key or message id", "No {2} in sfmc.json has key '{0}'.{1}",
         "Keys passed to parameters marked [SfmcKey(SfmcKeyKind.TriggeredSend | TransactionalMessage | MobileConnectMessage)] (client.TriggeredSends.SendAsync, client.Transactional.Email.SendAsync, client.MobileConnect.SendAsync, …) must be declared in the matching section of the project's sfmc.json.",
         UsageCategory);
 
     public static readonly DiagnosticDescriptor SendKeyCaseMismatch = Error(
-        "SFMC0353", "Send definition key differs in case", "Key '{0}' differs in case from the declared {1} key '{2}': SFMC keys are case-sensitive",
+        "SFMC0353", "Send definition key differs in case", "Key '{0}' differs in case from the declared {2} key '{1}': SFMC keys are case-sensitive",
         "Use the key exactly as declared in sfmc.json.",
         UsageCategory);
 
