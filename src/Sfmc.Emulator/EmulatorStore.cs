@@ -476,8 +476,9 @@ internal sealed class EmulatorStore : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // Waits for the operation in flight, if any; the semaphore stays taken so none starts on a closed connection.
+        await _lock.WaitAsync();
         await _connection.DisposeAsync();
-        _lock.Dispose();
     }
 }
 

@@ -114,6 +114,7 @@ public sealed class SfmcEmulator : IAsyncDisposable
     private readonly ConcurrentQueue<EmulatorRequest> _requests = new();
     private readonly ConcurrentQueue<string> _issued = new();
     private readonly ConcurrentDictionary<string, AsyncJob> _jobs = new(StringComparer.OrdinalIgnoreCase);
+    private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _rateLock = new();
     private DateTimeOffset _windowStart;
     private int _windowCount;
@@ -454,17 +455,19 @@ public sealed class SfmcEmulator : IAsyncDisposable
         var job = new AsyncJob(_options.TimeProvider.GetUtcNow());
         _jobs[id] = job;
         // Picked up and processed in the background, as SFMC's async framework does.
+        // Disposing the emulator cancels jobs still waiting and waits for the one writing (see DisposeAsync).
+        var stopping = _stopping.Token;
         job.Processing = Task.Run(async () =>
         {
             if (_options.AsyncProcessingDelay > TimeSpan.Zero)
             {
-                await Task.Delay(_options.AsyncProcessingDelay, _options.TimeProvider);
+                await Task.Delay(_options.AsyncProcessingDelay, _options.TimeProvider, stopping);
             }
 
             job.PickedUp = _options.TimeProvider.GetUtcNow();
-            job.Errors = await _store.WriteEachAsync(dataExtension, rows, insertOnly, CancellationToken.None);
+            job.Errors = await _store.WriteEachAsync(dataExtension, rows, insertOnly, stopping);
             job.Completed = _options.TimeProvider.GetUtcNow();
-        });
+        }, stopping);
         await WriteJsonAsync(context, HttpStatusCode.Accepted, new { requestId = id, resultMessages = Array.Empty<string>() });
     }
 
@@ -731,7 +734,14 @@ public sealed class SfmcEmulator : IAsyncDisposable
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
+
+        // Background async jobs use the database: stop them before it closes (a job still writing rolls back).
+        await _stopping.CancelAsync();
+        // A cancelled or failed job's outcome no longer matters once the emulator is gone.
+        await Task.WhenAll(_jobs.Values.Select(j => j.Processing).OfType<Task>()).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+
         await _store.DisposeAsync();
+        _stopping.Dispose();
     }
 
     private sealed record Token(DateTimeOffset ExpiresAt, string? AccountId, string? Scope);

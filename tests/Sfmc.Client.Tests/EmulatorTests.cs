@@ -52,6 +52,27 @@ public sealed class EmulatorTests
     }
 
     [Fact]
+    public async Task Disposing_while_async_jobs_write_waits_for_them_instead_of_closing_the_database_under_them()
+    {
+        // A CI run once failed in DisposeAsync: the connection closed while a background job's transaction was open.
+        for (var round = 0; round < 10; round++)
+        {
+            var emulator = await SfmcEmulator.StartAsync(o => o.DataExtensions.Add(OrderLinesRow.Schema));
+            using (var http = await AuthorizedAsync(emulator))
+            {
+                for (var job = 0; job < 5; job++)
+                {
+                    var items = string.Join(",", Enumerable.Range(0, 200).Select(i => $$"""{"order id":"R{{round}}J{{job}}","line no":{{i}},"sku":"s","unit price":1}"""));
+                    using var response = await http.PostAsync("data/v1/async/dataextensions/key:order_lines/rows", Json("{\"items\":[" + items + "]}"));
+                    Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+                }
+            }
+
+            await emulator.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task Payload_over_5_MB_is_refused()
     {
         await using var emulator = await SfmcEmulator.StartAsync(o => o.DataExtensions.Add(OrderLinesRow.Schema));
