@@ -138,7 +138,7 @@ public class SoapSerializerBenchmarks
     [Benchmark]
     public int ReadGenerated() => ParseGenerated().Count;
 
-    private List<Subscriber> ParseGenerated() => SfmcSoapClient.ParsePage("Retrieve", _response, static r => SoapXml.ReadObject<Subscriber>(r)).Results;
+    private List<Subscriber> ParseGenerated() => SfmcSoapClient.ParsePage("Retrieve", _response, static r => r.ReadObject<Subscriber>()).Results;
 
     [Benchmark]
     public long WriteXmlSerializer()
@@ -156,21 +156,7 @@ public class SoapSerializerBenchmarks
     public long WriteGenerated()
     {
         _output.SetLength(0);
-        var content = new SoapEnvelopeContent("Create", writer =>
-        {
-            writer.WriteStartElement("CreateRequest", Ns);
-            writer.WriteStartElement("Options", Ns);
-            writer.WriteEndElement();
-            foreach (var subscriber in _subscribers)
-            {
-                writer.WriteStartElement("Objects", Ns);
-                writer.WriteAttributeString("xsi", "type", SoapXml.XsiNamespace, "Subscriber");
-                SoapObjectAccess.WriteElements(subscriber, writer);
-                writer.WriteEndElement();
-            }
-
-            writer.WriteEndElement();
-        });
+        var content = new SoapEnvelopeContent("Create", SfmcSoapClient.WriteBody("Create", null, "Subscriber", _subscribers, static (writer, subscriber) => SoapObjectAccess.WriteElements(subscriber, writer)));
         content.WriteTo(_output);
         return _output.Length;
     }

@@ -29,12 +29,14 @@ public sealed class SoapSerializationTests
             .ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value.Replace("\\'", "'", StringComparison.Ordinal));
     });
 
-    private static byte[] Fixture(string name) => Encoding.UTF8.GetBytes(Recorded.Value[name]);
+    internal static IEnumerable<string> RecordedNames => Recorded.Value.Keys;
+
+    internal static byte[] Fixture(string name) => Encoding.UTF8.GetBytes(Recorded.Value[name]);
 
     [Fact]
     public void A_MoreDataAvailable_page_reads_with_its_RequestID()
     {
-        var (status, requestId, results) = SfmcSoapClient.ParsePage("Retrieve", Fixture("retrieveBulkDataExtension"), static r => SoapXml.ReadObject<DataExtension>(r));
+        var (status, requestId, results) = SfmcSoapClient.ParsePage("Retrieve", Fixture("retrieveBulkDataExtension"), static r => r.ReadObject<DataExtension>());
 
         Assert.Equal("MoreDataAvailable", status);
         Assert.Equal("f06cc504-68bf-4db8-9141-e420ed248e72", requestId);
@@ -79,14 +81,14 @@ public sealed class SoapSerializationTests
         Assert.Equal("q0:Security", fault.FaultCode);
         Assert.True(SoapEnvelope.IsTokenExpired(fault));
         Assert.False(SoapEnvelope.IsThrottling(fault));
-        var ex = Assert.Throws<SfmcSoapFaultException>(() => SfmcSoapClient.ParsePage("Create", Fixture("expiredToken"), static r => SoapXml.ReadObject<Subscriber>(r)));
+        var ex = Assert.Throws<SfmcSoapFaultException>(() => SfmcSoapClient.ParsePage("Create", Fixture("expiredToken"), static r => r.ReadObject<Subscriber>()));
         Assert.Equal("Token Expired", ex.Fault.FaultString);
     }
 
     [Fact]
     public void An_unknown_object_type_is_an_error_status()
     {
-        var (status, _, results) = SfmcSoapClient.ParsePage("Retrieve", Fixture("noObjectHandlerFound"), static r => SoapXml.ReadObject<Subscriber>(r));
+        var (status, _, results) = SfmcSoapClient.ParsePage("Retrieve", Fixture("noObjectHandlerFound"), static r => r.ReadObject<Subscriber>());
 
         Assert.StartsWith("Error: Unable to find a handler for object type: DeliveryProfile", status, StringComparison.Ordinal);
         Assert.Empty(results);
@@ -95,7 +97,7 @@ public sealed class SoapSerializationTests
     [Fact]
     public void Real_DataExtension_and_field_retrieves_read_into_typed_objects()
     {
-        var (status, _, dataExtensions) = SfmcSoapClient.ParsePage("Retrieve", File.ReadAllBytes(TestData("mcdev-dataExtension-retrieve-response.xml")), static r => SoapXml.ReadObject<DataExtension>(r));
+        var (status, _, dataExtensions) = SfmcSoapClient.ParsePage("Retrieve", File.ReadAllBytes(TestData("mcdev-dataExtension-retrieve-response.xml")), static r => r.ReadObject<DataExtension>());
         Assert.Equal("OK", status);
         Assert.NotEmpty(dataExtensions);
         var existing = Assert.Single(dataExtensions, d => d.CustomerKey == "testExisting_dataExtension");
@@ -104,7 +106,7 @@ public sealed class SoapSerializationTests
         Assert.NotNull(existing.CreatedDate);
         Assert.Null(existing.PartnerKey); // xsi:nil
 
-        var (_, _, fields) = SfmcSoapClient.ParsePage("Retrieve", File.ReadAllBytes(TestData("mcdev-dataExtensionField-retrieve-response.xml")), static r => SoapXml.ReadObject<DataExtensionField>(r));
+        var (_, _, fields) = SfmcSoapClient.ParsePage("Retrieve", File.ReadAllBytes(TestData("mcdev-dataExtensionField-retrieve-response.xml")), static r => r.ReadObject<DataExtensionField>());
         Assert.NotEmpty(fields);
         Assert.All(fields, f => Assert.False(string.IsNullOrEmpty(f.Name)));
         Assert.Contains(fields, f => f.DataExtension?.CustomerKey == "testExisting_dataExtension" && f.FieldType == Sfmc.Soap.DataExtensionFieldType.Text);
@@ -136,17 +138,10 @@ public sealed class SoapSerializationTests
             Attributes = { new Sfmc.Soap.Attribute { Name = "First Name", Value = "Ada" } },
             Lists = { new SubscriberList { ID = 42, Status = SubscriberStatus.Active } },
         };
-        var envelope = new SoapEnvelopeContent("Create", writer =>
+        var envelope = new SoapEnvelopeContent("Create", SfmcSoapClient.WriteBody("Create", null, "Subscriber", [subscriber], static (w, s) => SoapObjectAccess.WriteElements(s, w)))
         {
-            writer.WriteStartElement("CreateRequest", SoapXml.Namespace);
-            writer.WriteStartElement("Options", SoapXml.Namespace);
-            writer.WriteEndElement();
-            writer.WriteStartElement("Objects", SoapXml.Namespace);
-            writer.WriteAttributeString("xsi", "type", SoapXml.XsiNamespace, "Subscriber");
-            SoapObjectAccess.WriteElements(subscriber, writer);
-            writer.WriteEndElement();
-            writer.WriteEndElement();
-        }) { AccessToken = "not-a-real-token" };
+            AccessToken = "not-a-real-token",
+        };
         using var buffer = new MemoryStream();
         envelope.WriteTo(buffer);
 
@@ -156,11 +151,12 @@ public sealed class SoapSerializationTests
         new XDocument(body).Validate(WsdlSchemas.Value, (_, e) => errors.Add(e.Message));
         Assert.Empty(errors);
 
-        using var reader = XmlReader.Create(new StringReader(body.ToString()), new XmlReaderSettings { IgnoreWhitespace = true });
-        reader.MoveToContent();
-        reader.ReadStartElement(); // CreateRequest
+        var reader = SoapEnvelope.OpenBody(buffer.ToArray()); // on CreateRequest
+        Assert.True(reader.ReadStartElement());
+        Assert.True(reader.MoveToElement());
         reader.Skip(); // Options
-        var back = SoapXml.ReadObject<Subscriber>(reader)!;
+        Assert.True(reader.MoveToElement());
+        var back = reader.ReadObject<Subscriber>()!;
         Assert.Equal("ada@example.com", back.EmailAddress);
         Assert.Equal(SubscriberStatus.Active, back.Status);
         Assert.Equal(EmailType.HTML, back.EmailTypePreference);
@@ -174,17 +170,19 @@ public sealed class SoapSerializationTests
     {
         var filter = Subscriber.Property.Status.IsEqualTo(SubscriberStatus.Active)
             & (Subscriber.Property.EmailAddress.IsLike("%@example.com") | Subscriber.Property.CreatedDate.IsBetween(new DateTime(2026, 1, 1), new DateTime(2026, 2, 1)));
-        var element = new XDocument();
-        using (var writer = element.CreateWriter())
+        var envelope = new SoapEnvelopeContent("Retrieve", writer =>
         {
-            writer.WriteStartElement("RetrieveRequestMsg", SoapXml.Namespace);
-            writer.WriteStartElement("RetrieveRequest", SoapXml.Namespace);
-            SoapXml.Write(writer, "ObjectType", "Subscriber");
-            SoapXml.Write(writer, "Properties", (string)Subscriber.Property.EmailAddress);
-            filter.Write(writer, "Filter");
-            writer.WriteEndElement();
-            writer.WriteEndElement();
-        }
+            writer.WriteStartElement("RetrieveRequestMsg"u8);
+            writer.WriteStartElement("RetrieveRequest"u8);
+            writer.WriteElement("ObjectType"u8, "Subscriber");
+            writer.WriteElement("Properties"u8, (string)Subscriber.Property.EmailAddress);
+            filter.Write(writer, "Filter"u8);
+            writer.WriteEndElement("RetrieveRequest"u8);
+            writer.WriteEndElement("RetrieveRequestMsg"u8);
+        });
+        using var buffer = new MemoryStream();
+        envelope.WriteTo(buffer);
+        var element = new XDocument(XDocument.Parse(Encoding.UTF8.GetString(buffer.ToArray())).Descendants(XName.Get("Body", "http://schemas.xmlsoap.org/soap/envelope/")).Single().Elements().Single());
 
         var errors = new List<string>();
         element.Validate(WsdlSchemas.Value, (_, e) => errors.Add(e.Message));
@@ -206,9 +204,9 @@ public sealed class SoapSerializationTests
               <ID>7</ID>
             </Results>
             """;
-        using var reader = XmlReader.Create(new StringReader(xml));
-        reader.MoveToContent();
-        var subscriber = SoapXml.ReadObject<Subscriber>(reader)!;
+        var reader = new SoapReader(Encoding.UTF8.GetBytes(xml));
+        reader.Read();
+        var subscriber = reader.ReadObject<Subscriber>()!;
 
         Assert.Equal("x@example.com", subscriber.EmailAddress);
         Assert.Null(subscriber.Status);
@@ -219,7 +217,7 @@ public sealed class SoapSerializationTests
     public void A_DTD_in_a_response_is_refused()
     {
         const string evil = """<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>&e;</soap:Body></soap:Envelope>""";
-        var ex = Assert.Throws<SfmcException>(() => SfmcSoapClient.ParsePage("Retrieve", Encoding.UTF8.GetBytes(evil), static r => SoapXml.ReadObject<Subscriber>(r)));
+        var ex = Assert.Throws<SfmcException>(() => SfmcSoapClient.ParsePage("Retrieve", Encoding.UTF8.GetBytes(evil), static r => r.ReadObject<Subscriber>()));
         Assert.Contains("DTD", ex.Message, StringComparison.Ordinal);
     }
 

@@ -169,17 +169,17 @@ public sealed class DataExtensionClient<TRow>
         var customerKey = TRow.Schema.CustomerKey;
         return _client.Soap.WriteCoreAsync<DataExtensionPrimaryKey, Soap.SfmcSoapClient.NoObject>("Delete", null, "DataExtensionObject", keys, (writer, key) =>
         {
-            Soap.SoapXml.Write(writer, "CustomerKey", customerKey);
-            writer.WriteStartElement("Keys", Soap.SoapXml.Namespace);
+            writer.WriteElement("CustomerKey"u8, customerKey);
+            writer.WriteStartElement("Keys"u8);
             foreach (var (name, value) in key.Values)
             {
-                writer.WriteStartElement("Key", Soap.SoapXml.Namespace);
-                Soap.SoapXml.Write(writer, "Name", TRow.Schema.FindField(name)!.Name);
-                Soap.SoapXml.Write(writer, "Value", Soap.SoapXml.Format(value));
-                writer.WriteEndElement();
+                writer.WriteStartElement("Key"u8);
+                writer.WriteElement("Name"u8, TRow.Schema.FindField(name)!.Name);
+                writer.WriteElement("Value"u8, Soap.SoapXml.Format(value));
+                writer.WriteEndElement("Key"u8);
             }
 
-            writer.WriteEndElement();
+            writer.WriteEndElement("Keys"u8);
         }, options, cancellationToken);
     }
 

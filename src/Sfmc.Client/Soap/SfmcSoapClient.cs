@@ -41,7 +41,7 @@ public sealed class SfmcSoapClient
             throw new ArgumentException($"SFMC needs at least one property to retrieve {T.SoapObjectType}; the WSDL does not say which are retrievable, so pass them.", nameof(properties));
         }
 
-        return RetrieveCoreAsync(T.SoapObjectType, list, filter, options, static reader => SoapXml.ReadObject<T>(reader), cancellationToken);
+        return RetrieveCoreAsync(T.SoapObjectType, list, filter, options, static reader => reader.ReadObject<T>(), cancellationToken);
     }
 
     /// <summary>
@@ -73,7 +73,7 @@ public sealed class SfmcSoapClient
         where T : SoapObject, ISoapObject<T> => WriteAsync("Delete", null, objects, options, cancellationToken);
 
     private async IAsyncEnumerable<T> RetrieveCoreAsync<T>(
-        string objectType, string[] properties, SoapFilter? filter, SoapRetrieveOptions? options, Func<XmlReader, T?> readResult, [EnumeratorCancellation] CancellationToken cancellationToken)
+        string objectType, string[] properties, SoapFilter? filter, SoapRetrieveOptions? options, Func<SoapReader, T?> readResult, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         using var activity = SfmcTelemetry.ActivitySource.StartActivity("Sfmc.Soap.Retrieve");
         activity?.SetTag("sfmc.soap.object_type", objectType);
@@ -106,32 +106,32 @@ public sealed class SfmcSoapClient
         }
     }
 
-    private static Action<XmlWriter> RetrieveBody(string objectType, string[] properties, SoapFilter? filter, SoapRetrieveOptions? options, string? continueId) => writer =>
+    private static Action<SoapWriter> RetrieveBody(string objectType, string[] properties, SoapFilter? filter, SoapRetrieveOptions? options, string? continueId) => writer =>
     {
-        writer.WriteStartElement("RetrieveRequestMsg", SoapXml.Namespace);
-        writer.WriteStartElement("RetrieveRequest", SoapXml.Namespace);
+        writer.WriteStartElement("RetrieveRequestMsg"u8);
+        writer.WriteStartElement("RetrieveRequest"u8);
         foreach (var id in options?.ClientIds ?? [])
         {
-            writer.WriteStartElement("ClientIDs", SoapXml.Namespace);
-            SoapXml.Write(writer, "ID", id);
-            writer.WriteEndElement();
+            writer.WriteStartElement("ClientIDs"u8);
+            writer.WriteElement("ID"u8, id);
+            writer.WriteEndElement("ClientIDs"u8);
         }
 
-        SoapXml.Write(writer, "ObjectType", objectType);
+        writer.WriteElement("ObjectType"u8, objectType);
         foreach (var property in properties)
         {
-            SoapXml.Write(writer, "Properties", property);
+            writer.WriteElement("Properties"u8, property);
         }
 
-        filter?.Write(writer, "Filter");
-        SoapXml.Write(writer, "ContinueRequest", continueId);
+        filter?.Write(writer, "Filter"u8);
+        writer.WriteElement("ContinueRequest"u8, continueId);
         if (options?.QueryAllAccounts == true)
         {
-            SoapXml.Write(writer, "QueryAllAccounts", true);
+            writer.WriteElement("QueryAllAccounts"u8, true);
         }
 
-        writer.WriteEndElement();
-        writer.WriteEndElement();
+        writer.WriteEndElement("RetrieveRequest"u8);
+        writer.WriteEndElement("RetrieveRequestMsg"u8);
     };
 
     private Task<SoapWriteResult<T>> WriteAsync<T>(string action, string? saveAction, IEnumerable<T> objects, SoapWriteOptions? options, CancellationToken cancellationToken)
@@ -143,7 +143,7 @@ public sealed class SfmcSoapClient
     /// <typeparamref name="TReturned"/> the type SFMC's echoed Object is read as.
     /// </summary>
     internal async Task<SoapWriteResult<TItem>> WriteCoreAsync<TItem, TReturned>(
-        string action, string? saveAction, string xsiType, IEnumerable<TItem> objects, Action<XmlWriter, TItem> writeItem, SoapWriteOptions? options, CancellationToken cancellationToken)
+        string action, string? saveAction, string xsiType, IEnumerable<TItem> objects, Action<SoapWriter, TItem> writeItem, SoapWriteOptions? options, CancellationToken cancellationToken)
         where TReturned : SoapObject, ISoapObject<TReturned>
     {
         ArgumentNullException.ThrowIfNull(objects);
@@ -193,100 +193,127 @@ public sealed class SfmcSoapClient
         return new SoapWriteResult<TItem>(results.Select(r => r!).ToArray(), requestIds, statuses);
     }
 
-    private static Action<XmlWriter> WriteBody<T>(string action, string? saveAction, string xsiType, List<T> batch, Action<XmlWriter, T> writeItem) => writer =>
+    internal static Action<SoapWriter> WriteBody<T>(string action, string? saveAction, string xsiType, List<T> batch, Action<SoapWriter, T> writeItem) => writer =>
     {
-        writer.WriteStartElement(action + "Request", SoapXml.Namespace);
-        writer.WriteStartElement("Options", SoapXml.Namespace);
+        var request = action switch
+        {
+            "Create" => "CreateRequest"u8,
+            "Update" => "UpdateRequest"u8,
+            "Delete" => "DeleteRequest"u8,
+            _ => throw new ArgumentOutOfRangeException(nameof(action), action, "Create, Update or Delete."),
+        };
+        writer.WriteStartElement(request);
+        writer.WriteStartElement("Options"u8);
         if (saveAction is not null)
         {
-            writer.WriteStartElement("SaveOptions", SoapXml.Namespace);
-            writer.WriteStartElement("SaveOption", SoapXml.Namespace);
-            SoapXml.Write(writer, "PropertyName", "*");
-            SoapXml.Write(writer, "SaveAction", saveAction);
-            writer.WriteEndElement();
-            writer.WriteEndElement();
+            writer.WriteStartElement("SaveOptions"u8);
+            writer.WriteStartElement("SaveOption"u8);
+            writer.WriteElement("PropertyName"u8, "*");
+            writer.WriteElement("SaveAction"u8, saveAction);
+            writer.WriteEndElement("SaveOption"u8);
+            writer.WriteEndElement("SaveOptions"u8);
         }
 
-        writer.WriteEndElement();
+        writer.WriteEndElement("Options"u8);
         foreach (var item in batch)
         {
             ArgumentNullException.ThrowIfNull(item);
-            writer.WriteStartElement("Objects", SoapXml.Namespace);
-            writer.WriteAttributeString("xsi", "type", SoapXml.XsiNamespace, xsiType);
+            writer.WriteStartElement("Objects"u8);
+            writer.WriteAttribute("xsi:type"u8, xsiType);
             writeItem(writer, item);
-            writer.WriteEndElement();
+            writer.WriteEndElement("Objects"u8);
         }
 
-        writer.WriteEndElement();
+        writer.WriteEndElement(request);
     };
 
     /// <summary>Reads a response message: OverallStatus, RequestID and each Results element.</summary>
-    internal static void ReadResponse<T>(XmlReader reader, Action<T> onResult, Func<XmlReader, T?> readResult, out string? status, out string? requestId)
+    internal static void ReadResponse<T>(SoapReader reader, Action<T> onResult, Func<SoapReader, T?> readResult, out string? status, out string? requestId)
     {
         status = null;
         requestId = null;
-        if (reader.IsEmptyElement)
+        if (!reader.ReadStartElement())
         {
             return;
         }
 
-        reader.Read();
-        while (reader.MoveToContent() == XmlNodeType.Element)
+        while (reader.MoveToElement())
         {
-            switch (reader.LocalName)
+            var name = reader.LocalName;
+            if (name.SequenceEqual("Results"u8))
             {
-                case "OverallStatus":
-                    status = reader.ReadElementContentAsString();
-                    break;
-                case "RequestID":
-                    requestId = reader.ReadElementContentAsString();
-                    break;
-                case "Results":
-                    if (readResult(reader) is { } result)
-                    {
-                        onResult(result);
-                    }
-
-                    break;
-                default:
-                    reader.Skip();
-                    break;
+                if (readResult(reader) is { } result)
+                {
+                    onResult(result);
+                }
+            }
+            else if (name.SequenceEqual("OverallStatus"u8))
+            {
+                status = reader.ReadString();
+            }
+            else if (name.SequenceEqual("RequestID"u8))
+            {
+                requestId = reader.ReadString();
+            }
+            else
+            {
+                reader.Skip();
             }
         }
     }
 
-    private static RawResult? ReadResult<T>(XmlReader reader)
+    private static RawResult? ReadResult<T>(SoapReader reader)
         where T : SoapObject, ISoapObject<T>
     {
         var result = new RawResult();
-        if (reader.IsEmptyElement)
+        if (!reader.ReadStartElement())
         {
-            reader.Read();
             return result;
         }
 
-        reader.Read();
-        while (reader.MoveToContent() == XmlNodeType.Element)
+        while (reader.MoveToElement())
         {
-            switch (reader.LocalName)
+            var name = reader.LocalName;
+            if (name.SequenceEqual("StatusCode"u8))
             {
-                case "StatusCode": result.StatusCode = SoapXml.ReadString(reader) ?? ""; break;
-                case "StatusMessage": result.StatusMessage = SoapXml.ReadString(reader); break;
-                case "OrdinalID": result.OrdinalId = SoapXml.ReadInt32(reader); break;
-                case "ErrorCode": result.ErrorCode = SoapXml.ReadInt32(reader); break;
-                case "NewID": result.NewId = SoapXml.ReadInt32(reader); break;
-                case "NewObjectID": result.NewObjectId = SoapXml.ReadString(reader); break;
-                case "Object": result.Returned = SoapXml.ReadObject<T>(reader); break;
-                default: reader.Skip(); break;
+                result.StatusCode = reader.ReadString() ?? "";
+            }
+            else if (name.SequenceEqual("StatusMessage"u8))
+            {
+                result.StatusMessage = reader.ReadString();
+            }
+            else if (name.SequenceEqual("OrdinalID"u8))
+            {
+                result.OrdinalId = reader.ReadInt32();
+            }
+            else if (name.SequenceEqual("ErrorCode"u8))
+            {
+                result.ErrorCode = reader.ReadInt32();
+            }
+            else if (name.SequenceEqual("NewID"u8))
+            {
+                result.NewId = reader.ReadInt32();
+            }
+            else if (name.SequenceEqual("NewObjectID"u8))
+            {
+                result.NewObjectId = reader.ReadString();
+            }
+            else if (name.SequenceEqual("Object"u8))
+            {
+                result.Returned = reader.ReadObject<T>();
+            }
+            else
+            {
+                reader.Skip();
             }
         }
 
-        reader.Read();
+        reader.ReadEndElement();
         return result;
     }
 
     /// <summary>A DataExtensionObject's Properties (Name/Value pairs) → a flat JSON object → the generated row reader.</summary>
-    private static TRow? ReadRow<TRow>(XmlReader reader)
+    private static TRow? ReadRow<TRow>(SoapReader reader)
         where TRow : IReadOnlyDataExtensionRow<TRow>
     {
         var buffer = new ArrayBufferWriter<byte>(256);
@@ -294,16 +321,15 @@ public sealed class SfmcSoapClient
         {
             json.WriteStartObject();
             var depth = reader.Depth;
-            if (!reader.IsEmptyElement)
+            if (reader.ReadStartElement())
             {
-                reader.Read();
                 while (reader.Depth > depth)
                 {
-                    if (reader.NodeType == XmlNodeType.Element && reader.LocalName == "Property")
+                    if (reader.IsStartElement && reader.LocalName.SequenceEqual("Property"u8))
                     {
                         ReadProperty(reader, json);
                     }
-                    else if (reader.NodeType == XmlNodeType.Element && reader.LocalName != "Properties")
+                    else if (reader.IsStartElement && !reader.LocalName.SequenceEqual("Properties"u8))
                     {
                         reader.Skip();
                     }
@@ -312,9 +338,10 @@ public sealed class SfmcSoapClient
                         reader.Read();
                     }
                 }
+
+                reader.Read();
             }
 
-            reader.Read();
             json.WriteEndObject();
         }
 
@@ -323,34 +350,38 @@ public sealed class SfmcSoapClient
         return TRow.Read(ref jsonReader);
     }
 
-    private static void ReadProperty(XmlReader reader, Utf8JsonWriter json)
+    private static void ReadProperty(SoapReader reader, Utf8JsonWriter json)
     {
         string? name = null, value = null;
-        if (reader.IsEmptyElement)
+        if (!reader.ReadStartElement())
         {
-            reader.Read();
             return;
         }
 
-        reader.Read();
-        while (reader.MoveToContent() == XmlNodeType.Element)
+        while (reader.MoveToElement())
         {
-            switch (reader.LocalName)
+            if (reader.LocalName.SequenceEqual("Name"u8))
             {
-                case "Name": name = SoapXml.ReadString(reader); break;
-                case "Value": value = SoapXml.ReadString(reader); break;
-                default: reader.Skip(); break;
+                name = reader.ReadString();
+            }
+            else if (reader.LocalName.SequenceEqual("Value"u8))
+            {
+                value = reader.ReadString();
+            }
+            else
+            {
+                reader.Skip();
             }
         }
 
-        reader.Read();
+        reader.ReadEndElement();
         if (name is not null)
         {
             json.WriteString(name, value);
         }
     }
 
-    private async Task<byte[]> SendAsync(string action, Action<XmlWriter> body, bool replayable, CancellationToken cancellationToken)
+    private async Task<byte[]> SendAsync(string action, Action<SoapWriter> body, bool replayable, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "Service.asmx") { Content = new SoapEnvelopeContent(action, body) };
         request.Headers.TryAddWithoutValidation("SOAPAction", action);
@@ -359,12 +390,12 @@ public sealed class SfmcSoapClient
     }
 
     /// <summary>Parses a response envelope: OverallStatus, RequestID and the Results (a fault throws).</summary>
-    internal static (string? Status, string? RequestId, List<TResult> Results) ParsePage<TResult>(string action, byte[] bytes, Func<XmlReader, TResult?> readResult)
+    internal static (string? Status, string? RequestId, List<TResult> Results) ParsePage<TResult>(string action, byte[] bytes, Func<SoapReader, TResult?> readResult)
     {
         var results = new List<TResult>();
         try
         {
-            using var reader = SoapEnvelope.OpenBody(new MemoryStream(bytes, writable: false));
+            var reader = SoapEnvelope.OpenBody(bytes);
             if (SoapEnvelope.TryReadFault(reader) is { } fault)
             {
                 throw new SfmcSoapFaultException($"SFMC SOAP {action} answered a fault: {fault.FaultString}", fault, null);
@@ -402,36 +433,36 @@ public sealed class SfmcSoapClient
     }
 
     /// <summary>A DataExtension object's content: key, name, flags, its Fields and the sendable relationship.</summary>
-    private static void WriteDataExtension(XmlWriter writer, DataExtensionInfo schema)
+    private static void WriteDataExtension(SoapWriter writer, DataExtensionInfo schema)
     {
-        SoapXml.Write(writer, "CustomerKey", schema.CustomerKey);
-        SoapXml.Write(writer, "Name", schema.Name);
-        SoapXml.Write(writer, "Description", schema.Description);
-        SoapXml.Write(writer, "IsSendable", schema.IsSendable);
-        writer.WriteStartElement("Fields", SoapXml.Namespace);
+        writer.WriteElement("CustomerKey"u8, schema.CustomerKey);
+        writer.WriteElement("Name"u8, schema.Name);
+        writer.WriteElement("Description"u8, schema.Description);
+        writer.WriteElement("IsSendable"u8, schema.IsSendable);
+        writer.WriteStartElement("Fields"u8);
         foreach (var field in schema.Fields)
         {
-            writer.WriteStartElement("Field", SoapXml.Namespace);
-            SoapXml.Write(writer, "CustomerKey", $"[{schema.CustomerKey}].[{field.Name}]");
-            SoapXml.Write(writer, "Name", field.Name);
-            SoapXml.Write(writer, "DefaultValue", field.DefaultValue);
-            SoapXml.Write(writer, "MaxLength", field.MaxLength);
-            SoapXml.Write(writer, "IsRequired", field.IsRequired);
-            SoapXml.Write(writer, "IsPrimaryKey", field.IsPrimaryKey);
-            SoapXml.Write(writer, "FieldType", field.FieldType.ToString());
-            SoapXml.Write(writer, "Scale", field.Scale);
-            writer.WriteEndElement();
+            writer.WriteStartElement("Field"u8);
+            writer.WriteElement("CustomerKey"u8, $"[{schema.CustomerKey}].[{field.Name}]");
+            writer.WriteElement("Name"u8, field.Name);
+            writer.WriteElement("DefaultValue"u8, field.DefaultValue);
+            writer.WriteElement("MaxLength"u8, field.MaxLength);
+            writer.WriteElement("IsRequired"u8, field.IsRequired);
+            writer.WriteElement("IsPrimaryKey"u8, field.IsPrimaryKey);
+            writer.WriteElement("FieldType"u8, field.FieldType.ToString());
+            writer.WriteElement("Scale"u8, field.Scale);
+            writer.WriteEndElement("Field"u8);
         }
 
-        writer.WriteEndElement();
+        writer.WriteEndElement("Fields"u8);
         if (schema.IsSendable && schema.SendableDataExtensionField is { } sendableField && schema.SendableSubscriberField is { } subscriberField)
         {
-            writer.WriteStartElement("SendableDataExtensionField", SoapXml.Namespace);
-            SoapXml.Write(writer, "Name", sendableField);
-            writer.WriteEndElement();
-            writer.WriteStartElement("SendableSubscriberField", SoapXml.Namespace);
-            SoapXml.Write(writer, "Name", subscriberField);
-            writer.WriteEndElement();
+            writer.WriteStartElement("SendableDataExtensionField"u8);
+            writer.WriteElement("Name"u8, sendableField);
+            writer.WriteEndElement("SendableDataExtensionField"u8);
+            writer.WriteStartElement("SendableSubscriberField"u8);
+            writer.WriteElement("Name"u8, subscriberField);
+            writer.WriteEndElement("SendableSubscriberField"u8);
         }
     }
 
@@ -468,7 +499,7 @@ public sealed class SfmcSoapClient
 /// <summary>Calls the protected-internal serializer members from the runtime.</summary>
 internal static class SoapObjectAccess
 {
-    public static void WriteElements(SoapObject value, XmlWriter writer) => value.WriteSoapElementsCore(writer);
+    public static void WriteElements(SoapObject value, SoapWriter writer) => value.WriteSoapElementsCore(writer);
 }
 
 /// <summary>Options of a SOAP Retrieve.</summary>

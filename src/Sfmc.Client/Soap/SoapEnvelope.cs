@@ -19,11 +19,9 @@ internal sealed class SoapEnvelopeContent : HttpContent
     internal const string EnvelopeNamespace = "http://schemas.xmlsoap.org/soap/envelope/";
     private const string FuelOAuthNamespace = "http://exacttarget.com";
 
-    private static readonly XmlWriterSettings WriterSettings = new() { Encoding = new UTF8Encoding(false), Indent = false, CloseOutput = false };
+    private readonly Action<SoapWriter> _body;
 
-    private readonly Action<XmlWriter> _body;
-
-    public SoapEnvelopeContent(string action, Action<XmlWriter> body)
+    public SoapEnvelopeContent(string action, Action<SoapWriter> body)
     {
         Action = action;
         _body = body;
@@ -39,28 +37,36 @@ internal sealed class SoapEnvelopeContent : HttpContent
     /// <summary>Writes the envelope (tests and benchmarks use it without HTTP).</summary>
     public void WriteTo(Stream stream)
     {
-        using var writer = XmlWriter.Create(stream, WriterSettings);
-        writer.WriteStartDocument();
-        writer.WriteStartElement("s", "Envelope", EnvelopeNamespace);
-        writer.WriteAttributeString("xmlns", "xsi", null, SoapXml.XsiNamespace);
-        writer.WriteStartElement("s", "Header", EnvelopeNamespace);
-        writer.WriteStartElement("fueloauth", FuelOAuthNamespace);
-        writer.WriteString(AccessToken ?? "");
-        writer.WriteEndElement();
-        writer.WriteEndElement();
-        writer.WriteStartElement("s", "Body", EnvelopeNamespace);
-        _body(writer);
-        writer.WriteEndElement();
-        writer.WriteEndElement();
-        writer.WriteEndDocument();
+        ArgumentNullException.ThrowIfNull(stream);
+        using var writer = Write();
+        stream.Write(writer.Written.Span);
     }
 
     protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
     {
-        using var buffer = new MemoryStream();
-        WriteTo(buffer);
-        buffer.Position = 0;
-        await buffer.CopyToAsync(stream, cancellationToken);
+        using var writer = Write();
+        await stream.WriteAsync(writer.Written, cancellationToken);
+    }
+
+    /// <summary>The whole envelope in a pooled buffer; the Body's content declares the partner namespace as the default one.</summary>
+    private SoapWriter Write()
+    {
+        var writer = new SoapWriter();
+        try
+        {
+            writer.WriteRaw("""<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><s:Header><fueloauth xmlns="http://exacttarget.com">"""u8);
+            writer.WriteString(AccessToken ?? "");
+            writer.WriteRaw("</fueloauth></s:Header><s:Body>"u8);
+            writer.DeclareNamespaceOnNextElement();
+            _body(writer);
+            writer.WriteRaw("</s:Body></s:Envelope>"u8);
+            return writer;
+        }
+        catch
+        {
+            writer.Dispose();
+            throw;
+        }
     }
 
     protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) => SerializeToStreamAsync(stream, context, CancellationToken.None);
@@ -72,57 +78,33 @@ internal sealed class SoapEnvelopeContent : HttpContent
     }
 }
 
-/// <summary>Reads SOAP responses: safe reader settings, the Body's first element, and faults.</summary>
+/// <summary>Reads SOAP responses: the Body's first element, and faults.</summary>
 internal static class SoapEnvelope
 {
-    private static readonly XmlReaderSettings ReaderSettings = new()
-    {
-        DtdProcessing = DtdProcessing.Prohibit,
-        XmlResolver = null,
-        IgnoreWhitespace = true,
-        IgnoreComments = true,
-        IgnoreProcessingInstructions = true,
-    };
-
     /// <summary>A reader positioned on the Body's first element (a response message or a Fault).</summary>
-    public static XmlReader OpenBody(Stream stream)
+    public static SoapReader OpenBody(byte[] body)
     {
-        var reader = XmlReader.Create(stream, ReaderSettings);
-        try
+        var reader = new SoapReader(body);
+        while (reader.Read())
         {
-            while (reader.Read())
+            if (reader.IsStartElement && reader.LocalName.SequenceEqual("Body"u8) && reader.NamespaceUri == SoapEnvelopeContent.EnvelopeNamespace)
             {
-                if (reader.NodeType == XmlNodeType.Element && reader.LocalName == "Body" && reader.NamespaceURI == SoapEnvelopeContent.EnvelopeNamespace)
+                if (reader.ReadStartElement() && reader.MoveToElement())
                 {
-                    if (reader.IsEmptyElement)
-                    {
-                        break;
-                    }
-
-                    reader.Read();
-                    if (reader.MoveToContent() == XmlNodeType.Element)
-                    {
-                        return reader;
-                    }
-
-                    break;
+                    return reader;
                 }
+
+                break;
             }
         }
-        catch
-        {
-            reader.Dispose();
-            throw;
-        }
 
-        reader.Dispose();
         throw new XmlException("The SOAP response has no Body content.");
     }
 
     /// <summary>Reads a fault if the reader is on one (<c>soap:Fault</c>): faultcode, faultstring and an APIFault detail.</summary>
-    public static SoapFault? TryReadFault(XmlReader reader)
+    public static SoapFault? TryReadFault(SoapReader reader)
     {
-        if (reader.LocalName != "Fault" || reader.NamespaceURI != SoapEnvelopeContent.EnvelopeNamespace)
+        if (!reader.LocalName.SequenceEqual("Fault"u8) || reader.NamespaceUri != SoapEnvelopeContent.EnvelopeNamespace)
         {
             return null;
         }
@@ -132,28 +114,25 @@ internal static class SoapEnvelope
         long? logId = null;
         var parameters = new List<string>();
         var depth = reader.Depth;
-        if (!reader.IsEmptyElement)
+        if (reader.ReadStartElement())
         {
-            reader.Read();
-            while (!reader.EOF && reader.Depth > depth)
+            while (!reader.IsEndOfDocument && reader.Depth > depth)
             {
-                if (reader.NodeType != XmlNodeType.Element)
+                if (!reader.IsStartElement)
                 {
                     reader.Read();
                     continue;
                 }
 
-                switch (reader.LocalName)
-                {
-                    case "faultcode": code = reader.ReadElementContentAsString(); break;
-                    case "faultstring": text = reader.ReadElementContentAsString(); break;
-                    case "faultactor": actor = reader.ReadElementContentAsString(); break;
-                    case "Code": apiCode = int.TryParse(reader.ReadElementContentAsString(), out var c) ? c : null; break;
-                    case "Message": message = reader.ReadElementContentAsString(); break;
-                    case "LogID": logId = long.TryParse(reader.ReadElementContentAsString(), out var l) ? l : null; break;
-                    case "Param": parameters.Add(reader.ReadElementContentAsString()); break;
-                    default: reader.Read(); break; // descend into detail/APIFault/Params
-                }
+                var name = reader.LocalName;
+                if (name.SequenceEqual("faultcode"u8)) code = reader.ReadString();
+                else if (name.SequenceEqual("faultstring"u8)) text = reader.ReadString();
+                else if (name.SequenceEqual("faultactor"u8)) actor = reader.ReadString();
+                else if (name.SequenceEqual("Code"u8)) apiCode = int.TryParse(reader.ReadString(), out var c) ? c : null;
+                else if (name.SequenceEqual("Message"u8)) message = reader.ReadString();
+                else if (name.SequenceEqual("LogID"u8)) logId = long.TryParse(reader.ReadString(), out var l) ? l : null;
+                else if (name.SequenceEqual("Param"u8)) parameters.Add(reader.ReadString() ?? "");
+                else if (!reader.ReadStartElement()) { } // descend into detail/APIFault/Params
             }
         }
 
@@ -165,8 +144,7 @@ internal static class SoapEnvelope
     {
         try
         {
-            using var reader = OpenBody(new MemoryStream(body, writable: false));
-            return TryReadFault(reader);
+            return TryReadFault(OpenBody(body));
         }
         catch (XmlException)
         {

@@ -31,7 +31,7 @@ public abstract class SoapFilter
     public static SoapFilter Or(SoapFilter left, SoapFilter right) => new ComplexSoapFilter(left, "OR", right);
 
     /// <summary>Writes the filter as the content of a <c>Filter</c> element (with its xsi:type).</summary>
-    internal abstract void Write(XmlWriter writer, string elementName);
+    internal abstract void Write(SoapWriter writer, ReadOnlySpan<byte> elementName);
 }
 
 /// <summary>A <c>SimpleFilterPart</c>: a property, an operator and values.</summary>
@@ -58,18 +58,18 @@ public sealed class SimpleSoapFilter : SoapFilter
     /// <summary>Sent as <c>DateValue</c> rather than <c>Value</c>.</summary>
     public bool IsDateValue { get; }
 
-    internal override void Write(XmlWriter writer, string elementName)
+    internal override void Write(SoapWriter writer, ReadOnlySpan<byte> elementName)
     {
-        writer.WriteStartElement(elementName, SoapXml.Namespace);
-        writer.WriteAttributeString("xsi", "type", SoapXml.XsiNamespace, "SimpleFilterPart");
-        SoapXml.Write(writer, "Property", Property);
-        SoapXml.Write(writer, "SimpleOperator", Operator);
+        writer.WriteStartElement(elementName);
+        writer.WriteAttribute("xsi:type"u8, "SimpleFilterPart");
+        writer.WriteElement("Property"u8, Property);
+        writer.WriteElement("SimpleOperator"u8, Operator);
         foreach (var value in Values)
         {
-            SoapXml.Write(writer, IsDateValue ? "DateValue" : "Value", value);
+            writer.WriteElement(IsDateValue ? "DateValue"u8 : "Value"u8, value);
         }
 
-        writer.WriteEndElement();
+        writer.WriteEndElement(elementName);
     }
 }
 
@@ -92,14 +92,14 @@ public sealed class ComplexSoapFilter : SoapFilter
     /// <summary>The right operand.</summary>
     public SoapFilter Right { get; }
 
-    internal override void Write(XmlWriter writer, string elementName)
+    internal override void Write(SoapWriter writer, ReadOnlySpan<byte> elementName)
     {
-        writer.WriteStartElement(elementName, SoapXml.Namespace);
-        writer.WriteAttributeString("xsi", "type", SoapXml.XsiNamespace, "ComplexFilterPart");
-        Left.Write(writer, "LeftOperand");
-        SoapXml.Write(writer, "LogicalOperator", LogicalOperator);
-        Right.Write(writer, "RightOperand");
-        writer.WriteEndElement();
+        writer.WriteStartElement(elementName);
+        writer.WriteAttribute("xsi:type"u8, "ComplexFilterPart");
+        Left.Write(writer, "LeftOperand"u8);
+        writer.WriteElement("LogicalOperator"u8, LogicalOperator);
+        Right.Write(writer, "RightOperand"u8);
+        writer.WriteEndElement(elementName);
     }
 }
 

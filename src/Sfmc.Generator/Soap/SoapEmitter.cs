@@ -5,12 +5,12 @@ using Sfmc.Generator.Common;
 namespace Sfmc.Generator.Soap;
 
 /// <summary>
-/// Emits one partial class per selected SOAP type (properties, XmlWriter/XmlReader code, static facts, a nested
-/// class of typed filter properties) and one enum per enumeration. Pure functions of their inputs.
+/// Emits one partial class per selected SOAP type (properties, SoapWriter/SoapReader code over UTF-8 names, static
+/// facts, a nested class of typed filter properties) and one enum per enumeration. Pure functions of their inputs.
 /// </summary>
 internal static class SoapEmitter
 {
-    private const string Xml = "global::Sfmc.Client.Soap.SoapXml";
+    private const string SequenceEqual = "global::System.MemoryExtensions.SequenceEqual";
     private const string ListType = "global::System.Collections.Generic.List";
 
     public static string HintName(SoapTypeToEmit type) => "Soap." + type.Type.ClrName + ".g.cs";
@@ -89,6 +89,24 @@ internal static class SoapEmitter
 
         w.Line("_ => null,");
         w.Close(";");
+        w.Line();
+        w.Line($"/// <summary>The <see cref=\"{e.ClrName}\"/> for UTF-8 wire text; null for a value this WSDL does not know.</summary>");
+        w.Open($"public static global::{ns}.{e.ClrName}? Parse{e.ClrName}(global::System.ReadOnlySpan<byte> value)");
+        foreach (var group in e.Values.GroupBy(v => System.Text.Encoding.UTF8.GetByteCount(v.XmlValue)).OrderBy(g => g.Key))
+        {
+            w.Open($"if (value.Length == {group.Key})");
+            foreach (var value in group)
+            {
+                w.Open($"if ({SequenceEqual}(value, {Utf8(value.XmlValue)}))");
+                w.Line($"return global::{ns}.{e.ClrName}.{EnumMember(e, value)};");
+                w.Close();
+            }
+
+            w.Close();
+        }
+
+        w.Line("return null;");
+        w.Close();
         w.Close();
         return w.ToString();
     }
@@ -154,7 +172,7 @@ internal static class SoapEmitter
     {
         w.Line();
         w.Line("/// <inheritdoc />");
-        w.Open("protected override void WriteSoapElements(global::System.Xml.XmlWriter writer)");
+        w.Open("protected override void WriteSoapElements(global::Sfmc.Client.Soap.SoapWriter writer)");
         if (model.Type.BaseName is not null)
         {
             w.Line("base.WriteSoapElements(writer);");
@@ -162,7 +180,7 @@ internal static class SoapEmitter
 
         foreach (var member in model.Type.Members)
         {
-            var name = SourceWriter.Literal(member.XmlName);
+            var name = Utf8(member.XmlName);
             if (!member.IsList)
             {
                 w.Line(WriteValue(member, ns, name, "this." + member.ClrName));
@@ -173,11 +191,11 @@ internal static class SoapEmitter
             if (member.ItemName is { } itemName)
             {
                 w.Open($"if ({field} is {{ Count: > 0 }})");
-                w.Line($"writer.WriteStartElement({name}, {Xml}.Namespace);");
+                w.Line($"writer.WriteStartElement({name});");
                 w.Open($"foreach (var item in {field})");
-                w.Line(WriteValue(member, ns, SourceWriter.Literal(itemName), "item"));
+                w.Line(WriteValue(member, ns, Utf8(itemName), "item"));
                 w.Close();
-                w.Line("writer.WriteEndElement();");
+                w.Line($"writer.WriteEndElement({name});");
                 w.Close();
             }
             else
@@ -195,40 +213,54 @@ internal static class SoapEmitter
 
     private static string WriteValue(SoapMemberModel member, string ns, string name, string value) => member.Kind switch
     {
-        SoapMemberKind.Object => $"{Xml}.WriteObject(writer, {name}, {value}, {SourceWriter.Literal(member.TypeName)});",
-        SoapMemberKind.Enum => $"{Xml}.Write(writer, {name}, {value} is {{ }} __{member.ClrName}Value ? global::{ns}.SoapEnums.Format(__{member.ClrName}Value) : null);",
-        _ => $"{Xml}.Write(writer, {name}, {value});",
+        SoapMemberKind.Object => $"writer.WriteObject({name}, {value}, {SourceWriter.Literal(member.TypeName)});",
+        SoapMemberKind.Enum => $"writer.WriteElement({name}, {value} is {{ }} __{member.ClrName}Value ? global::{ns}.SoapEnums.Format(__{member.ClrName}Value) : null);",
+        _ => $"writer.WriteElement({name}, {value});",
     };
 
+    /// <summary>
+    /// Element names are compared as UTF-8 (<c>"Name"u8</c>), grouped by length so most candidates are ruled out by one
+    /// comparison; a name this type does not have goes to the base type.
+    /// </summary>
     private static void EmitRead(SourceWriter w, SoapTypeToEmit model, string ns)
     {
         w.Line();
         w.Line("/// <inheritdoc />");
-        w.Open("protected override bool ReadSoapElement(global::System.Xml.XmlReader reader)");
+        w.Open("protected override bool ReadSoapElement(global::Sfmc.Client.Soap.SoapReader reader)");
         var seen = new HashSet<string>();
         var members = model.Type.Members.Where(m => seen.Add(m.XmlName)).ToList();
         if (members.Count > 0)
         {
-            w.Open("switch (reader.LocalName)");
-            foreach (var member in members)
+            w.Line("var __name = reader.LocalName;");
+            w.Open("switch (__name.Length)");
+            foreach (var group in members.GroupBy(m => System.Text.Encoding.UTF8.GetByteCount(m.XmlName)).OrderBy(g => g.Key))
             {
-                w.Line($"case {SourceWriter.Literal(member.XmlName)}:");
-                var read = ReadValue(member, ns, "reader");
-                if (!member.IsList)
+                w.Line($"case {group.Key}:");
+                foreach (var member in group)
                 {
-                    w.Line($"    this.{member.ClrName} = {read};");
-                }
-                else if (member.ItemName is { } itemName)
-                {
-                    var helper = member.Kind == SoapMemberKind.Object || member.TypeName == "string" ? "ReadWrapped" : "ReadWrappedValues";
-                    w.Line($"    {Xml}.{helper}(reader, {SourceWriter.Literal(itemName)}, this.{member.ClrName}, static r => {ReadValue(member, ns, "r")});");
-                }
-                else
-                {
-                    w.Line($"    if ({read} is {{ }} __{member.ClrName}Item) this.{member.ClrName}.Add(__{member.ClrName}Item);");
+                    w.Line($"    if ({SequenceEqual}(__name, {Utf8(member.XmlName)}))");
+                    w.Line("    {");
+                    var read = ReadValue(member, ns, "reader");
+                    if (!member.IsList)
+                    {
+                        w.Line($"        this.{member.ClrName} = {read};");
+                    }
+                    else if (member.ItemName is { } itemName)
+                    {
+                        var helper = member.Kind == SoapMemberKind.Object || member.TypeName == "string" ? "ReadWrapped" : "ReadWrappedValues";
+                        w.Line($"        reader.{helper}({Utf8(itemName)}, this.{member.ClrName}, static r => {ReadValue(member, ns, "r")});");
+                    }
+                    else
+                    {
+                        w.Line($"        if ({read} is {{ }} __{member.ClrName}Item) this.{member.ClrName}.Add(__{member.ClrName}Item);");
+                    }
+
+                    w.Line("        return true;");
+                    w.Line("    }");
+                    w.Line();
                 }
 
-                w.Line("    return true;");
+                w.Line("    break;");
             }
 
             w.Close();
@@ -240,23 +272,26 @@ internal static class SoapEmitter
 
     private static string ReadValue(SoapMemberModel member, string ns, string reader) => member.Kind switch
     {
-        SoapMemberKind.Object => $"{Xml}.ReadObject<global::{ns}.{member.TypeName}>({reader})",
-        SoapMemberKind.Enum => $"({Xml}.ReadString({reader}) is {{ }} __{member.ClrName}Text ? global::{ns}.SoapEnums.Parse{member.TypeName}(__{member.ClrName}Text) : null)",
+        SoapMemberKind.Object => $"{reader}.ReadObject<global::{ns}.{member.TypeName}>()",
+        SoapMemberKind.Enum => $"({reader}.ReadValue(out var __{member.ClrName}Text) ? global::{ns}.SoapEnums.Parse{member.TypeName}(__{member.ClrName}Text) : null)",
         _ => member.TypeName switch
         {
-            "string" => $"{Xml}.ReadString({reader})",
-            "int" => $"{Xml}.ReadInt32({reader})",
-            "long" => $"{Xml}.ReadInt64({reader})",
-            "short" => $"{Xml}.ReadInt16({reader})",
-            "sbyte" => $"{Xml}.ReadSByte({reader})",
-            "byte" => $"{Xml}.ReadByte({reader})",
-            "bool" => $"{Xml}.ReadBoolean({reader})",
-            "double" => $"{Xml}.ReadDouble({reader})",
-            "float" => $"{Xml}.ReadSingle({reader})",
-            "decimal" => $"{Xml}.ReadDecimal({reader})",
-            _ => $"{Xml}.ReadDateTime({reader})",
+            "string" => $"{reader}.ReadString()",
+            "int" => $"{reader}.ReadInt32()",
+            "long" => $"{reader}.ReadInt64()",
+            "short" => $"{reader}.ReadInt16()",
+            "sbyte" => $"{reader}.ReadSByte()",
+            "byte" => $"{reader}.ReadByte()",
+            "bool" => $"{reader}.ReadBoolean()",
+            "double" => $"{reader}.ReadDouble()",
+            "float" => $"{reader}.ReadSingle()",
+            "decimal" => $"{reader}.ReadDecimal()",
+            _ => $"{reader}.ReadDateTime()",
         },
     };
+
+    /// <summary>A UTF-8 string literal (<c>"Name"u8</c>).</summary>
+    private static string Utf8(string text) => SourceWriter.Literal(text) + "u8";
 
     private static void EmitPropertyClass(SourceWriter w, SoapTypeToEmit model, string ns, HashSet<string> inherited)
     {

@@ -1,0 +1,1134 @@
+using System;
+using System.Buffers;
+using System.Buffers.Text;
+using System.Collections.Generic;
+using System.ComponentModel;
+using System.Globalization;
+using System.Numerics;
+using System.Text;
+using System.Xml;
+
+namespace Sfmc.Client.Soap;
+
+/// <summary>
+/// A forward-only XML reader over a UTF-8 SOAP response held in memory: element names are compared as UTF-8 bytes
+/// (<c>"Name"u8</c>), numbers, dates and enumerations are parsed from the bytes, and only string values become strings.
+/// It checks what safety and correctness need — DTDs refused (no entity expansion, no external resources), tags
+/// balanced, entities and character references resolved, CR/LF normalised — and skips comments and processing
+/// instructions; namespaces are resolved when asked. Used by generated SOAP code and the SOAP client; not meant to be
+/// called directly.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public sealed class SoapReader
+{
+    private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+    private static readonly SearchValues<byte> TextSpecial = SearchValues.Create("&\r"u8);
+    /// <summary>Per byte: 1 ends a tag name (whitespace, control characters, '/', '>'), 2 is the prefix colon, 0 is part of the name.</summary>
+    private static ReadOnlySpan<byte> NameBytes =>
+    [
+        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+        1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 1, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    ];
+
+    private const int CachedStrings = 256;
+    private const int MaxCachedLength = 32;
+    private static readonly long[] TicksPerDigit = [0, 1_000_000, 100_000, 10_000, 1_000, 100, 10, 1];
+    private static readonly SearchValues<byte> ValueStop = SearchValues.Create("<&\r"u8);
+    private static readonly string[] KnownNamespaces =
+    [
+        SoapXml.Namespace, SoapXml.XsiNamespace, SoapEnvelopeContent.EnvelopeNamespace, "http://www.w3.org/2001/XMLSchema",
+        "urn:fault.partner.exacttarget.com", "http://schemas.xmlsoap.org/ws/2004/08/addressing",
+        "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd",
+        "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd",
+    ];
+
+    private readonly byte[] _data;
+    private readonly int _end;
+    private OpenElement[] _open = new OpenElement[16];
+    private int _openCount;
+    private readonly List<Binding> _bindings = new();
+    private readonly List<(byte[] Utf8, string Text)> _atoms = new();
+    private readonly string?[] _strings = new string?[CachedStrings];
+    private byte[] _scratch = [];
+    private int _pos;
+    private bool _rootSeen;
+
+    private NodeKind _kind;
+    private int _nameStart;
+    private int _nameLength;
+    private int _localStart;
+    private int _attributesStart;
+    private int _attributesEnd;
+    private bool _isEmpty;
+    private int _textStart;
+    private int _textEnd;
+    private bool _textIsCData;
+
+    /// <summary>A reader over <paramref name="utf8"/> (a byte order mark and an XML declaration are honoured), before the first node.</summary>
+    public SoapReader(byte[] utf8)
+    {
+        ArgumentNullException.ThrowIfNull(utf8);
+        _data = Transcode(utf8, out _pos);
+        _end = _data.Length;
+    }
+
+    private enum NodeKind
+    {
+        None,
+        Element,
+        EndElement,
+        Text,
+        EndOfDocument,
+    }
+
+    /// <summary>On a start tag (<see cref="IsEmptyElement"/> tells whether it is also its end).</summary>
+    public bool IsStartElement => _kind == NodeKind.Element;
+
+    /// <summary>On an end tag.</summary>
+    public bool IsEndElement => _kind == NodeKind.EndElement;
+
+    /// <summary>Past the root element.</summary>
+    public bool IsEndOfDocument => _kind == NodeKind.EndOfDocument;
+
+    /// <summary>A start tag that closes itself (<c>&lt;a/&gt;</c>): no content and no end tag follow.</summary>
+    public bool IsEmptyElement => _kind == NodeKind.Element && _isEmpty;
+
+    /// <summary>The local name of the element or end tag the reader is on, as UTF-8.</summary>
+    public ReadOnlySpan<byte> LocalName => _data.AsSpan(_localStart, _nameLength - (_localStart - _nameStart));
+
+    /// <summary>Elements open around the current node (the root element is at depth 0).</summary>
+    public int Depth => _kind == NodeKind.Element && !_isEmpty ? _openCount - 1 : _openCount;
+
+    /// <summary>The namespace of the current element or end tag ("" for none).</summary>
+    public string NamespaceUri => _kind is NodeKind.Element or NodeKind.EndElement
+        ? Resolve(_data.AsSpan(_nameStart, Math.Max(0, _localStart - _nameStart - 1)), forElement: true)
+        : "";
+
+    /// <summary>Moves to the next start tag, end tag or non-whitespace text; false at the end of the document.</summary>
+    public bool Read()
+    {
+        if (_kind == NodeKind.Element && _isEmpty)
+        {
+            CloseBindings();
+        }
+
+        while (true)
+        {
+            if (_pos >= _end)
+            {
+                if (_openCount > 0)
+                {
+                    throw Error("Unexpected end of file: element '" + Utf8.GetString(_data.AsSpan(_open[_openCount - 1].Start, _open[_openCount - 1].Length)) + "' is not closed.");
+                }
+
+                if (!_rootSeen)
+                {
+                    throw Error("The document has no root element.");
+                }
+
+                _kind = NodeKind.EndOfDocument;
+                return false;
+            }
+
+            if (_data[_pos] != (byte)'<')
+            {
+                var lt = _data.AsSpan(_pos, _end - _pos).IndexOf((byte)'<');
+                var textEnd = lt < 0 ? _end : _pos + lt;
+                if (IsXmlSpace(_data[_pos]) && IsWhitespace(_data.AsSpan(_pos, textEnd - _pos)))
+                {
+                    _pos = textEnd;
+                    continue;
+                }
+
+                if (_openCount == 0)
+                {
+                    throw Error("Text is not allowed outside the root element.");
+                }
+
+                SetText(_pos, textEnd, cdata: false);
+                _pos = textEnd;
+                return true;
+            }
+
+            var next = _pos + 1 < _end ? _data[_pos + 1] : (byte)0;
+            switch (next)
+            {
+                case (byte)'/':
+                    ReadEndTag();
+                    return true;
+                case (byte)'?':
+                    _pos = Find("?>"u8, _pos + 2, "processing instruction") + 2;
+                    continue;
+                case (byte)'!':
+                    if (StartsWith("<!--"u8))
+                    {
+                        _pos = Find("-->"u8, _pos + 4, "comment") + 3;
+                        continue;
+                    }
+
+                    if (StartsWith("<![CDATA["u8))
+                    {
+                        if (_openCount == 0)
+                        {
+                            throw Error("CDATA is not allowed outside the root element.");
+                        }
+
+                        var close = Find("]]>"u8, _pos + 9, "CDATA section");
+                        SetText(_pos + 9, close, cdata: true);
+                        _pos = close + 3;
+                        return true;
+                    }
+
+                    if (StartsWith("<!DOCTYPE"u8))
+                    {
+                        throw Error("DTDs are prohibited in SOAP messages (a DOCTYPE was found).");
+                    }
+
+                    throw Error("Unexpected markup '<!'.");
+                default:
+                    ReadStartTag();
+                    return true;
+            }
+        }
+    }
+
+    /// <summary>Moves past text to the next start or end tag; true on a start tag.</summary>
+    public bool MoveToElement()
+    {
+        while (_kind is NodeKind.Text or NodeKind.None)
+        {
+            Read();
+        }
+
+        return _kind == NodeKind.Element;
+    }
+
+    /// <summary>Moves past the current node; an element with everything in it.</summary>
+    public void Skip()
+    {
+        if (_kind == NodeKind.Element && !_isEmpty)
+        {
+            var depth = _openCount - 1;
+            while (Read() && _openCount > depth)
+            {
+            }
+
+            if (!IsEndElement)
+            {
+                throw Error("Unexpected end of file.");
+            }
+        }
+
+        Read();
+    }
+
+    /// <summary>On a start tag: true when it is empty; otherwise moves to its first child node.</summary>
+    public bool ReadStartElement()
+    {
+        RequireElement();
+        if (_isEmpty)
+        {
+            Read();
+            return false;
+        }
+
+        Read();
+        return true;
+    }
+
+    /// <summary>Moves past text and the end tag the element's content ends with.</summary>
+    public void ReadEndElement()
+    {
+        if (MoveToElement())
+        {
+            throw Error("Expected an end tag, found element '" + Utf8.GetString(LocalName) + "'.");
+        }
+
+        if (_kind != NodeKind.EndElement)
+        {
+            throw Error("Expected an end tag.");
+        }
+
+        Read();
+    }
+
+    /// <summary>
+    /// The text content of the element the reader is on (entities resolved), then moves past the element; false for
+    /// <c>xsi:nil</c>. The span is valid until the next call that reads a value.
+    /// </summary>
+    public bool ReadValue(out ReadOnlySpan<byte> text)
+    {
+        RequireElement();
+        if (_attributesStart < _attributesEnd && ReadXsiAttributes(out _))
+        {
+            Skip();
+            text = default;
+            return false;
+        }
+
+        if (_isEmpty)
+        {
+            Read();
+            text = default;
+            return true;
+        }
+
+        // Fast path: plain text straight up to the end tag.
+        var content = _data.AsSpan(_pos, _end - _pos);
+        var lt = content.IndexOfAny(ValueStop);
+        if (lt >= 0 && content[lt] == (byte)'<' && lt + 1 < content.Length && content[lt + 1] == (byte)'/')
+        {
+            var start = _pos;
+            _pos += lt;
+            ReadEndTag();
+            Read();
+            text = _data.AsSpan(start, lt);
+            return true;
+        }
+
+        var length = 0;
+        Read();
+        while (_kind == NodeKind.Text)
+        {
+            var piece = _data.AsSpan(_textStart, _textEnd - _textStart);
+            EnsureScratch(length + piece.Length);
+            length += Decode(piece, _scratch.AsSpan(length), _textIsCData);
+            Read();
+        }
+
+        if (_kind == NodeKind.Element)
+        {
+            throw Error("Element '" + Utf8.GetString(LocalName) + "' was found where only text was expected.");
+        }
+
+        Read();
+        text = _scratch.AsSpan(0, length);
+        return true;
+    }
+
+    /// <summary>Text content as a string ("" when empty), or null for <c>xsi:nil</c>; moves past the element.</summary>
+    public string? ReadString() => ReadValue(out var text) ? (text.Length <= MaxCachedLength ? Cached(text) : ToString(text)) : null;
+
+#pragma warning disable CS1591 // One reader per XSD simple type; the names say it. Null: xsi:nil or empty.
+    public int? ReadInt32()
+    {
+        if (!ReadValue(out var text))
+        {
+            return null;
+        }
+
+        // Utf8Parser is the fast path for plain digits; the general parser handles the rest (a '+', surrounding whitespace).
+        return Utf8Parser.TryParse(text, out int value, out var consumed) && consumed == text.Length && !text.IsEmpty ? value : ParseNumber<int>(text, "int");
+    }
+
+    public long? ReadInt64()
+    {
+        if (!ReadValue(out var text))
+        {
+            return null;
+        }
+
+        return Utf8Parser.TryParse(text, out long value, out var consumed) && consumed == text.Length && !text.IsEmpty ? value : ParseNumber<long>(text, "long");
+    }
+
+    public short? ReadInt16() => ReadNumber<short>("short");
+
+    public sbyte? ReadSByte() => ReadNumber<sbyte>("byte");
+
+    public byte? ReadByte() => ReadNumber<byte>("unsignedByte");
+
+    public decimal? ReadDecimal() => ReadNumber<decimal>("decimal", NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint);
+
+    public bool? ReadBoolean()
+    {
+        if (!ReadValue(out var text) || Trim(text) is not { IsEmpty: false } value)
+        {
+            return null;
+        }
+
+        if (value.SequenceEqual("true"u8) || value.SequenceEqual("1"u8))
+        {
+            return true;
+        }
+
+        return value.SequenceEqual("false"u8) || value.SequenceEqual("0"u8) ? false : throw Invalid(value, "boolean");
+    }
+
+    public double? ReadDouble() => ReadValue(out var text) && Trim(text) is { IsEmpty: false } value ? XmlConvert.ToDouble(ToString(value)) : null;
+
+    public float? ReadSingle() => ReadValue(out var text) && Trim(text) is { IsEmpty: false } value ? XmlConvert.ToSingle(ToString(value)) : null;
+#pragma warning restore CS1591
+
+    /// <summary>
+    /// xsd:dateTime as <c>XmlConvert</c> reads it with <see cref="XmlDateTimeSerializationMode.RoundtripKind"/>. SFMC sends
+    /// server time (CST) without an offset; such values keep <see cref="DateTimeKind.Unspecified"/>.
+    /// </summary>
+    public DateTime? ReadDateTime()
+    {
+        if (!ReadValue(out var text) || Trim(text) is not { IsEmpty: false } value)
+        {
+            return null;
+        }
+
+        return TryParseDateTime(value, out var result) ? result : XmlConvert.ToDateTime(ToString(value), XmlDateTimeSerializationMode.RoundtripKind);
+    }
+
+    /// <summary>Reads an object element (honouring <c>xsi:type</c> and <c>xsi:nil</c>) and moves past it.</summary>
+    public T? ReadObject<T>()
+        where T : SoapObject, ISoapObject<T>
+    {
+        RequireElement();
+        string? xsiType = null;
+        if (_attributesStart < _attributesEnd)
+        {
+            if (ReadXsiAttributes(out var type))
+            {
+                Skip();
+                return null;
+            }
+
+            if (!type.IsEmpty)
+            {
+                var colon = type.IndexOf((byte)':');
+                xsiType = Atom(colon < 0 ? type : type[(colon + 1)..]);
+            }
+        }
+
+        var value = T.CreateForXsiType(xsiType);
+        if (value is null)
+        {
+            Skip();
+            return null;
+        }
+
+        ReadContent(value);
+        return value;
+    }
+
+    /// <summary>Reads the children of the element the reader is on into <paramref name="target"/>, skipping unknown ones.</summary>
+    public void ReadContent(SoapObject target)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        if (!ReadStartElement())
+        {
+            return;
+        }
+
+        while (MoveToElement())
+        {
+            if (!target.ReadSoapElementCore(this))
+            {
+                Skip();
+            }
+        }
+
+        ReadEndElement();
+    }
+
+    /// <summary>Reads a wrapper element (<c>&lt;Lists&gt;&lt;List/&gt;…&lt;/Lists&gt;</c>) item by item; other children are skipped.</summary>
+    public void ReadWrapped<T>(ReadOnlySpan<byte> itemName, List<T> target, Func<SoapReader, T?> readItem)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(readItem);
+        ReadItems(itemName, reader =>
+        {
+            if (readItem(reader) is { } item)
+            {
+                target.Add(item);
+            }
+        });
+    }
+
+    /// <summary>Reads a wrapper element of value-type items (numbers, enums); nil or empty items are left out.</summary>
+    public void ReadWrappedValues<T>(ReadOnlySpan<byte> itemName, List<T> target, Func<SoapReader, T?> readItem)
+        where T : struct
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(readItem);
+        ReadItems(itemName, reader =>
+        {
+            if (readItem(reader) is { } item)
+            {
+                target.Add(item);
+            }
+        });
+    }
+
+    /// <summary>An attribute of the current start tag by local name and namespace ("" for an unprefixed one), entities resolved.</summary>
+    public bool TryGetAttribute(ReadOnlySpan<byte> localName, string namespaceUri, out ReadOnlySpan<byte> value)
+    {
+        var position = _attributesStart;
+        while (NextAttribute(ref position, out var name, out var raw, out var rawHasEntities))
+        {
+            var colon = name.IndexOf((byte)':');
+            var local = colon < 0 ? name : name[(colon + 1)..];
+            if (local.SequenceEqual(localName) && (colon < 0 ? namespaceUri.Length == 0 : Resolve(name[..colon], forElement: false) == namespaceUri))
+            {
+                if (!rawHasEntities)
+                {
+                    value = raw;
+                    return true;
+                }
+
+                EnsureScratch(raw.Length);
+                value = _scratch.AsSpan(0, Decode(raw, _scratch));
+                return true;
+            }
+        }
+
+        value = default;
+        return false;
+    }
+
+    /// <summary>
+    /// Short values repeat across the objects of a response (attribute names, statuses, flags): a small direct-mapped
+    /// cache hands out the same string for the same ASCII bytes, so repeats cost neither an allocation nor GC time.
+    /// </summary>
+    private string Cached(ReadOnlySpan<byte> utf8)
+    {
+        if (utf8.IsEmpty)
+        {
+            return "";
+        }
+
+        var hash = 2166136261u;
+        foreach (var b in utf8)
+        {
+            hash = (hash ^ b) * 16777619u;
+        }
+
+        ref var slot = ref _strings[(hash ^ (hash >> 16)) & (CachedStrings - 1)];
+        if (slot is { } cached && cached.Length == utf8.Length && Ascii.Equals(utf8, cached))
+        {
+            return cached;
+        }
+
+        return slot = ToString(utf8);
+    }
+
+    /// <summary>The text of the text or CDATA node the reader is on (tests compare it with System.Xml's).</summary>
+    internal string TextValue()
+    {
+        if (_kind != NodeKind.Text)
+        {
+            throw new InvalidOperationException("The reader is not on text.");
+        }
+
+        var piece = _data.AsSpan(_textStart, _textEnd - _textStart);
+        EnsureScratch(piece.Length);
+        return ToString(_scratch.AsSpan(0, Decode(piece, _scratch, _textIsCData)));
+    }
+
+    private void ReadItems(ReadOnlySpan<byte> itemName, Action<SoapReader> readItem)
+    {
+        if (!ReadStartElement())
+        {
+            return;
+        }
+
+        while (MoveToElement())
+        {
+            if (LocalName.SequenceEqual(itemName))
+            {
+                readItem(this);
+            }
+            else
+            {
+                Skip();
+            }
+        }
+
+        ReadEndElement();
+    }
+
+    /// <summary>UTF-8 → string; invalid UTF-8 is an <see cref="XmlException"/>.</summary>
+    internal string ToString(ReadOnlySpan<byte> utf8)
+    {
+        try
+        {
+            return Utf8.GetString(utf8);
+        }
+        catch (DecoderFallbackException ex)
+        {
+            throw Error("The text is not valid UTF-8: " + ex.Message);
+        }
+    }
+
+    internal XmlException Error(string message)
+    {
+        var consumed = _data.AsSpan(0, Math.Min(_pos, _end));
+        var line = consumed.Count((byte)'\n') + 1;
+        var column = consumed.Length - consumed.LastIndexOf((byte)'\n');
+        return new XmlException(message, null, line, column);
+    }
+
+    private static byte[] Transcode(byte[] bytes, out int start)
+    {
+        start = 0;
+        if (bytes.AsSpan().StartsWith("\xEF\xBB\xBF"u8))
+        {
+            start = 3;
+            return bytes;
+        }
+
+        if (bytes.Length >= 2 && ((bytes[0] == 0xFE && bytes[1] == 0xFF) || (bytes[0] == 0xFF && bytes[1] == 0xFE)))
+        {
+            var unicode = bytes[0] == 0xFE ? Encoding.BigEndianUnicode : Encoding.Unicode;
+            return Utf8.GetBytes(unicode.GetString(bytes, 2, bytes.Length - 2));
+        }
+
+        // <?xml version="1.0" encoding="..."?>: UTF-8 and ASCII are read as they are; other single-byte encodings are converted.
+        if (!bytes.AsSpan().StartsWith("<?xml"u8))
+        {
+            return bytes;
+        }
+
+        var declaration = bytes.AsSpan(0, Math.Max(0, bytes.AsSpan().IndexOf("?>"u8)));
+        var at = declaration.IndexOf("encoding"u8);
+        if (at < 0)
+        {
+            return bytes;
+        }
+
+        var rest = declaration[(at + 8)..].TrimStart(" \t\r\n="u8);
+        if (rest.IsEmpty || (rest[0] != (byte)'"' && rest[0] != (byte)'\''))
+        {
+            return bytes;
+        }
+
+        var close = rest[1..].IndexOf(rest[0]);
+        var name = close < 0 ? "" : Encoding.ASCII.GetString(rest.Slice(1, close));
+        if (name.Equals("utf-8", StringComparison.OrdinalIgnoreCase) || name.Equals("utf8", StringComparison.OrdinalIgnoreCase)
+            || name.Equals("us-ascii", StringComparison.OrdinalIgnoreCase))
+        {
+            return bytes;
+        }
+
+        Encoding encoding;
+        try
+        {
+            encoding = Encoding.GetEncoding(name);
+        }
+        catch (ArgumentException)
+        {
+            throw new XmlException($"The encoding '{name}' in the XML declaration is not supported.");
+        }
+
+        return Utf8.GetBytes(encoding.GetString(bytes));
+    }
+
+    private static bool IsXmlSpace(byte b) => b is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n';
+
+    private static bool IsWhitespace(ReadOnlySpan<byte> text) => text.IndexOfAnyExcept(" \t\r\n"u8) < 0;
+
+    private static ReadOnlySpan<byte> Trim(ReadOnlySpan<byte> text) => text.Trim(" \t\r\n"u8);
+
+    /// <summary>yyyy-MM-ddTHH:mm:ss, an optional fraction of up to 7 digits and an optional Z; anything else goes to XmlConvert.</summary>
+    private static bool TryParseDateTime(ReadOnlySpan<byte> s, out DateTime value)
+    {
+        value = default;
+        if (s.Length < 19 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':'
+            || !Digits(s[..4], out var year) || !Digits(s.Slice(5, 2), out var month) || !Digits(s.Slice(8, 2), out var day)
+            || !Digits(s.Slice(11, 2), out var hour) || !Digits(s.Slice(14, 2), out var minute) || !Digits(s.Slice(17, 2), out var second)
+            || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year == 0 ? 1 : year, month) || year == 0
+            || hour > 23 || minute > 59 || second > 59)
+        {
+            return false;
+        }
+
+        var rest = s[19..];
+        long ticks = 0;
+        if (!rest.IsEmpty && rest[0] == '.')
+        {
+            var digits = rest[1..].IndexOfAnyExceptInRange((byte)'0', (byte)'9');
+            digits = digits < 0 ? rest.Length - 1 : digits;
+            if (digits is < 1 or > 7 || !Digits(rest.Slice(1, digits), out var fraction))
+            {
+                return false;
+            }
+
+            ticks = fraction * TicksPerDigit[digits];
+            rest = rest[(1 + digits)..];
+        }
+
+        var kind = DateTimeKind.Unspecified;
+        if (rest.Length == 1 && rest[0] == 'Z')
+        {
+            kind = DateTimeKind.Utc;
+        }
+        else if (!rest.IsEmpty)
+        {
+            return false;
+        }
+
+        value = new DateTime(year, month, day, hour, minute, second, kind).AddTicks(ticks);
+        return true;
+    }
+
+    private static bool Digits(ReadOnlySpan<byte> s, out int value)
+    {
+        value = 0;
+        foreach (var b in s)
+        {
+            var digit = (uint)(b - '0');
+            if (digit > 9)
+            {
+                return false;
+            }
+
+            value = (value * 10) + (int)digit;
+        }
+
+        return !s.IsEmpty;
+    }
+
+    private T? ReadNumber<T>(string xsdType, NumberStyles styles = NumberStyles.AllowLeadingSign)
+        where T : struct, INumberBase<T> =>
+        ReadValue(out var text) ? ParseNumber<T>(text, xsdType, styles) : null;
+
+    private T? ParseNumber<T>(ReadOnlySpan<byte> text, string xsdType, NumberStyles styles = NumberStyles.AllowLeadingSign)
+        where T : struct, INumberBase<T>
+    {
+        var value = Trim(text);
+        if (value.IsEmpty)
+        {
+            return null;
+        }
+
+        return T.TryParse(value, styles, CultureInfo.InvariantCulture, out var result) ? result : throw Invalid(value, xsdType);
+    }
+
+    private XmlException Invalid(ReadOnlySpan<byte> value, string xsdType) => Error($"'{ToString(value)}' is not a valid xsd:{xsdType}.");
+
+    private void RequireElement()
+    {
+        if (_kind != NodeKind.Element)
+        {
+            throw new InvalidOperationException("The reader is not on a start tag.");
+        }
+    }
+
+    private bool StartsWith(ReadOnlySpan<byte> prefix) => _data.AsSpan(_pos, _end - _pos).StartsWith(prefix);
+
+    private int Find(ReadOnlySpan<byte> terminator, int from, string what)
+    {
+        var at = _data.AsSpan(from, _end - from).IndexOf(terminator);
+        if (at < 0)
+        {
+            throw Error($"Unexpected end of file in a {what}.");
+        }
+
+        return from + at;
+    }
+
+    private void SetText(int start, int end, bool cdata)
+    {
+        _kind = NodeKind.Text;
+        _textStart = start;
+        _textEnd = end;
+        _textIsCData = cdata;
+    }
+
+    private void ReadStartTag()
+    {
+        if (_openCount == 0 && _rootSeen)
+        {
+            throw Error("The document has more than one root element.");
+        }
+
+        // The name, up to whitespace, '/' or '>', noting a prefix on the way.
+        var data = _data;
+        var start = _pos + 1;
+        var position = start;
+        var colon = -1;
+        var kinds = NameBytes;
+        while (position < _end)
+        {
+            var kind = kinds[data[position]];
+            if (kind != 0)
+            {
+                if (kind == 1)
+                {
+                    break;
+                }
+
+                colon = position;
+            }
+
+            position++;
+        }
+
+        if (position >= _end)
+        {
+            throw Error("Unexpected end of file in a start tag.");
+        }
+
+        if (position == start)
+        {
+            throw Error("A start tag has no name.");
+        }
+
+        _nameStart = start;
+        _nameLength = position - start;
+        _localStart = colon < 0 ? start : colon + 1;
+        _attributesStart = position;
+        if (data[position] == (byte)'>')
+        {
+            _attributesEnd = position;
+            _isEmpty = false;
+            _pos = position + 1;
+        }
+        else
+        {
+            ScanAttributes(position);
+        }
+
+        _kind = NodeKind.Element;
+        _rootSeen = true;
+        if (_attributesStart < _attributesEnd)
+        {
+            // Every attribute is checked for syntax; namespace declarations are recorded.
+            var level = _openCount + 1;
+            var scan = _attributesStart;
+            while (NextAttribute(ref scan, out var attribute, out var raw, out var rawHasEntities, out var attributeStart))
+            {
+                var isDefault = attribute.SequenceEqual("xmlns"u8);
+                if (isDefault || attribute.StartsWith("xmlns:"u8))
+                {
+                    var uri = rawHasEntities ? DecodeToString(raw) : Atom(raw);
+                    _bindings.Add(new Binding(level, isDefault ? 0 : attributeStart + 6, isDefault ? 0 : attribute.Length - 6, isDefault, uri));
+                }
+            }
+        }
+
+        if (!_isEmpty)
+        {
+            if (_openCount == _open.Length)
+            {
+                Array.Resize(ref _open, _open.Length * 2);
+            }
+
+            _open[_openCount++] = new OpenElement(start, _nameLength, _localStart - start);
+        }
+    }
+
+    /// <summary>Attributes up to '>' or '/>' (quoted values may hold either).</summary>
+    private void ScanAttributes(int position)
+    {
+        while (true)
+        {
+            if (position >= _end)
+            {
+                throw Error("Unexpected end of file in a start tag.");
+            }
+
+            var b = _data[position];
+            if (b == (byte)'>' || (b == (byte)'/' && position + 1 < _end && _data[position + 1] == (byte)'>'))
+            {
+                _attributesEnd = position;
+                _isEmpty = b == (byte)'/';
+                _pos = position + (_isEmpty ? 2 : 1);
+                return;
+            }
+
+            if (b == (byte)'"' || b == (byte)'\'')
+            {
+                var close = _data.AsSpan(position + 1, _end - position - 1).IndexOf(b);
+                if (close < 0)
+                {
+                    throw Error("Unexpected end of file in an attribute value.");
+                }
+
+                position += close + 2;
+                continue;
+            }
+
+            if (b == (byte)'<')
+            {
+                throw Error("'<' is not allowed in a start tag.");
+            }
+
+            position++;
+        }
+    }
+
+    private void ReadEndTag()
+    {
+        var start = _pos + 2;
+        if (_openCount == 0)
+        {
+            throw Error("An end tag has no start tag.");
+        }
+
+        var open = _open[_openCount - 1];
+        var end = start + open.Length;
+
+        // The usual case, </name>, is one comparison with the start tag's name.
+        if (end < _end && _data[end] == (byte)'>' && _data.AsSpan(start, open.Length).SequenceEqual(_data.AsSpan(open.Start, open.Length)))
+        {
+            _pos = end + 1;
+        }
+        else
+        {
+            var close = _data.AsSpan(start, _end - start).IndexOf((byte)'>');
+            if (close < 0)
+            {
+                throw Error("Unexpected end of file in an end tag.");
+            }
+
+            var name = _data.AsSpan(start, close).TrimEnd(" \t\r\n"u8);
+            if (!name.SequenceEqual(_data.AsSpan(open.Start, open.Length)))
+            {
+                throw Error($"The end tag '{ToString(name)}' does not match the start tag '{ToString(_data.AsSpan(open.Start, open.Length))}'.");
+            }
+
+            _pos = start + close + 1;
+        }
+
+        _openCount--;
+        _kind = NodeKind.EndElement;
+        _nameStart = start;
+        _nameLength = open.Length;
+        _localStart = start + open.LocalOffset;
+        if (_bindings.Count > 0)
+        {
+            CloseBindings();
+        }
+    }
+
+    private void CloseBindings()
+    {
+        while (_bindings.Count > 0 && _bindings[^1].Level > _openCount)
+        {
+            _bindings.RemoveAt(_bindings.Count - 1);
+        }
+    }
+
+    private bool NextAttribute(scoped ref int position, out ReadOnlySpan<byte> name, out ReadOnlySpan<byte> value, out bool valueHasEntities) =>
+        NextAttribute(ref position, out name, out value, out valueHasEntities, out _);
+
+    private bool NextAttribute(scoped ref int position, out ReadOnlySpan<byte> name, out ReadOnlySpan<byte> value, out bool valueHasEntities, out int nameStart)
+    {
+        var span = _data.AsSpan(0, _attributesEnd);
+        while (position < _attributesEnd && span[position] is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n')
+        {
+            position++;
+        }
+
+        nameStart = position;
+        if (position >= _attributesEnd)
+        {
+            name = value = default;
+            valueHasEntities = false;
+            return false;
+        }
+
+        var equals = span[position..].IndexOf((byte)'=');
+        if (equals <= 0)
+        {
+            throw Error("An attribute has no value.");
+        }
+
+        name = span.Slice(position, equals).TrimEnd(" \t\r\n"u8);
+        if (name.IndexOfAny(" \t\r\n\"'"u8) >= 0)
+        {
+            throw Error("An attribute name is not valid (a value without quotes?).");
+        }
+
+        position += equals + 1;
+        while (position < _attributesEnd && span[position] is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n')
+        {
+            position++;
+        }
+
+        if (position >= _attributesEnd || span[position] is not ((byte)'"' or (byte)'\''))
+        {
+            throw Error("An attribute value is not quoted.");
+        }
+
+        var quote = span[position];
+        var close = span[(position + 1)..].IndexOf(quote);
+        value = span.Slice(position + 1, close);
+        if (value.IndexOf((byte)'<') >= 0)
+        {
+            throw Error("'<' is not allowed in an attribute value.");
+        }
+
+        valueHasEntities = value.IndexOf((byte)'&') >= 0;
+        position += close + 2;
+        return true;
+    }
+
+    /// <summary>One pass over the start tag's attributes: true for <c>xsi:nil="true"</c>; <paramref name="type"/> is <c>xsi:type</c>'s raw value.</summary>
+    private bool ReadXsiAttributes(out ReadOnlySpan<byte> type)
+    {
+        type = default;
+        var nil = false;
+        var position = _attributesStart;
+        while (NextAttribute(ref position, out var name, out var value, out _))
+        {
+            var colon = name.IndexOf((byte)':');
+            if (colon < 0)
+            {
+                continue;
+            }
+
+            var local = name[(colon + 1)..];
+            var isType = local.SequenceEqual("type"u8);
+            if ((isType || local.SequenceEqual("nil"u8)) && Resolve(name[..colon], forElement: false) == SoapXml.XsiNamespace)
+            {
+                if (isType)
+                {
+                    type = value;
+                }
+                else
+                {
+                    nil = value.SequenceEqual("true"u8) || value.SequenceEqual("1"u8);
+                }
+            }
+        }
+
+        return nil;
+    }
+
+    private string Resolve(ReadOnlySpan<byte> prefix, bool forElement)
+    {
+        if (prefix.SequenceEqual("xml"u8))
+        {
+            return "http://www.w3.org/XML/1998/namespace";
+        }
+
+        for (var i = _bindings.Count - 1; i >= 0; i--)
+        {
+            var binding = _bindings[i];
+            if (prefix.IsEmpty ? binding.IsDefault : !binding.IsDefault && _data.AsSpan(binding.PrefixStart, binding.PrefixLength).SequenceEqual(prefix))
+            {
+                return binding.Uri;
+            }
+        }
+
+        if (prefix.IsEmpty)
+        {
+            return "";
+        }
+
+        throw Error($"The prefix '{ToString(prefix)}' of an {(forElement ? "element" : "attribute")} is not declared.");
+    }
+
+    /// <summary>The same string for the same bytes (namespaces, xsi:type names): no allocation after the first time.</summary>
+    private string Atom(ReadOnlySpan<byte> utf8)
+    {
+        foreach (var (bytes, text) in _atoms)
+        {
+            if (utf8.SequenceEqual(bytes))
+            {
+                return text;
+            }
+        }
+
+        foreach (var known in KnownNamespaces)
+        {
+            if (utf8.Length == known.Length && Ascii.Equals(utf8, known))
+            {
+                return known;
+            }
+        }
+
+        var value = ToString(utf8);
+        if (_atoms.Count < 64)
+        {
+            _atoms.Add((utf8.ToArray(), value));
+        }
+
+        return value;
+    }
+
+    private string DecodeToString(ReadOnlySpan<byte> raw)
+    {
+        EnsureScratch(raw.Length);
+        return ToString(_scratch.AsSpan(0, Decode(raw, _scratch)));
+    }
+
+    private void EnsureScratch(int length)
+    {
+        if (_scratch.Length < length)
+        {
+            Array.Resize(ref _scratch, Math.Max(length, Math.Max(256, _scratch.Length * 2)));
+        }
+    }
+
+    /// <summary>
+    /// Resolves entity and character references (not in CDATA) and normalises CR LF and CR to LF; never longer than
+    /// its input.
+    /// </summary>
+    private int Decode(ReadOnlySpan<byte> raw, Span<byte> destination, bool cdata = false)
+    {
+        var written = 0;
+        while (!raw.IsEmpty)
+        {
+            var stop = cdata ? raw.IndexOf((byte)'\r') : raw.IndexOfAny(TextSpecial);
+            var plain = stop < 0 ? raw : raw[..stop];
+            plain.CopyTo(destination[written..]);
+            written += plain.Length;
+            if (stop < 0)
+            {
+                break;
+            }
+
+            if (raw[stop] == (byte)'\r')
+            {
+                destination[written++] = (byte)'\n';
+                raw = raw[(stop + (stop + 1 < raw.Length && raw[stop + 1] == (byte)'\n' ? 2 : 1))..];
+                continue;
+            }
+
+            var semicolon = raw[stop..].IndexOf((byte)';');
+            if (semicolon < 0)
+            {
+                throw Error("An entity reference has no ';'.");
+            }
+
+            var entity = raw.Slice(stop + 1, semicolon - 1);
+            if (entity.Length > 1 && entity[0] == (byte)'#')
+            {
+                var hex = entity[1] == (byte)'x';
+                if (!(hex ? Utf8Parser.TryParse(entity[2..], out int code, out var used, 'x') : Utf8Parser.TryParse(entity[1..], out code, out used))
+                    || used != entity.Length - (hex ? 2 : 1) || !IsXmlChar(code))
+                {
+                    throw Error($"'&{ToString(entity)};' is not a valid character reference.");
+                }
+
+                written += new Rune(code).EncodeToUtf8(destination[written..]);
+            }
+            else
+            {
+                destination[written++] = entity switch
+                {
+                    _ when entity.SequenceEqual("lt"u8) => (byte)'<',
+                    _ when entity.SequenceEqual("gt"u8) => (byte)'>',
+                    _ when entity.SequenceEqual("amp"u8) => (byte)'&',
+                    _ when entity.SequenceEqual("quot"u8) => (byte)'"',
+                    _ when entity.SequenceEqual("apos"u8) => (byte)'\'',
+                    _ => throw Error($"Reference to undeclared entity '{ToString(entity)}'."),
+                };
+            }
+
+            raw = raw[(stop + semicolon + 1)..];
+        }
+
+        return written;
+    }
+
+    private static bool IsXmlChar(int code) =>
+        code is 0x9 or 0xA or 0xD or (>= 0x20 and <= 0xD7FF) or (>= 0xE000 and <= 0xFFFD) or (>= 0x10000 and <= 0x10FFFF);
+
+    private readonly record struct Binding(int Level, int PrefixStart, int PrefixLength, bool IsDefault, string Uri);
+
+    private readonly record struct OpenElement(int Start, int Length, int LocalOffset);
+}

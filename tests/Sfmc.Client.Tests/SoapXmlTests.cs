@@ -1,0 +1,335 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Text;
+using System.Xml;
+using Sfmc.Client.Soap;
+using Sfmc.Soap;
+using Xunit;
+
+namespace Sfmc.Client.Tests;
+
+/// <summary>
+/// The UTF-8 reader and writer under generated SOAP code: what they accept and refuse, checked against what
+/// System.Xml makes of the same text.
+/// </summary>
+public sealed class SoapXmlTests
+{
+    private const string Ns = "http://exacttarget.com/wsdl/partnerAPI";
+
+    public static TheoryData<string> RecordedResponses()
+    {
+        var data = new TheoryData<string>();
+        foreach (var file in Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "TestData", "soap"), "*.xml").Order(StringComparer.Ordinal))
+        {
+            data.Add(Path.GetFileName(file));
+        }
+
+        foreach (var name in SoapSerializationTests.RecordedNames.Order(StringComparer.Ordinal))
+        {
+            data.Add("sfmc-sdk-soap.js:" + name);
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(RecordedResponses))]
+    public void Reads_every_recorded_response_node_for_node_as_XmlReader_does(string file)
+    {
+        var bytes = file.StartsWith("sfmc-sdk-soap.js:", StringComparison.Ordinal)
+            ? SoapSerializationTests.Fixture(file["sfmc-sdk-soap.js:".Length..])
+            : File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "TestData", "soap", file));
+
+        List<string> expected;
+        try
+        {
+            expected = WithXmlReader(bytes);
+        }
+        catch (XmlException)
+        {
+            // Not XML (a recorded HTML error page): refused by both.
+            Assert.Throws<XmlException>(() => WithSoapReader(bytes));
+            return;
+        }
+
+        Assert.Equal(expected, WithSoapReader(bytes));
+    }
+
+    [Fact]
+    public void Entities_character_references_CDATA_and_line_ends_read_as_XmlReader_reads_them()
+    {
+        var xml = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<!-- a comment --><?pi data?><r xmlns=\"urn:a\" xmlns:p=\"urn:b\">"
+            + "<p:v a=\"1 &amp; 2\">a &lt;b&gt; &amp; &quot;c&quot; &apos;d&apos; &#233;&#x1F600; tab&#9;end</p:v>"
+            + "<v><![CDATA[<not markup> & ]]>after</v><v>line1\r\nline2\rline3</v><v/><v></v>"
+            + "<w><!-- inside --><x>1</x>  <x>2</x></w></r>";
+        var bytes = Encoding.UTF8.GetBytes(xml);
+
+        Assert.Equal(WithXmlReader(bytes), WithSoapReader(bytes));
+        Assert.Contains("v urn:b =a <b> & \"c\" 'd' é😀 tab\tend", WithSoapReader(bytes));
+    }
+
+    [Theory]
+    [InlineData("<r><a></b></r>", "does not match")]
+    [InlineData("<r><a>", "not closed")]
+    [InlineData("<r>&unknown;</r>", "undeclared entity")]
+    [InlineData("<r>&#1;</r>", "character reference")]
+    [InlineData("<r/><r/>", "more than one root")]
+    [InlineData("<r a=1/>", "not quoted")]
+    [InlineData("<p:r/>", "not declared")]
+    [InlineData("<!DOCTYPE r [<!ENTITY e \"x\">]><r>&e;</r>", "DTD")]
+    [InlineData("", "no root")]
+    public void Malformed_XML_is_an_XmlException_with_a_position(string xml, string expected)
+    {
+        var ex = Assert.Throws<XmlException>(() => WithSoapReader(Encoding.UTF8.GetBytes(xml)));
+
+        Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
+        Assert.True(ex.LineNumber >= 1);
+    }
+
+    [Fact]
+    public void A_UTF16_response_and_a_declared_single_byte_encoding_are_converted()
+    {
+        const string xml = "<r xmlns=\"urn:a\"><v>café</v></r>";
+        var utf16 = Encoding.Unicode.GetPreamble().Concat(Encoding.Unicode.GetBytes(xml)).ToArray();
+        var latin1 = Encoding.Latin1.GetBytes("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>" + xml);
+
+        Assert.Equal(WithXmlReader(Encoding.UTF8.GetBytes(xml)), WithSoapReader(utf16));
+        Assert.Equal(WithXmlReader(Encoding.UTF8.GetBytes(xml)), WithSoapReader(latin1));
+    }
+
+    [Fact]
+    public void Typed_values_nil_and_invalid_numbers()
+    {
+        const string xml = """
+            <Results xmlns="http://exacttarget.com/wsdl/partnerAPI" xmlns:i="http://www.w3.org/2001/XMLSchema-instance" i:type="Subscriber">
+              <PartnerKey i:nil="true" />
+              <CreatedDate>2026-01-01T08:30:00.1234567</CreatedDate>
+              <ModifiedDate>2026-01-01T08:30:00Z</ModifiedDate>
+              <UnsubscribedDate>2026-01-01T08:30:00+02:00</UnsubscribedDate>
+              <ID> +42 </ID>
+              <Status>Unsubscribed</Status>
+            </Results>
+            """;
+        var reader = new SoapReader(Encoding.UTF8.GetBytes(xml));
+        reader.Read();
+        var subscriber = reader.ReadObject<Subscriber>()!;
+
+        Assert.Null(subscriber.PartnerKey);
+        Assert.Equal(XmlConvert.ToDateTime("2026-01-01T08:30:00.1234567", XmlDateTimeSerializationMode.RoundtripKind), subscriber.CreatedDate);
+        Assert.Equal(DateTimeKind.Unspecified, subscriber.CreatedDate!.Value.Kind);
+        Assert.Equal(DateTimeKind.Utc, subscriber.ModifiedDate!.Value.Kind);
+        Assert.Equal(XmlConvert.ToDateTime("2026-01-01T08:30:00+02:00", XmlDateTimeSerializationMode.RoundtripKind), subscriber.UnsubscribedDate);
+        Assert.Equal(42, subscriber.ID);
+        Assert.Equal(SubscriberStatus.Unsubscribed, subscriber.Status);
+
+        var bad = new SoapReader(Encoding.UTF8.GetBytes("<Results xmlns=\"" + Ns + "\"><ID>4x</ID></Results>"));
+        bad.Read();
+        Assert.Contains("xsd:int", Assert.Throws<XmlException>(() => bad.ReadObject<Subscriber>()).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Text_is_escaped_so_any_string_reads_back_unchanged()
+    {
+        var values = new[] { "plain", "a & b < c > d", "quote \" and ' apostrophe", "line1\r\nline2\rline3\nline4", "tab\tend", "é 😀 中文", "]]>", "" };
+        foreach (var value in values)
+        {
+            var bytes = Write(w => w.WriteElement("v"u8, value));
+            Assert.Equal(value, XDocumentValue(bytes));
+            Assert.Equal(value, ReadValue(bytes));
+        }
+
+        var attribute = Write(w =>
+        {
+            w.WriteStartElement("v"u8);
+            w.WriteAttribute("a"u8, "x \" < & \t\n\r y");
+            w.WriteEndElement("v"u8);
+        });
+        Assert.Equal("x \" < & \t\n\r y", System.Xml.Linq.XDocument.Parse(Encoding.UTF8.GetString(attribute)).Root!.Attribute("a")!.Value);
+    }
+
+    [Theory]
+    [InlineData(0x0001)]
+    [InlineData(0xD800)]
+    [InlineData(0xDC00)]
+    [InlineData(0xFFFE)]
+    public void Characters_XML_cannot_carry_are_refused_when_writing(int character)
+    {
+        using var writer = new SoapWriterProbe();
+
+        Assert.Throws<ArgumentException>(() => writer.Writer.WriteElement("v"u8, "before " + (char)character + " after"));
+    }
+
+    [Fact]
+    public void Numbers_dates_and_booleans_are_written_as_XmlConvert_writes_them()
+    {
+        var dates = new[]
+        {
+            new DateTime(2026, 1, 1, 8, 30, 0, DateTimeKind.Unspecified),
+            new DateTime(2026, 1, 1, 8, 30, 0, 120, DateTimeKind.Utc),
+            new DateTime(2026, 12, 31, 23, 59, 59, DateTimeKind.Local).AddTicks(1234567),
+            new DateTime(1, 1, 1).AddTicks(5),
+        };
+        foreach (var date in dates)
+        {
+            Assert.Equal(XmlConvert.ToString(date, XmlDateTimeSerializationMode.RoundtripKind), Text(Write(w => w.WriteElement("v"u8, date))));
+        }
+
+        foreach (var number in new[] { 0d, -1.5, 1e300, 0.1 + 0.2, double.PositiveInfinity, double.NegativeInfinity, double.NaN, double.Epsilon })
+        {
+            Assert.Equal(XmlConvert.ToString(number), Text(Write(w => w.WriteElement("v"u8, number))));
+        }
+
+        Assert.Equal(XmlConvert.ToString(1.1f), Text(Write(w => w.WriteElement("v"u8, 1.1f))));
+        Assert.Equal("-79228162514264337593543950335", Text(Write(w => w.WriteElement("v"u8, decimal.MinValue))));
+        Assert.Equal("-2147483648", Text(Write(w => w.WriteElement("v"u8, int.MinValue))));
+        Assert.Equal("true", Text(Write(w => w.WriteElement("v"u8, (bool?)true))));
+        Assert.Empty(Write(w => w.WriteElement("v"u8, (int?)null)));
+    }
+
+    [Fact]
+    public void A_large_request_grows_the_pooled_buffer()
+    {
+        var value = new string('x', 100_000);
+        var bytes = Write(w =>
+        {
+            w.WriteStartElement("r"u8);
+            for (var i = 0; i < 5; i++)
+            {
+                w.WriteElement("v"u8, value);
+            }
+
+            w.WriteEndElement("r"u8);
+        });
+
+        Assert.Equal(5, System.Xml.Linq.XDocument.Parse(Encoding.UTF8.GetString(bytes)).Root!.Elements().Count(e => e.Value.Length == 100_000));
+    }
+
+    /// <summary>Start tags (name, namespace, attributes), end tags and text as System.Xml reports them.</summary>
+    private static List<string> WithXmlReader(byte[] bytes)
+    {
+        var nodes = new List<string>();
+        using var reader = XmlReader.Create(new MemoryStream(bytes), new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, IgnoreWhitespace = true, IgnoreComments = true, IgnoreProcessingInstructions = true });
+        while (reader.Read())
+        {
+            switch (reader.NodeType)
+            {
+                case XmlNodeType.Element:
+                    var empty = reader.IsEmptyElement;
+                    var nil = reader.GetAttribute("nil", SoapXml.XsiNamespace);
+                    var type = reader.GetAttribute("type", SoapXml.XsiNamespace);
+                    nodes.Add($"<{reader.LocalName} {reader.NamespaceURI} nil={nil} type={type}");
+                    if (empty)
+                    {
+                        nodes.Add("/>");
+                    }
+
+                    break;
+                case XmlNodeType.EndElement:
+                    nodes.Add("/>");
+                    break;
+                case XmlNodeType.Text or XmlNodeType.CDATA or XmlNodeType.SignificantWhitespace:
+                    nodes.Add("=" + reader.Value);
+                    break;
+            }
+        }
+
+        return Merge(nodes);
+    }
+
+    private static List<string> WithSoapReader(byte[] bytes)
+    {
+        var nodes = new List<string>();
+        var reader = new SoapReader(bytes);
+        while (reader.Read())
+        {
+            if (reader.IsStartElement)
+            {
+                var empty = reader.IsEmptyElement;
+                var nil = reader.TryGetAttribute("nil"u8, SoapXml.XsiNamespace, out var n) ? Encoding.UTF8.GetString(n) : null;
+                var type = reader.TryGetAttribute("type"u8, SoapXml.XsiNamespace, out var t) ? Encoding.UTF8.GetString(t) : null;
+                nodes.Add($"<{Encoding.UTF8.GetString(reader.LocalName)} {reader.NamespaceUri} nil={nil} type={type}");
+                if (empty)
+                {
+                    nodes.Add("/>");
+                }
+            }
+            else if (reader.IsEndElement)
+            {
+                nodes.Add("/>");
+            }
+            else
+            {
+                nodes.Add("=" + reader.TextValue());
+            }
+        }
+
+        return Merge(nodes);
+    }
+
+    /// <summary>Adjacent text pieces (text, CDATA) as one, as a value reader sees them.</summary>
+    private static List<string> Merge(List<string> nodes)
+    {
+        var merged = new List<string>();
+        foreach (var node in nodes)
+        {
+            if (node.StartsWith('=') && merged.Count > 0 && merged[^1].StartsWith('='))
+            {
+                merged[^1] += node[1..];
+            }
+            else
+            {
+                merged.Add(node);
+            }
+        }
+
+        // "<v", "=text", "/>" → "v ns =text": one line per text-only element.
+        var lines = new List<string>();
+        for (var i = 0; i < merged.Count; i++)
+        {
+            if (merged[i].StartsWith('<') && i + 2 < merged.Count && merged[i + 1].StartsWith('=') && merged[i + 2] == "/>")
+            {
+                var parts = merged[i][1..].Split(' ');
+                lines.Add($"{parts[0]} {parts[1]} {merged[i + 1]}");
+                i += 2;
+            }
+            else
+            {
+                lines.Add(merged[i]);
+            }
+        }
+
+        return lines;
+    }
+
+    private static byte[] Write(Action<SoapWriter> write)
+    {
+        using var probe = new SoapWriterProbe();
+        write(probe.Writer);
+        return probe.Bytes();
+    }
+
+    private static string Text(byte[] element) => XDocumentValue(element);
+
+    private static string XDocumentValue(byte[] element) =>
+        System.Xml.Linq.XDocument.Parse(Encoding.UTF8.GetString(element), System.Xml.Linq.LoadOptions.PreserveWhitespace).Root!.Value;
+
+    private static string? ReadValue(byte[] element)
+    {
+        var reader = new SoapReader(element);
+        reader.Read();
+        return reader.ReadString();
+    }
+
+    /// <summary>A writer outside an envelope, for single elements.</summary>
+    private sealed class SoapWriterProbe : IDisposable
+    {
+        public SoapWriter Writer { get; } = new();
+
+        public byte[] Bytes() => Writer.Written.ToArray();
+
+        public void Dispose() => Writer.Dispose();
+    }
+}
