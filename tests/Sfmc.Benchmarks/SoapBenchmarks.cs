@@ -97,6 +97,8 @@ public class WsdlGeneratorColdStartBenchmarks
 /// Goal: generated ≥ 3× faster and ≥ 3× fewer bytes allocated, both ways.
 /// </summary>
 [MemoryDiagnoser]
+[MinColumn]
+[MedianColumn]
 public class SoapSerializerBenchmarks
 {
     public const int Objects = 2500;

@@ -63,12 +63,15 @@ public sealed class SoapReader
     private int _nameStart;
     private int _nameLength;
     private int _localStart;
-    private int _attributesStart;
-    private int _attributesEnd;
+    private AttributeSpan[] _attributes = new AttributeSpan[4];
+    private int _attributeCount;
     private bool _isEmpty;
     private int _textStart;
     private int _textEnd;
     private bool _textIsCData;
+    private int _xsiTypeStart;
+    private int _xsiTypeLength = -1;
+    private bool _xsiNil;
 
     /// <summary>A reader over <paramref name="utf8"/> (a byte order mark and an XML declaration are honoured), before the first node.</summary>
     public SoapReader(byte[] utf8)
@@ -265,7 +268,7 @@ public sealed class SoapReader
     public bool ReadValue(out ReadOnlySpan<byte> text)
     {
         RequireElement();
-        if (_attributesStart < _attributesEnd && ReadXsiAttributes(out _))
+        if (_xsiNil)
         {
             Skip();
             text = default;
@@ -385,7 +388,7 @@ public sealed class SoapReader
     {
         RequireElement();
         string? xsiType = null;
-        if (_attributesStart < _attributesEnd)
+        if (_attributeCount > 0)
         {
             if (ReadXsiAttributes(out var type))
             {
@@ -463,14 +466,15 @@ public sealed class SoapReader
     /// <summary>An attribute of the current start tag by local name and namespace ("" for an unprefixed one), entities resolved.</summary>
     public bool TryGetAttribute(ReadOnlySpan<byte> localName, string namespaceUri, out ReadOnlySpan<byte> value)
     {
-        var position = _attributesStart;
-        while (NextAttribute(ref position, out var name, out var raw, out var rawHasEntities))
+        for (var i = 0; _kind == NodeKind.Element && i < _attributeCount; i++)
         {
-            var colon = name.IndexOf((byte)':');
-            var local = colon < 0 ? name : name[(colon + 1)..];
-            if (local.SequenceEqual(localName) && (colon < 0 ? namespaceUri.Length == 0 : Resolve(name[..colon], forElement: false) == namespaceUri))
+            var attribute = _attributes[i];
+            var name = _data.AsSpan(attribute.NameStart, attribute.NameLength);
+            var local = attribute.Colon < 0 ? name : name[(attribute.Colon + 1)..];
+            if (local.SequenceEqual(localName) && (attribute.Colon < 0 ? namespaceUri.Length == 0 : Resolve(name[..attribute.Colon], forElement: false) == namespaceUri))
             {
-                if (!rawHasEntities)
+                var raw = _data.AsSpan(attribute.ValueStart, attribute.ValueLength);
+                if (!attribute.HasEntities)
                 {
                     value = raw;
                     return true;
@@ -497,13 +501,9 @@ public sealed class SoapReader
             return "";
         }
 
-        var hash = 2166136261u;
-        foreach (var b in utf8)
-        {
-            hash = (hash ^ b) * 16777619u;
-        }
-
-        ref var slot = ref _strings[(hash ^ (hash >> 16)) & (CachedStrings - 1)];
+        // Length and three bytes pick the slot: cheap, and a miss only costs the decoding a miss would cost anyway.
+        var hash = (uint)((utf8.Length * 31) ^ (utf8[0] * 7) ^ (utf8[utf8.Length / 2] * 131) ^ (utf8[^1] * 1031));
+        ref var slot = ref _strings[(hash ^ (hash >> 8)) & (CachedStrings - 1)];
         if (slot is { } cached && cached.Length == utf8.Length && Ascii.Equals(utf8, cached))
         {
             return cached;
@@ -777,33 +777,22 @@ public sealed class SoapReader
         _nameStart = start;
         _nameLength = position - start;
         _localStart = colon < 0 ? start : colon + 1;
-        _attributesStart = position;
+        _kind = NodeKind.Element;
+        _rootSeen = true;
+        _attributeCount = 0;
+        _xsiTypeLength = -1;
+        _xsiNil = false;
         if (data[position] == (byte)'>')
         {
-            _attributesEnd = position;
             _isEmpty = false;
             _pos = position + 1;
         }
         else
         {
             ScanAttributes(position);
-        }
-
-        _kind = NodeKind.Element;
-        _rootSeen = true;
-        if (_attributesStart < _attributesEnd)
-        {
-            // Every attribute is checked for syntax; namespace declarations are recorded.
-            var level = _openCount + 1;
-            var scan = _attributesStart;
-            while (NextAttribute(ref scan, out var attribute, out var raw, out var rawHasEntities, out var attributeStart))
+            if (_attributeCount > 0)
             {
-                var isDefault = attribute.SequenceEqual("xmlns"u8);
-                if (isDefault || attribute.StartsWith("xmlns:"u8))
-                {
-                    var uri = rawHasEntities ? DecodeToString(raw) : Atom(raw);
-                    _bindings.Add(new Binding(level, isDefault ? 0 : attributeStart + 6, isDefault ? 0 : attribute.Length - 6, isDefault, uri));
-                }
+                NoteAttributes();
             }
         }
 
@@ -818,43 +807,148 @@ public sealed class SoapReader
         }
     }
 
-    /// <summary>Attributes up to '>' or '/>' (quoted values may hold either).</summary>
+    /// <summary>
+    /// Attributes up to <c>&gt;</c> or <c>/&gt;</c>, in one pass: each name, <c>=</c>, a quoted value (no <c>&lt;</c> in it), whitespace between;
+    /// recorded as positions for <see cref="NoteAttributes"/> and <see cref="TryGetAttribute"/>.
+    /// </summary>
     private void ScanAttributes(int position)
     {
+        var data = _data;
         while (true)
         {
+            while (position < _end && IsXmlSpace(data[position]))
+            {
+                position++;
+            }
+
             if (position >= _end)
             {
                 throw Error("Unexpected end of file in a start tag.");
             }
 
-            var b = _data[position];
-            if (b == (byte)'>' || (b == (byte)'/' && position + 1 < _end && _data[position + 1] == (byte)'>'))
+            var b = data[position];
+            if (b == (byte)'>' || (b == (byte)'/' && position + 1 < _end && data[position + 1] == (byte)'>'))
             {
-                _attributesEnd = position;
                 _isEmpty = b == (byte)'/';
                 _pos = position + (_isEmpty ? 2 : 1);
                 return;
             }
 
-            if (b == (byte)'"' || b == (byte)'\'')
+            var nameStart = position;
+            var colon = -1;
+            while (position < _end && data[position] is not ((byte)'=' or (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n' or (byte)'>' or (byte)'/' or (byte)'"' or (byte)'\'' or (byte)'<'))
             {
-                var close = _data.AsSpan(position + 1, _end - position - 1).IndexOf(b);
-                if (close < 0)
+                if (data[position] == (byte)':' && colon < 0)
+                {
+                    colon = position - nameStart;
+                }
+
+                position++;
+            }
+
+            var nameLength = position - nameStart;
+            while (position < _end && IsXmlSpace(data[position]))
+            {
+                position++;
+            }
+
+            if (nameLength == 0 || position >= _end || data[position] != (byte)'=')
+            {
+                throw Error(nameLength == 0 ? "An attribute has no name." : "An attribute has no value.");
+            }
+
+            position++;
+            while (position < _end && IsXmlSpace(data[position]))
+            {
+                position++;
+            }
+
+            if (position >= _end || data[position] is not ((byte)'"' or (byte)'\''))
+            {
+                throw Error("An attribute value is not quoted.");
+            }
+
+            var quote = data[position];
+            var valueStart = position + 1;
+            var valueEnd = valueStart;
+            var entities = false;
+            while (true)
+            {
+                if (valueEnd >= _end)
                 {
                     throw Error("Unexpected end of file in an attribute value.");
                 }
 
-                position += close + 2;
+                var c = data[valueEnd];
+                if (c == quote)
+                {
+                    break;
+                }
+
+                if (c == (byte)'<')
+                {
+                    throw Error("'<' is not allowed in an attribute value.");
+                }
+
+                entities |= c == (byte)'&';
+                valueEnd++;
+            }
+
+            if (_attributeCount == _attributes.Length)
+            {
+                Array.Resize(ref _attributes, _attributes.Length * 2);
+            }
+
+            _attributes[_attributeCount++] = new AttributeSpan(nameStart, nameLength, colon, valueStart, valueEnd - valueStart, entities);
+            position = valueEnd + 1;
+            if (position < _end && !IsXmlSpace(data[position]) && data[position] is not ((byte)'>' or (byte)'/'))
+            {
+                throw Error("Attributes must be separated by whitespace.");
+            }
+        }
+    }
+
+    /// <summary>Records namespace declarations, then notes xsi:type and xsi:nil (object and value reads need not look again).</summary>
+    private void NoteAttributes()
+    {
+        var level = _openCount + 1;
+        for (var i = 0; i < _attributeCount; i++)
+        {
+            var attribute = _attributes[i];
+            var name = _data.AsSpan(attribute.NameStart, attribute.NameLength);
+            var isDefault = attribute.Colon < 0 && name.SequenceEqual("xmlns"u8);
+            if (isDefault || (attribute.Colon == 5 && name.StartsWith("xmlns"u8)))
+            {
+                var raw = _data.AsSpan(attribute.ValueStart, attribute.ValueLength);
+                var uri = attribute.HasEntities ? DecodeToString(raw) : Atom(raw);
+                _bindings.Add(new Binding(level, isDefault ? 0 : attribute.NameStart + 6, isDefault ? 0 : attribute.NameLength - 6, isDefault, uri));
+            }
+        }
+
+        for (var i = 0; i < _attributeCount; i++)
+        {
+            var attribute = _attributes[i];
+            if (attribute.Colon <= 0)
+            {
                 continue;
             }
 
-            if (b == (byte)'<')
+            var name = _data.AsSpan(attribute.NameStart, attribute.NameLength);
+            var local = name[(attribute.Colon + 1)..];
+            var isType = local.SequenceEqual("type"u8);
+            if ((isType || local.SequenceEqual("nil"u8)) && Resolve(name[..attribute.Colon], forElement: false) == SoapXml.XsiNamespace)
             {
-                throw Error("'<' is not allowed in a start tag.");
+                var value = _data.AsSpan(attribute.ValueStart, attribute.ValueLength);
+                if (isType)
+                {
+                    _xsiTypeStart = attribute.ValueStart;
+                    _xsiTypeLength = attribute.ValueLength;
+                }
+                else
+                {
+                    _xsiNil = value.SequenceEqual("true"u8) || value.SequenceEqual("1"u8);
+                }
             }
-
-            position++;
         }
     }
 
@@ -910,91 +1004,11 @@ public sealed class SoapReader
         }
     }
 
-    private bool NextAttribute(scoped ref int position, out ReadOnlySpan<byte> name, out ReadOnlySpan<byte> value, out bool valueHasEntities) =>
-        NextAttribute(ref position, out name, out value, out valueHasEntities, out _);
-
-    private bool NextAttribute(scoped ref int position, out ReadOnlySpan<byte> name, out ReadOnlySpan<byte> value, out bool valueHasEntities, out int nameStart)
-    {
-        var span = _data.AsSpan(0, _attributesEnd);
-        while (position < _attributesEnd && span[position] is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n')
-        {
-            position++;
-        }
-
-        nameStart = position;
-        if (position >= _attributesEnd)
-        {
-            name = value = default;
-            valueHasEntities = false;
-            return false;
-        }
-
-        var equals = span[position..].IndexOf((byte)'=');
-        if (equals <= 0)
-        {
-            throw Error("An attribute has no value.");
-        }
-
-        name = span.Slice(position, equals).TrimEnd(" \t\r\n"u8);
-        if (name.IndexOfAny(" \t\r\n\"'"u8) >= 0)
-        {
-            throw Error("An attribute name is not valid (a value without quotes?).");
-        }
-
-        position += equals + 1;
-        while (position < _attributesEnd && span[position] is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n')
-        {
-            position++;
-        }
-
-        if (position >= _attributesEnd || span[position] is not ((byte)'"' or (byte)'\''))
-        {
-            throw Error("An attribute value is not quoted.");
-        }
-
-        var quote = span[position];
-        var close = span[(position + 1)..].IndexOf(quote);
-        value = span.Slice(position + 1, close);
-        if (value.IndexOf((byte)'<') >= 0)
-        {
-            throw Error("'<' is not allowed in an attribute value.");
-        }
-
-        valueHasEntities = value.IndexOf((byte)'&') >= 0;
-        position += close + 2;
-        return true;
-    }
-
-    /// <summary>One pass over the start tag's attributes: true for <c>xsi:nil="true"</c>; <paramref name="type"/> is <c>xsi:type</c>'s raw value.</summary>
+    /// <summary>What the start tag said: true for <c>xsi:nil="true"</c>; <paramref name="type"/> is <c>xsi:type</c>'s raw value (empty when absent).</summary>
     private bool ReadXsiAttributes(out ReadOnlySpan<byte> type)
     {
-        type = default;
-        var nil = false;
-        var position = _attributesStart;
-        while (NextAttribute(ref position, out var name, out var value, out _))
-        {
-            var colon = name.IndexOf((byte)':');
-            if (colon < 0)
-            {
-                continue;
-            }
-
-            var local = name[(colon + 1)..];
-            var isType = local.SequenceEqual("type"u8);
-            if ((isType || local.SequenceEqual("nil"u8)) && Resolve(name[..colon], forElement: false) == SoapXml.XsiNamespace)
-            {
-                if (isType)
-                {
-                    type = value;
-                }
-                else
-                {
-                    nil = value.SequenceEqual("true"u8) || value.SequenceEqual("1"u8);
-                }
-            }
-        }
-
-        return nil;
+        type = _xsiTypeLength < 0 ? default : _data.AsSpan(_xsiTypeStart, _xsiTypeLength);
+        return _xsiNil;
     }
 
     private string Resolve(ReadOnlySpan<byte> prefix, bool forElement)
@@ -1131,4 +1145,7 @@ public sealed class SoapReader
     private readonly record struct Binding(int Level, int PrefixStart, int PrefixLength, bool IsDefault, string Uri);
 
     private readonly record struct OpenElement(int Start, int Length, int LocalOffset);
+
+    /// <summary>An attribute of the current start tag: name (with the prefix colon's offset, -1 for none) and raw value.</summary>
+    private readonly record struct AttributeSpan(int NameStart, int NameLength, int Colon, int ValueStart, int ValueLength, bool HasEntities);
 }
