@@ -193,7 +193,7 @@ public sealed class SoapXmlTests
     }
 
     [Fact]
-    public void A_large_request_grows_the_pooled_buffer()
+    public void A_large_request_spans_pooled_segments_without_gaps()
     {
         var value = new string('x', 100_000);
         var bytes = Write(w =>
@@ -208,6 +208,27 @@ public sealed class SoapXmlTests
         });
 
         Assert.Equal(5, System.Xml.Linq.XDocument.Parse(Encoding.UTF8.GetString(bytes)).Root!.Elements().Count(e => e.Value.Length == 100_000));
+
+        // Many small writes across segment ends: escapes, multi-byte text, numbers and dates split nowhere.
+        var many = Write(w =>
+        {
+            w.WriteStartElement("r"u8);
+            for (var i = 0; i < 100_000; i++)
+            {
+                w.WriteElement("v"u8, $"é & 😀 {i}");
+                w.WriteElement("n"u8, (int?)i);
+                w.WriteElement("d"u8, (DateTime?)new DateTime(2026, 1, 1).AddSeconds(i));
+            }
+
+            w.WriteEndElement("r"u8);
+        });
+        var elements = System.Xml.Linq.XDocument.Parse(Encoding.UTF8.GetString(many)).Root!.Elements().ToList();
+        Assert.Equal(300_000, elements.Count);
+        Assert.All(Enumerable.Range(0, 100_000), i =>
+        {
+            Assert.Equal($"é & 😀 {i}", elements[3 * i].Value);
+            Assert.Equal(i.ToString(CultureInfo.InvariantCulture), elements[(3 * i) + 1].Value);
+        });
     }
 
     /// <summary>Start tags (name, namespace, attributes), end tags and text as System.Xml reports them.</summary>
@@ -331,7 +352,7 @@ public sealed class SoapXmlTests
     {
         public SoapWriter Writer { get; } = new();
 
-        public byte[] Bytes() => Writer.Written.ToArray();
+        public byte[] Bytes() => Writer.ToArray();
 
         public void Dispose() => Writer.Dispose();
     }

@@ -39,13 +39,13 @@ internal sealed class SoapEnvelopeContent : HttpContent
     {
         ArgumentNullException.ThrowIfNull(stream);
         using var writer = Write();
-        stream.Write(writer.Written.Span);
+        writer.CopyTo(stream);
     }
 
     protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
     {
         using var writer = Write();
-        await stream.WriteAsync(writer.Written, cancellationToken);
+        await writer.CopyToAsync(stream, cancellationToken);
     }
 
     /// <summary>The whole envelope in a pooled buffer; the Body's content declares the partner namespace as the default one.</summary>

@@ -2,13 +2,17 @@ using System;
 using System.Buffers;
 using System.Buffers.Text;
 using System.ComponentModel;
+using System.Collections.Generic;
 using System.Globalization;
+using System.IO;
 using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
 
 namespace Sfmc.Client.Soap;
 
 /// <summary>
-/// Writes SOAP XML as UTF-8 straight into a pooled buffer: element names come pre-encoded (<c>"Name"u8</c>), numbers
+/// Writes SOAP XML as UTF-8 straight into pooled buffers (segments, never copied on growth): element names come pre-encoded (<c>"Name"u8</c>), numbers
 /// and dates are formatted in place, text is escaped on the way. Every element is in the partner API namespace, which
 /// the Body's first element declares as the default namespace; <c>xsi</c> is declared on the envelope. Used by generated
 /// SOAP code and the SOAP client; not meant to be called directly.
@@ -20,6 +24,9 @@ public sealed class SoapWriter : IDisposable
     private static readonly SearchValues<char> AttributeSpecial = SearchValues.Create(Specials(attribute: true));
     private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
+    private const int MaxSegment = 1024 * 1024;
+
+    private readonly List<(byte[] Buffer, int Length)> _full = new();
     private byte[] _buffer;
     private int _length;
     private bool _startOpen;
@@ -27,8 +34,50 @@ public sealed class SoapWriter : IDisposable
 
     internal SoapWriter(int capacity = 16 * 1024) => _buffer = ArrayPool<byte>.Shared.Rent(capacity);
 
-    /// <summary>What has been written so far.</summary>
-    internal ReadOnlyMemory<byte> Written => _buffer.AsMemory(0, _length);
+    /// <summary>Bytes written so far.</summary>
+    internal long Length
+    {
+        get
+        {
+            long length = _length;
+            foreach (var (_, used) in _full)
+            {
+                length += used;
+            }
+
+            return length;
+        }
+    }
+
+    /// <summary>Everything written, segment by segment.</summary>
+    internal void CopyTo(Stream stream)
+    {
+        foreach (var (buffer, used) in _full)
+        {
+            stream.Write(buffer, 0, used);
+        }
+
+        stream.Write(_buffer, 0, _length);
+    }
+
+    /// <inheritdoc cref="CopyTo"/>
+    internal async Task CopyToAsync(Stream stream, CancellationToken cancellationToken)
+    {
+        foreach (var (buffer, used) in _full)
+        {
+            await stream.WriteAsync(buffer.AsMemory(0, used), cancellationToken);
+        }
+
+        await stream.WriteAsync(_buffer.AsMemory(0, _length), cancellationToken);
+    }
+
+    /// <summary>Everything written, as one array (tests).</summary>
+    internal byte[] ToArray()
+    {
+        using var stream = new MemoryStream();
+        CopyTo(stream);
+        return stream.ToArray();
+    }
 
     /// <summary>Starts an element: <c>&lt;name</c> (closed by the next content or by <see cref="WriteEndElement"/>).</summary>
     public void WriteStartElement(ReadOnlySpan<byte> name)
@@ -275,12 +324,18 @@ public sealed class SoapWriter : IDisposable
     /// <summary>Returns the buffer to the pool.</summary>
     public void Dispose()
     {
-        var buffer = _buffer;
-        _buffer = [];
-        _length = 0;
-        if (buffer.Length > 0)
+        foreach (var (buffer, _) in _full)
         {
             ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        _full.Clear();
+        var current = _buffer;
+        _buffer = [];
+        _length = 0;
+        if (current.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(current);
         }
     }
 
@@ -301,10 +356,9 @@ public sealed class SoapWriter : IDisposable
     {
         WriteStartElement(name);
         CloseStart();
-        int written;
-        while (!value.TryFormat(_buffer.AsSpan(_length), out written, format, CultureInfo.InvariantCulture))
+        if (!value.TryFormat(Grow(64), out var written, format, CultureInfo.InvariantCulture))
         {
-            Grow(_buffer.Length - _length + 64);
+            throw new FormatException("The value could not be formatted.");
         }
 
         _length += written;
@@ -329,7 +383,8 @@ public sealed class SoapWriter : IDisposable
             var plain = stop < 0 ? text : text[..stop];
             if (!plain.IsEmpty)
             {
-                _length += Utf8.GetBytes(plain, Grow(Utf8.GetMaxByteCount(plain.Length)));
+                var destination = Grow(Utf8.GetMaxByteCount(plain.Length)); // before reading _length: a new segment resets it
+                _length += Utf8.GetBytes(plain, destination);
             }
 
             if (stop < 0)
@@ -341,7 +396,8 @@ public sealed class SoapWriter : IDisposable
             var consumed = 1;
             if (char.IsHighSurrogate(c) && stop + 1 < text.Length && char.IsLowSurrogate(text[stop + 1]))
             {
-                _length += Utf8.GetBytes(text.Slice(stop, 2), Grow(4));
+                var destination = Grow(4);
+                _length += Utf8.GetBytes(text.Slice(stop, 2), destination);
                 consumed = 2;
             }
             else
@@ -367,12 +423,21 @@ public sealed class SoapWriter : IDisposable
 
     private Span<byte> Grow(int count)
     {
+        // A full segment is kept as it is and a new one started: nothing written is ever copied again.
         if (_length + count > _buffer.Length)
         {
-            var bigger = ArrayPool<byte>.Shared.Rent(Math.Max(_buffer.Length * 2, _length + count));
-            _buffer.AsSpan(0, _length).CopyTo(bigger);
-            ArrayPool<byte>.Shared.Return(_buffer);
-            _buffer = bigger;
+            var next = ArrayPool<byte>.Shared.Rent(Math.Max(Math.Min(_buffer.Length * 2, MaxSegment), count));
+            if (_length > 0)
+            {
+                _full.Add((_buffer, _length));
+            }
+            else if (_buffer.Length > 0)
+            {
+                ArrayPool<byte>.Shared.Return(_buffer);
+            }
+
+            _buffer = next;
+            _length = 0;
         }
 
         return _buffer.AsSpan(_length);
