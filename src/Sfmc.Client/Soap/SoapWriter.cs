@@ -24,7 +24,7 @@ public sealed class SoapWriter : IDisposable
     private static readonly SearchValues<char> AttributeSpecial = SearchValues.Create(Specials(attribute: true));
     private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
-    private const int MaxSegment = 1024 * 1024;
+    private const int MaxSegment = 64 * 1024;
 
     private readonly List<(byte[] Buffer, int Length)> _full = new();
     private byte[] _buffer;
