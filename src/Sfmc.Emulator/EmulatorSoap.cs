@@ -22,7 +22,7 @@ namespace Sfmc.Emulator;
 /// 2,500-object pages continued by ContinueRequest; Create/Update/Delete of Subscriber, DataExtensionObject and
 /// DataExtension; Create TriggeredSend against an Active TriggeredSendDefinition. Faults as SFMC sends them.
 /// </summary>
-internal sealed class EmulatorSoap(EmulatorStore store, Func<string?, TokenState> tokenState, TimeProvider time)
+internal sealed class EmulatorSoap(EmulatorStore store, Func<string?, TokenState> tokenState, TimeProvider time, ISet<string> readOnlyDataExtensions)
 {
     public const int PageSize = 2500;
     private const string Envelope = "http://schemas.xmlsoap.org/soap/envelope/";
@@ -342,6 +342,12 @@ internal sealed class EmulatorSoap(EmulatorStore store, Func<string?, TokenState
         if (key is null || !store.TryGet(key, out var dataExtension))
         {
             return ("Error", $"Unable to find a data extension with CustomerKey '{key}'. External keys are case-sensitive.", 310001, null);
+        }
+
+        if (readOnlyDataExtensions.Contains(key))
+        {
+            // The REST routes answer 400 with our code 30005; over SOAP it is a per-object error with the same code.
+            return ("Error", $"Data extension '{key}' is synchronized by Marketing Cloud Connect and is read-only.", 30005, null);
         }
 
         var values = item.Descendants(Api + "Property")

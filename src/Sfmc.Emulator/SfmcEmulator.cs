@@ -135,7 +135,7 @@ public sealed class SfmcEmulator : IAsyncDisposable
 
             _tokens.Clear();
         };
-        _soap = new EmulatorSoap(store, SoapTokenState, options.TimeProvider);
+        _soap = new EmulatorSoap(store, SoapTokenState, options.TimeProvider, options.ReadOnlyDataExtensions);
         // Declarations add to what the options say; an explicit status in the options wins.
         var declared = EmulatorDeclarations.Load(options.DeclarationFiles);
         foreach (var key in declared.TriggeredSendKeys)

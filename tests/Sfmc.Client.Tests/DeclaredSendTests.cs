@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Net;
+using System.Threading;
 using System.Threading.Tasks;
 using Sfmc.Client.Tests.DataExtensions;
 using Sfmc.Client.Tests.Messaging;
@@ -143,6 +144,21 @@ public sealed class DeclaredSendTests
             [new DataExtensionRow(new Dictionary<string, object?> { ["Id"] = "x" }, new Dictionary<string, object?> { ["Email"] = "x@example.com" })]);
         Assert.False(refused.Succeeded);
         Assert.Contains("read-only", Assert.Single(refused.FailedRows).Message, StringComparison.Ordinal);
+
+        // The same over SOAP: a DataExtensionObject Create is refused per object.
+        var soap = await host.Client.Soap.WriteCoreAsync<string, Sfmc.Client.Soap.SfmcSoapClient.NoObject>("Create", null, "DataExtensionObject", ["x"], (writer, id) =>
+        {
+            writer.WriteElement("CustomerKey"u8, key);
+            writer.WriteStartElement("Properties"u8);
+            writer.WriteStartElement("Property"u8);
+            writer.WriteElement("Name"u8, "Id");
+            writer.WriteElement("Value"u8, id);
+            writer.WriteEndElement("Property"u8);
+            writer.WriteEndElement("Properties"u8);
+        }, null, CancellationToken.None);
+        var soapResult = Assert.Single(soap.Results);
+        Assert.False(soapResult.IsSuccess);
+        Assert.Equal(30005, soapResult.ErrorCode);
         Assert.Equal(2, (await host.Emulator.GetRowsAsync(key)).Count);
     }
 }
