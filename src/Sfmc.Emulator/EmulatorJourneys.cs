@@ -182,9 +182,14 @@ internal sealed record EmulatorDeclarations(
 {
     public static EmulatorDeclarations Load(IEnumerable<string> paths)
     {
-        var documents = paths.Select(path => JsonDocument.Parse(File.ReadAllBytes(path), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true })).ToList();
+        var documents = new List<JsonDocument>();
         try
         {
+            foreach (var path in paths)
+            {
+                documents.Add(Parse(path));
+            }
+
             List<string> Values(string section, string? property) => documents
                 .SelectMany(d => d.RootElement.ValueKind == JsonValueKind.Object && d.RootElement.TryGetProperty(section, out var items) && items.ValueKind == JsonValueKind.Array ? items.EnumerateArray() : Enumerable.Empty<JsonElement>())
                 .Select(item => property is null ? item : item.ValueKind == JsonValueKind.Object && item.TryGetProperty(property, out var value) ? value : default)
@@ -202,6 +207,20 @@ internal sealed record EmulatorDeclarations(
         finally
         {
             documents.ForEach(d => d.Dispose());
+        }
+    }
+
+    /// <summary>A declarations file, or an <see cref="InvalidDataException"/> naming the file and the position of the error.</summary>
+    private static JsonDocument Parse(string path)
+    {
+        try
+        {
+            return JsonDocument.Parse(File.ReadAllBytes(path), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        }
+        catch (JsonException ex)
+        {
+            var position = ex.LineNumber is { } line ? $"({line + 1},{(ex.BytePositionInLine ?? 0) + 1})" : "";
+            throw new InvalidDataException($"{path}{position}: the declarations file is not valid JSON. {ex.Message}", ex);
         }
     }
 }

@@ -120,7 +120,7 @@ public sealed class SfmcEmulator : IAsyncDisposable
     private int _windowCount;
     private long _tokenRequests;
 
-    private SfmcEmulator(WebApplication app, EmulatorStore store, SfmcEmulatorOptions options)
+    private SfmcEmulator(WebApplication app, EmulatorStore store, SfmcEmulatorOptions options, EmulatorDeclarations declared)
     {
         _app = app;
         _store = store;
@@ -137,7 +137,6 @@ public sealed class SfmcEmulator : IAsyncDisposable
         };
         _soap = new EmulatorSoap(store, SoapTokenState, options.TimeProvider, options.ReadOnlyDataExtensions);
         // Declarations add to what the options say; an explicit status in the options wins.
-        var declared = EmulatorDeclarations.Load(options.DeclarationFiles);
         foreach (var key in declared.TriggeredSendKeys)
         {
             options.TriggeredSendDefinitions.TryAdd(key, "Active");
@@ -187,6 +186,10 @@ public sealed class SfmcEmulator : IAsyncDisposable
     {
         var options = new SfmcEmulatorOptions();
         configure?.Invoke(options);
+
+        // Files first: a broken one fails before a port or a database is taken.
+        var declared = EmulatorDeclarations.Load(options.DeclarationFiles);
+        var dataExtensions = options.DataExtensions.Concat(options.DataExtensionFiles.SelectMany(Sfmc.Emulator.DataExtensionFiles.Load)).ToList();
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel(k =>
@@ -195,11 +198,26 @@ public sealed class SfmcEmulator : IAsyncDisposable
             k.Limits.MaxRequestBodySize = null; // checked by the emulator to answer in SFMC's shape
         });
         var app = builder.Build();
-        var dataExtensions = options.DataExtensions.Concat(options.DataExtensionFiles.SelectMany(Sfmc.Emulator.DataExtensionFiles.Load)).ToList();
-        var store = await EmulatorStore.OpenAsync(options.DatabasePath, dataExtensions, cancellationToken);
-        var emulator = new SfmcEmulator(app, store, options);
-        emulator.Map(app);
-        await app.StartAsync(cancellationToken);
+        EmulatorStore? store = null;
+        SfmcEmulator emulator;
+        try
+        {
+            store = await EmulatorStore.OpenAsync(options.DatabasePath, dataExtensions, cancellationToken);
+            emulator = new SfmcEmulator(app, store, options, declared);
+            emulator.Map(app);
+            await app.StartAsync(cancellationToken);
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            if (store is not null)
+            {
+                await store.DisposeAsync();
+            }
+
+            throw;
+        }
+
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         emulator.BaseUri = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).TrimEnd('/') + "/");
         return emulator;

@@ -73,6 +73,24 @@ public sealed class EmulatorTests
     }
 
     [Fact]
+    public async Task A_broken_declarations_file_names_itself_and_the_position()
+    {
+        var path = Path.Combine(Path.GetTempPath(), "sfmc-broken-" + Guid.NewGuid().ToString("N") + ".json");
+        await File.WriteAllTextAsync(path, "{\n  \"journeys\": [\n    { \"name\": \"Welcome\" \n  ]\n}");
+        try
+        {
+            var ex = await Assert.ThrowsAsync<InvalidDataException>(() => SfmcEmulator.StartAsync(o => o.DeclarationFiles.Add(path)));
+
+            Assert.StartsWith(path + "(4,", ex.Message, StringComparison.Ordinal);
+            Assert.IsAssignableFrom<JsonException>(ex.InnerException);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public async Task Payload_over_5_MB_is_refused()
     {
         await using var emulator = await SfmcEmulator.StartAsync(o => o.DataExtensions.Add(OrderLinesRow.Schema));
