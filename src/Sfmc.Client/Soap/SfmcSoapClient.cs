@@ -392,7 +392,8 @@ public sealed class SfmcSoapClient
     /// <summary>Parses a response envelope: OverallStatus, RequestID and the Results (a fault throws).</summary>
     internal static (string? Status, string? RequestId, List<TResult> Results) ParsePage<TResult>(string action, byte[] bytes, Func<SoapReader, TResult?> readResult)
     {
-        var results = new List<TResult>();
+        // Sized from the response (a page holds at most 2,500 objects); a low guess only means the list grows as usual.
+        var results = new List<TResult>(Math.Clamp(bytes.Length / 512, 4, 2500));
         try
         {
             var reader = SoapEnvelope.OpenBody(bytes);
