@@ -346,8 +346,7 @@ internal sealed class EmulatorSoap(EmulatorStore store, Func<string?, TokenState
 
         if (readOnlyDataExtensions.Contains(key))
         {
-            // The REST routes answer 400 with our code 30005; over SOAP it is a per-object error with the same code.
-            return ("Error", $"Data extension '{key}' is synchronized by Marketing Cloud Connect and is read-only.", 30005, null);
+            return ("Error", SfmcEmulator.ReadOnlyMessage(key), 30005, null);
         }
 
         var values = item.Descendants(Api + "Property")

@@ -399,7 +399,7 @@ public sealed class SfmcEmulator : IAsyncDisposable
 
         if (_options.ReadOnlyDataExtensions.Contains(key))
         {
-            await WriteErrorAsync(context, HttpStatusCode.BadRequest, $"Data extension '{key}' is synchronized by Marketing Cloud Connect and is read-only.", 30005);
+            await WriteErrorAsync(context, HttpStatusCode.BadRequest, ReadOnlyMessage(key), 30005);
             return null;
         }
 
@@ -717,6 +717,9 @@ public sealed class SfmcEmulator : IAsyncDisposable
 
         return WriteErrorAsync(context, status, "Injected fault: " + (int)status, 0);
     }
+
+    /// <summary>Why a write to a synchronized DE is refused (REST answers 400, SOAP a per-object error; both code 30005).</summary>
+    internal static string ReadOnlyMessage(string key) => $"Data extension '{key}' is synchronized by Marketing Cloud Connect and is read-only.";
 
     internal static Task WriteErrorAsync(HttpContext context, HttpStatusCode status, string message, int errorCode, object? extra = null)
     {

@@ -387,20 +387,18 @@ public sealed class SoapReader
         where T : SoapObject, ISoapObject<T>
     {
         RequireElement();
-        string? xsiType = null;
-        if (_attributeCount > 0)
+        if (_xsiNil)
         {
-            if (ReadXsiAttributes(out var type))
-            {
-                Skip();
-                return null;
-            }
+            Skip();
+            return null;
+        }
 
-            if (!type.IsEmpty)
-            {
-                var colon = type.IndexOf((byte)':');
-                xsiType = Atom(colon < 0 ? type : type[(colon + 1)..]);
-            }
+        string? xsiType = null;
+        if (_xsiTypeLength > 0)
+        {
+            var type = _data.AsSpan(_xsiTypeStart, _xsiTypeLength);
+            var colon = type.IndexOf((byte)':');
+            xsiType = Atom(colon < 0 ? type : type[(colon + 1)..]);
         }
 
         var value = T.CreateForXsiType(xsiType);
@@ -1002,13 +1000,6 @@ public sealed class SoapReader
         {
             _bindings.RemoveAt(_bindings.Count - 1);
         }
-    }
-
-    /// <summary>What the start tag said: true for <c>xsi:nil="true"</c>; <paramref name="type"/> is <c>xsi:type</c>'s raw value (empty when absent).</summary>
-    private bool ReadXsiAttributes(out ReadOnlySpan<byte> type)
-    {
-        type = _xsiTypeLength < 0 ? default : _data.AsSpan(_xsiTypeStart, _xsiTypeLength);
-        return _xsiNil;
     }
 
     private string Resolve(ReadOnlySpan<byte> prefix, bool forElement)

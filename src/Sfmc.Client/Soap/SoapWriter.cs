@@ -34,21 +34,6 @@ public sealed class SoapWriter : IDisposable
 
     internal SoapWriter(int capacity = 16 * 1024) => _buffer = ArrayPool<byte>.Shared.Rent(capacity);
 
-    /// <summary>Bytes written so far.</summary>
-    internal long Length
-    {
-        get
-        {
-            long length = _length;
-            foreach (var (_, used) in _full)
-            {
-                length += used;
-            }
-
-            return length;
-        }
-    }
-
     /// <summary>Everything written, segment by segment.</summary>
     internal void CopyTo(Stream stream)
     {
