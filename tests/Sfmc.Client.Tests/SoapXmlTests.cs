@@ -133,6 +133,48 @@ public sealed class SoapXmlTests
         Assert.Contains("xsd:int", Assert.Throws<XmlException>(() => bad.ReadObject<Subscriber>()).Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("2026-01-01T08:30:00")]
+    [InlineData("2026-01-01T08:30:00.1")]
+    [InlineData("2026-01-01T08:30:00.123")]
+    [InlineData("2026-01-01T08:30:00.1234567")]
+    [InlineData("2026-01-01T08:30:00.1234567Z")]
+    [InlineData("2024-02-29T23:59:59.9999999")]
+    [InlineData("0001-01-01T00:00:00")]
+    [InlineData("9999-12-31T23:59:59.9999999Z")]
+    [InlineData("2026-06-15T12:00:00-06:00")]
+    [InlineData(" 2026-06-15T12:00:00 ")]
+    [InlineData("2026-06-15")]
+    [InlineData("2025-02-29T00:00:00")]
+    [InlineData("2026-13-01T00:00:00")]
+    [InlineData("2026-01-01T24:00:00")]
+    [InlineData("2026-01-01T08:30:00.12345678")]
+    [InlineData("0000-01-01T00:00:00")]
+    public void Dates_read_as_XmlConvert_reads_them_or_fail_as_it_fails(string text)
+    {
+        DateTime? expected;
+        try
+        {
+            expected = XmlConvert.ToDateTime(text, XmlDateTimeSerializationMode.RoundtripKind);
+        }
+        catch (FormatException)
+        {
+            expected = null;
+        }
+
+        var reader = new SoapReader(Encoding.UTF8.GetBytes("<d>" + text + "</d>"));
+        reader.Read();
+        if (expected is null)
+        {
+            Assert.ThrowsAny<FormatException>(() => reader.ReadDateTime());
+            return;
+        }
+
+        var actual = reader.ReadDateTime();
+        Assert.Equal(expected, actual);
+        Assert.Equal(expected.Value.Kind, actual!.Value.Kind);
+    }
+
     [Fact]
     public void Text_is_escaped_so_any_string_reads_back_unchanged()
     {

@@ -53,6 +53,7 @@ public sealed class SoapReader
     private OpenElement[] _open = new OpenElement[16];
     private int _openCount;
     private readonly List<Binding> _bindings = new();
+    private int _innermostBindingLevel;
     private readonly List<(byte[] Utf8, string Text)> _atoms = new();
     private readonly string?[] _strings = new string?[CachedStrings];
     private byte[] _scratch = [];
@@ -116,7 +117,7 @@ public sealed class SoapReader
     /// <summary>Moves to the next start tag, end tag or non-whitespace text; false at the end of the document.</summary>
     public bool Read()
     {
-        if (_kind == NodeKind.Element && _isEmpty)
+        if (_kind == NodeKind.Element && _isEmpty && _innermostBindingLevel > _openCount)
         {
             CloseBindings();
         }
@@ -665,7 +666,9 @@ public sealed class SoapReader
             return false;
         }
 
-        value = new DateTime(year, month, day, hour, minute, second, kind).AddTicks(ticks);
+        // The fields are checked above, so the ticks add up without DateTime checking each again.
+        ticks += (new DateOnly(year, month, day).DayNumber * TimeSpan.TicksPerDay) + (hour * TimeSpan.TicksPerHour) + (minute * TimeSpan.TicksPerMinute) + (second * TimeSpan.TicksPerSecond);
+        value = new DateTime(ticks, kind);
         return true;
     }
 
@@ -746,7 +749,7 @@ public sealed class SoapReader
         var position = start;
         var colon = -1;
         var kinds = NameBytes;
-        while (position < _end)
+        while ((uint)position < (uint)data.Length)
         {
             var kind = kinds[data[position]];
             if (kind != 0)
@@ -762,7 +765,7 @@ public sealed class SoapReader
             position++;
         }
 
-        if (position >= _end)
+        if ((uint)position >= (uint)data.Length)
         {
             throw Error("Unexpected end of file in a start tag.");
         }
@@ -920,6 +923,7 @@ public sealed class SoapReader
                 var raw = _data.AsSpan(attribute.ValueStart, attribute.ValueLength);
                 var uri = attribute.HasEntities ? DecodeToString(raw) : Atom(raw);
                 _bindings.Add(new Binding(level, isDefault ? 0 : attribute.NameStart + 6, isDefault ? 0 : attribute.NameLength - 6, isDefault, uri));
+                _innermostBindingLevel = level;
             }
         }
 
@@ -988,7 +992,7 @@ public sealed class SoapReader
         _nameStart = start;
         _nameLength = open.Length;
         _localStart = start + open.LocalOffset;
-        if (_bindings.Count > 0)
+        if (_innermostBindingLevel > _openCount)
         {
             CloseBindings();
         }
@@ -1000,6 +1004,8 @@ public sealed class SoapReader
         {
             _bindings.RemoveAt(_bindings.Count - 1);
         }
+
+        _innermostBindingLevel = _bindings.Count > 0 ? _bindings[^1].Level : 0;
     }
 
     private string Resolve(ReadOnlySpan<byte> prefix, bool forElement)
