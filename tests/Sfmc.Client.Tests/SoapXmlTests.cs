@@ -92,6 +92,27 @@ public sealed class SoapXmlTests
         Assert.True(ex.LineNumber >= 1);
     }
 
+    [Theory]
+    [InlineData("<r><p:a/></r>", "not declared")]
+    [InlineData("<r><a p:x=\"1\"/></r>", "not declared")]
+    [InlineData("<r xmlns:p=\"\"/>", "empty namespace")]
+    [InlineData("<r a=\"1\" a=\"2\"/>", "appears twice")]
+    [InlineData("<r xmlns:p=\"urn:x\" xmlns:q=\"urn:x\" p:a=\"1\" q:a=\"2\"/>", "same attribute")]
+    public void Names_are_checked_while_reading_even_when_no_namespace_is_asked_for(string xml, string expected)
+    {
+        var bytes = Encoding.UTF8.GetBytes(xml);
+        Assert.ThrowsAny<XmlException>(() => WithXmlReader(bytes));
+
+        var reader = new SoapReader(bytes);
+        var ex = Assert.Throws<XmlException>(() =>
+        {
+            while (reader.Read())
+            {
+            }
+        });
+        Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void A_UTF16_response_and_a_declared_single_byte_encoding_are_converted()
     {

@@ -797,6 +797,12 @@ public sealed class SoapReader
             }
         }
 
+        // A prefixed name needs its prefix declared (here or above), whether or not anyone asks for the namespace.
+        if (colon >= 0)
+        {
+            Resolve(data.AsSpan(start, colon - start), forElement: true);
+        }
+
         if (!_isEmpty)
         {
             if (_openCount == _open.Length)
@@ -909,7 +915,10 @@ public sealed class SoapReader
         }
     }
 
-    /// <summary>Records namespace declarations, then notes xsi:type and xsi:nil (object and value reads need not look again).</summary>
+    /// <summary>
+    /// Records namespace declarations, checks that every attribute prefix is declared and no attribute appears twice, and
+    /// notes xsi:type and xsi:nil (object and value reads need not look again).
+    /// </summary>
     private void NoteAttributes()
     {
         var level = _openCount + 1;
@@ -918,10 +927,15 @@ public sealed class SoapReader
             var attribute = _attributes[i];
             var name = _data.AsSpan(attribute.NameStart, attribute.NameLength);
             var isDefault = attribute.Colon < 0 && name.SequenceEqual("xmlns"u8);
-            if (isDefault || (attribute.Colon == 5 && name.StartsWith("xmlns"u8)))
+            if (isDefault || IsPrefixDeclaration(attribute, name))
             {
                 var raw = _data.AsSpan(attribute.ValueStart, attribute.ValueLength);
                 var uri = attribute.HasEntities ? DecodeToString(raw) : Atom(raw);
+                if (!isDefault && uri.Length == 0)
+                {
+                    throw Error($"The prefix '{ToString(name[6..])}' cannot be bound to an empty namespace.");
+                }
+
                 _bindings.Add(new Binding(level, isDefault ? 0 : attribute.NameStart + 6, isDefault ? 0 : attribute.NameLength - 6, isDefault, uri));
                 _innermostBindingLevel = level;
             }
@@ -930,15 +944,36 @@ public sealed class SoapReader
         for (var i = 0; i < _attributeCount; i++)
         {
             var attribute = _attributes[i];
-            if (attribute.Colon <= 0)
+            var name = _data.AsSpan(attribute.NameStart, attribute.NameLength);
+            for (var j = 0; j < i; j++)
+            {
+                if (_data.AsSpan(_attributes[j].NameStart, _attributes[j].NameLength).SequenceEqual(name))
+                {
+                    throw Error($"The attribute '{ToString(name)}' appears twice in one start tag.");
+                }
+            }
+
+            if (attribute.Colon <= 0 || IsPrefixDeclaration(attribute, name))
             {
                 continue;
             }
 
-            var name = _data.AsSpan(attribute.NameStart, attribute.NameLength);
+            // A prefixed attribute must have a declared prefix, and two prefixes for one namespace must not give the same name twice.
             var local = name[(attribute.Colon + 1)..];
+            var uri = Resolve(name[..attribute.Colon], forElement: false);
+            for (var j = 0; j < i; j++)
+            {
+                var other = _attributes[j];
+                var otherName = _data.AsSpan(other.NameStart, other.NameLength);
+                if (other.Colon > 0 && !IsPrefixDeclaration(other, otherName) && otherName[(other.Colon + 1)..].SequenceEqual(local)
+                    && Resolve(otherName[..other.Colon], forElement: false) == uri)
+                {
+                    throw Error($"The attributes '{ToString(otherName)}' and '{ToString(name)}' are the same attribute of namespace '{uri}'.");
+                }
+            }
+
             var isType = local.SequenceEqual("type"u8);
-            if ((isType || local.SequenceEqual("nil"u8)) && Resolve(name[..attribute.Colon], forElement: false) == SoapXml.XsiNamespace)
+            if ((isType || local.SequenceEqual("nil"u8)) && uri == SoapXml.XsiNamespace)
             {
                 var value = _data.AsSpan(attribute.ValueStart, attribute.ValueLength);
                 if (isType)
@@ -953,6 +988,8 @@ public sealed class SoapReader
             }
         }
     }
+
+    private static bool IsPrefixDeclaration(AttributeSpan attribute, ReadOnlySpan<byte> name) => attribute.Colon == 5 && name.StartsWith("xmlns"u8);
 
     private void ReadEndTag()
     {
