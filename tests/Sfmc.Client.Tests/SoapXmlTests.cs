@@ -114,6 +114,40 @@ public sealed class SoapXmlTests
     }
 
     [Fact]
+    public void Values_are_followed_correctly_by_whatever_comes_next()
+    {
+        const string xml = "<r xmlns=\"urn:a\"><a>1</a><!--c--><b>2</b><?pi x?><c>3</c><![CDATA[t]]><d>4</d> <e>5</e>tail<f>6</f><g>7</g></r>";
+        var reader = new SoapReader(Encoding.UTF8.GetBytes(xml));
+        reader.Read();
+        Assert.True(reader.ReadStartElement());
+        var seen = new List<string>();
+        while (!reader.IsEndElement)
+        {
+            if (!reader.IsStartElement)
+            {
+                seen.Add("text:" + reader.TextValue());
+                reader.Read();
+                continue;
+            }
+
+            seen.Add(Encoding.UTF8.GetString(reader.LocalName) + "=" + reader.ReadString());
+        }
+
+        reader.ReadEndElement();
+        Assert.True(reader.IsEndOfDocument || !reader.Read());
+        Assert.Equal(["a=1", "b=2", "c=3", "text:t", "d=4", "e=5", "text:tail", "f=6", "g=7"], seen);
+
+        var twoRoots = new SoapReader(Encoding.UTF8.GetBytes("<a>1</a><b>2</b>"));
+        twoRoots.Read();
+        Assert.Contains("more than one root", Assert.Throws<XmlException>(() => twoRoots.ReadString()).Message, StringComparison.Ordinal);
+
+        var mismatch = new SoapReader(Encoding.UTF8.GetBytes("<r><a>1</ab></r>"));
+        mismatch.Read();
+        mismatch.Read();
+        Assert.Contains("does not match", Assert.Throws<XmlException>(() => mismatch.ReadString()).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_UTF16_response_and_a_declared_single_byte_encoding_are_converted()
     {
         const string xml = "<r xmlns=\"urn:a\"><v>café</v></r>";

@@ -284,16 +284,38 @@ public sealed class SoapReader
         }
 
         // Fast path: plain text straight up to the end tag.
-        var content = _data.AsSpan(_pos, _end - _pos);
-        var lt = content.IndexOfAny(ValueStop);
-        if (lt >= 0 && content[lt] == (byte)'<' && lt + 1 < content.Length && content[lt + 1] == (byte)'/')
+        var data = _data;
+        var start = _pos;
+        var lt = data.AsSpan(start).IndexOfAny(ValueStop);
+        if (lt >= 0)
         {
-            var start = _pos;
-            _pos += lt;
-            ReadEndTag();
-            Read();
-            text = _data.AsSpan(start, lt);
-            return true;
+            // </name> of this very element, then straight on to a following start tag when there is one.
+            var open = _open[_openCount - 1];
+            var close = start + lt;
+            var gt = close + 2 + open.Length;
+            if ((uint)gt < (uint)data.Length && data[close] == (byte)'<' && data[close + 1] == (byte)'/' && data[gt] == (byte)'>'
+                && data.AsSpan(close + 2, open.Length).SequenceEqual(data.AsSpan(open.Start, open.Length)))
+            {
+                _openCount--;
+                _pos = gt + 1;
+                if (_innermostBindingLevel > _openCount)
+                {
+                    CloseBindings();
+                }
+
+                if (_pos + 1 < data.Length && data[_pos] == (byte)'<' && data[_pos + 1] is not ((byte)'/' or (byte)'!' or (byte)'?'))
+                {
+                    ReadStartTag();
+                }
+                else
+                {
+                    _kind = NodeKind.EndElement;
+                    Read();
+                }
+
+                text = data.AsSpan(start, lt);
+                return true;
+            }
         }
 
         var length = 0;
