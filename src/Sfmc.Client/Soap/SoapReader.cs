@@ -49,7 +49,6 @@ public sealed class SoapReader
     ];
 
     private readonly byte[] _data;
-    private readonly int _end;
     private OpenElement[] _open = new OpenElement[16];
     private int _openCount;
     private readonly List<Binding> _bindings = new();
@@ -79,7 +78,6 @@ public sealed class SoapReader
     {
         ArgumentNullException.ThrowIfNull(utf8);
         _data = Transcode(utf8, out _pos);
-        _end = _data.Length;
     }
 
     private enum NodeKind
@@ -124,7 +122,7 @@ public sealed class SoapReader
 
         while (true)
         {
-            if (_pos >= _end)
+            if (_pos >= _data.Length)
             {
                 if (_openCount > 0)
                 {
@@ -142,8 +140,8 @@ public sealed class SoapReader
 
             if (_data[_pos] != (byte)'<')
             {
-                var lt = _data.AsSpan(_pos, _end - _pos).IndexOf((byte)'<');
-                var textEnd = lt < 0 ? _end : _pos + lt;
+                var lt = _data.AsSpan(_pos).IndexOf((byte)'<');
+                var textEnd = lt < 0 ? _data.Length : _pos + lt;
                 if (IsXmlSpace(_data[_pos]) && IsWhitespace(_data.AsSpan(_pos, textEnd - _pos)))
                 {
                     _pos = textEnd;
@@ -160,7 +158,7 @@ public sealed class SoapReader
                 return true;
             }
 
-            var next = _pos + 1 < _end ? _data[_pos + 1] : (byte)0;
+            var next = _pos + 1 < _data.Length ? _data[_pos + 1] : (byte)0;
             switch (next)
             {
                 case (byte)'/':
@@ -583,7 +581,7 @@ public sealed class SoapReader
 
     internal XmlException Error(string message)
     {
-        var consumed = _data.AsSpan(0, Math.Min(_pos, _end));
+        var consumed = _data.AsSpan(0, Math.Min(_pos, _data.Length));
         var line = consumed.Count((byte)'\n') + 1;
         var column = consumed.Length - consumed.LastIndexOf((byte)'\n');
         return new XmlException(message, null, line, column);
@@ -737,11 +735,11 @@ public sealed class SoapReader
         }
     }
 
-    private bool StartsWith(ReadOnlySpan<byte> prefix) => _data.AsSpan(_pos, _end - _pos).StartsWith(prefix);
+    private bool StartsWith(ReadOnlySpan<byte> prefix) => _data.AsSpan(_pos).StartsWith(prefix);
 
     private int Find(ReadOnlySpan<byte> terminator, int from, string what)
     {
-        var at = _data.AsSpan(from, _end - from).IndexOf(terminator);
+        var at = _data.AsSpan(from).IndexOf(terminator);
         if (at < 0)
         {
             throw Error($"Unexpected end of file in a {what}.");
@@ -845,18 +843,18 @@ public sealed class SoapReader
         var data = _data;
         while (true)
         {
-            while (position < _end && IsXmlSpace(data[position]))
+            while (position < data.Length && IsXmlSpace(data[position]))
             {
                 position++;
             }
 
-            if (position >= _end)
+            if (position >= data.Length)
             {
                 throw Error("Unexpected end of file in a start tag.");
             }
 
             var b = data[position];
-            if (b == (byte)'>' || (b == (byte)'/' && position + 1 < _end && data[position + 1] == (byte)'>'))
+            if (b == (byte)'>' || (b == (byte)'/' && position + 1 < data.Length && data[position + 1] == (byte)'>'))
             {
                 _isEmpty = b == (byte)'/';
                 _pos = position + (_isEmpty ? 2 : 1);
@@ -865,7 +863,7 @@ public sealed class SoapReader
 
             var nameStart = position;
             var colon = -1;
-            while (position < _end && data[position] is not ((byte)'=' or (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n' or (byte)'>' or (byte)'/' or (byte)'"' or (byte)'\'' or (byte)'<'))
+            while (position < data.Length && data[position] is not ((byte)'=' or (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n' or (byte)'>' or (byte)'/' or (byte)'"' or (byte)'\'' or (byte)'<'))
             {
                 if (data[position] == (byte)':' && colon < 0)
                 {
@@ -876,23 +874,23 @@ public sealed class SoapReader
             }
 
             var nameLength = position - nameStart;
-            while (position < _end && IsXmlSpace(data[position]))
+            while (position < data.Length && IsXmlSpace(data[position]))
             {
                 position++;
             }
 
-            if (nameLength == 0 || position >= _end || data[position] != (byte)'=')
+            if (nameLength == 0 || position >= data.Length || data[position] != (byte)'=')
             {
                 throw Error(nameLength == 0 ? "An attribute has no name." : "An attribute has no value.");
             }
 
             position++;
-            while (position < _end && IsXmlSpace(data[position]))
+            while (position < data.Length && IsXmlSpace(data[position]))
             {
                 position++;
             }
 
-            if (position >= _end || data[position] is not ((byte)'"' or (byte)'\''))
+            if (position >= data.Length || data[position] is not ((byte)'"' or (byte)'\''))
             {
                 throw Error("An attribute value is not quoted.");
             }
@@ -903,7 +901,7 @@ public sealed class SoapReader
             var entities = false;
             while (true)
             {
-                if (valueEnd >= _end)
+                if (valueEnd >= data.Length)
                 {
                     throw Error("Unexpected end of file in an attribute value.");
                 }
@@ -930,7 +928,7 @@ public sealed class SoapReader
 
             _attributes[_attributeCount++] = new AttributeSpan(nameStart, nameLength, colon, valueStart, valueEnd - valueStart, entities);
             position = valueEnd + 1;
-            if (position < _end && !IsXmlSpace(data[position]) && data[position] is not ((byte)'>' or (byte)'/'))
+            if (position < data.Length && !IsXmlSpace(data[position]) && data[position] is not ((byte)'>' or (byte)'/'))
             {
                 throw Error("Attributes must be separated by whitespace.");
             }
@@ -1025,13 +1023,13 @@ public sealed class SoapReader
         var end = start + open.Length;
 
         // The usual case, </name>, is one comparison with the start tag's name.
-        if (end < _end && _data[end] == (byte)'>' && _data.AsSpan(start, open.Length).SequenceEqual(_data.AsSpan(open.Start, open.Length)))
+        if (end < _data.Length && _data[end] == (byte)'>' && _data.AsSpan(start, open.Length).SequenceEqual(_data.AsSpan(open.Start, open.Length)))
         {
             _pos = end + 1;
         }
         else
         {
-            var close = _data.AsSpan(start, _end - start).IndexOf((byte)'>');
+            var close = _data.AsSpan(start).IndexOf((byte)'>');
             if (close < 0)
             {
                 throw Error("Unexpected end of file in an end tag.");
