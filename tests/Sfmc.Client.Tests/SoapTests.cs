@@ -214,6 +214,26 @@ public sealed class SoapSerializationTests
     }
 
     [Fact]
+    public void Xsi_type_and_nil_values_are_read_with_entities_resolved_and_spaces_trimmed()
+    {
+        const string xml = """
+            <Results xmlns="http://exacttarget.com/wsdl/partnerAPI" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type=" Subscr&#105;ber ">
+              <PartnerKey xsi:nil=" &#116;rue " />
+              <CustomerKey xsi:nil="false" />
+              <EmailAddress>x@example.com</EmailAddress>
+            </Results>
+            """;
+        var reader = new SoapReader(Encoding.UTF8.GetBytes(xml));
+        reader.Read();
+        var result = reader.ReadObject<APIObject>();
+
+        var subscriber = Assert.IsType<Subscriber>(result);
+        Assert.Equal("x@example.com", subscriber.EmailAddress);
+        Assert.Null(subscriber.PartnerKey);
+        Assert.Equal("", subscriber.CustomerKey);
+    }
+
+    [Fact]
     public void A_DTD_in_a_response_is_refused()
     {
         const string evil = """<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>&e;</soap:Body></soap:Envelope>""";

@@ -98,7 +98,25 @@ public sealed class SoapXmlTests
     [InlineData("<r xmlns:p=\"\"/>", "empty namespace")]
     [InlineData("<r a=\"1\" a=\"2\"/>", "appears twice")]
     [InlineData("<r xmlns:p=\"urn:x\" xmlns:q=\"urn:x\" p:a=\"1\" q:a=\"2\"/>", "same attribute")]
-    public void Names_are_checked_while_reading_even_when_no_namespace_is_asked_for(string xml, string expected)
+    [InlineData("<1a/>", "cannot start a name")]
+    [InlineData("<r><-a/></r>", "cannot start a name")]
+    [InlineData("<r><a!b/></r>", "not allowed in the name")]
+    [InlineData("<r><a\u0001/></r>", "not allowed in the name")]
+    [InlineData("<:a/>", "empty prefix or local name")]
+    [InlineData("<r xmlns:a=\"urn:a\"><a:/></r>", "empty prefix or local name")]
+    [InlineData("<r xmlns:a=\"urn:a\"><a:b:c/></r>", "not allowed in the name")]
+    [InlineData("<r xmlns:a=\"urn:a\"><a:1b/></r>", "cannot start a name")]
+    [InlineData("<r 1a=\"x\"/>", "cannot start a name")]
+    [InlineData("<r a!=\"x\"/>", "not allowed in the name")]
+    [InlineData("<r><a\u00D7b/></r>", "not allowed in XML names")]
+    [InlineData("<r xmlns:xml=\"urn:x\"/>", "cannot be bound")]
+    [InlineData("<r xmlns:xmlns=\"urn:x\"/>", "cannot be bound")]
+    [InlineData("<r xmlns:p=\"http://www.w3.org/XML/1998/namespace\"/>", "cannot be bound")]
+    [InlineData("<r xmlns=\"http://www.w3.org/2000/xmlns/\"/>", "default namespace")]
+    [InlineData("<r>a\u0001b</r>", "0x01")]
+    [InlineData("<r a=\"\u001F\"/>", "0x1F")]
+    [InlineData("<r><a>1</a>\u000B<b/></r>", "0x0B")]
+    public void Names_bindings_and_characters_are_checked_while_reading_as_XmlReader_checks_them(string xml, string expected)
     {
         var bytes = Encoding.UTF8.GetBytes(xml);
         Assert.ThrowsAny<XmlException>(() => WithXmlReader(bytes));
@@ -111,6 +129,22 @@ public sealed class SoapXmlTests
             }
         });
         Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Unusual_but_valid_names_and_bindings_read_as_XmlReader_reads_them()
+    {
+        const string xml = "<r xmlns:xml=\"http://www.w3.org/XML/1998/namespace\" xml:lang=\"en\" xmlns:p.q-1=\"urn:p\">"
+            + "<\u00E9_1.b-c\u00B7/><p.q-1:_x a.b=\"1\" p.q-1:c=\"tab\tend\"/><\u4E2D\u6587>text</\u4E2D\u6587><v>tab\tline\nend</v></r>";
+        var bytes = Encoding.UTF8.GetBytes(xml);
+
+        Assert.Equal(WithXmlReader(bytes), WithSoapReader(bytes));
+
+        // A refused character inside a value leaves the fast path and is refused there too.
+        var reader = new SoapReader(Encoding.UTF8.GetBytes("<r><v>a\u0002b</v></r>"));
+        reader.Read();
+        reader.Read();
+        Assert.Contains("0x02", Assert.Throws<XmlException>(() => reader.ReadString()).Message, StringComparison.Ordinal);
     }
 
     [Fact]

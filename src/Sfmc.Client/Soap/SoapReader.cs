@@ -5,6 +5,7 @@ using System.Collections.Generic;
 using System.ComponentModel;
 using System.Globalization;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Xml;
 
@@ -14,32 +15,47 @@ namespace Sfmc.Client.Soap;
 /// A forward-only XML reader over a UTF-8 SOAP response held in memory: element names are compared as UTF-8 bytes
 /// (<c>"Name"u8</c>), numbers, dates and enumerations are parsed from the bytes, and only string values become strings.
 /// It checks what safety and correctness need — DTDs refused (no entity expansion, no external resources), tags
-/// balanced, entities and character references resolved, CR/LF normalised — and skips comments and processing
-/// instructions; namespaces are resolved when asked. Used by generated SOAP code and the SOAP client; not meant to be
-/// called directly.
+/// balanced, names and characters as XML 1.0 and its namespaces allow them, entities and character references resolved,
+/// CR/LF normalised — and skips comments and processing instructions; namespaces are resolved when asked. Used by
+/// generated SOAP code and the SOAP client; not meant to be called directly.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public sealed class SoapReader
 {
     private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
     private static readonly SearchValues<byte> TextSpecial = SearchValues.Create("&\r"u8);
-    /// <summary>Per byte: 1 ends a tag name (whitespace, control characters, '/', '>'), 2 is the prefix colon, 0 is part of the name.</summary>
+    private const byte NameEnd = 1;
+    private const byte NameColon = 2;
+    private const byte NameInvalid = 4;
+    private const byte NameNonAscii = 8;
+
+    /// <summary>
+    /// Per byte of a name: 0 an ASCII name character (letter, digit, '_', '-', '.'); <see cref="NameEnd"/> whitespace,
+    /// '/' or '&gt;'; <see cref="NameColon"/> the prefix colon; <see cref="NameInvalid"/> any other ASCII byte;
+    /// <see cref="NameNonAscii"/> part of a non-ASCII character, checked by decoding the name.
+    /// </summary>
     private static ReadOnlySpan<byte> NameBytes =>
     [
-        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-        1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 1, 0,
-        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        4, 4, 4, 4, 4, 4, 4, 4, 4, 1, 1, 4, 4, 1, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+        1, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 4, 4, 4, 1, 4,
+        4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 4, 4, 4, 0,
+        4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 4, 4, 4, 4,
+        8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
+        8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
+        8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
+        8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
     ];
 
     private const int CachedStrings = 256;
     private const int MaxCachedLength = 32;
     private static readonly long[] TicksPerDigit = [0, 1_000_000, 100_000, 10_000, 1_000, 100, 10, 1];
-    private static readonly SearchValues<byte> ValueStop = SearchValues.Create("<&\r"u8);
+    /// <summary>Control characters XML 1.0 does not allow anywhere (all below 0x20 but tab, LF and CR).</summary>
+    private static readonly SearchValues<byte> InvalidControl = SearchValues.Create(
+        "\x00\x01\x02\x03\x04\x05\x06\x07\x08\x0B\x0C\x0E\x0F\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1A\x1B\x1C\x1D\x1E\x1F"u8);
+
+    /// <summary>What ends a value's fast path: markup, an entity, a CR to normalise or a character to refuse.</summary>
+    private static readonly SearchValues<byte> ValueStop = SearchValues.Create(
+        "<&\r\x00\x01\x02\x03\x04\x05\x06\x07\x08\x0B\x0C\x0E\x0F\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1A\x1B\x1C\x1D\x1E\x1F"u8);
     private static readonly string[] KnownNamespaces =
     [
         SoapXml.Namespace, SoapXml.XsiNamespace, SoapEnvelopeContent.EnvelopeNamespace, "http://www.w3.org/2001/XMLSchema",
@@ -47,6 +63,9 @@ public sealed class SoapReader
         "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd",
         "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd",
     ];
+
+    private const string XmlNamespace = "http://www.w3.org/XML/1998/namespace";
+    private const string XmlnsNamespace = "http://www.w3.org/2000/xmlns/";
 
     private readonly byte[] _data;
     private OpenElement[] _open = new OpenElement[16];
@@ -69,8 +88,7 @@ public sealed class SoapReader
     private int _textStart;
     private int _textEnd;
     private bool _textIsCData;
-    private int _xsiTypeStart;
-    private int _xsiTypeLength = -1;
+    private int _xsiTypeAttribute = -1;
     private bool _xsiNil;
 
     /// <summary>A reader over <paramref name="utf8"/> (a byte order mark and an XML declaration are honoured), before the first node.</summary>
@@ -415,11 +433,11 @@ public sealed class SoapReader
         }
 
         string? xsiType = null;
-        if (_xsiTypeLength > 0)
+        if (_xsiTypeAttribute >= 0)
         {
-            var type = _data.AsSpan(_xsiTypeStart, _xsiTypeLength);
+            var type = Trim(AttributeValue(_attributes[_xsiTypeAttribute]));
             var colon = type.IndexOf((byte)':');
-            xsiType = Atom(colon < 0 ? type : type[(colon + 1)..]);
+            xsiType = type.IsEmpty ? null : Atom(colon < 0 ? type : type[(colon + 1)..]);
         }
 
         var value = T.CreateForXsiType(xsiType);
@@ -492,21 +510,26 @@ public sealed class SoapReader
             var local = attribute.Colon < 0 ? name : name[(attribute.Colon + 1)..];
             if (local.SequenceEqual(localName) && (attribute.Colon < 0 ? namespaceUri.Length == 0 : Resolve(name[..attribute.Colon], forElement: false) == namespaceUri))
             {
-                var raw = _data.AsSpan(attribute.ValueStart, attribute.ValueLength);
-                if (!attribute.HasEntities)
-                {
-                    value = raw;
-                    return true;
-                }
-
-                EnsureScratch(raw.Length);
-                value = _scratch.AsSpan(0, Decode(raw, _scratch));
+                value = AttributeValue(attribute);
                 return true;
             }
         }
 
         value = default;
         return false;
+    }
+
+    /// <summary>An attribute's value, entities resolved (in the scratch buffer when it has any).</summary>
+    private ReadOnlySpan<byte> AttributeValue(AttributeSpan attribute)
+    {
+        var raw = _data.AsSpan(attribute.ValueStart, attribute.ValueLength);
+        if (!attribute.HasEntities)
+        {
+            return raw;
+        }
+
+        EnsureScratch(raw.Length);
+        return _scratch.AsSpan(0, Decode(raw, _scratch));
     }
 
     /// <summary>
@@ -725,6 +748,8 @@ public sealed class SoapReader
         return T.TryParse(value, styles, CultureInfo.InvariantCulture, out var result) ? result : throw Invalid(value, xsdType);
     }
 
+    private XmlException InvalidCharacter(byte c) => Error($"The character 0x{c:X2} is not allowed in XML.");
+
     private XmlException Invalid(ReadOnlySpan<byte> value, string xsdType) => Error($"'{ToString(value)}' is not a valid xsd:{xsdType}.");
 
     private void RequireElement()
@@ -750,6 +775,12 @@ public sealed class SoapReader
 
     private void SetText(int start, int end, bool cdata)
     {
+        var invalid = _data.AsSpan(start, end - start).IndexOfAny(InvalidControl);
+        if (invalid >= 0)
+        {
+            throw InvalidCharacter(_data[start + invalid]);
+        }
+
         _kind = NodeKind.Text;
         _textStart = start;
         _textEnd = end;
@@ -766,25 +797,7 @@ public sealed class SoapReader
         // The name, up to whitespace, '/' or '>', noting a prefix on the way.
         var data = _data;
         var start = _pos + 1;
-        var position = start;
-        var colon = -1;
-        var kinds = NameBytes;
-        while ((uint)position < (uint)data.Length)
-        {
-            var kind = kinds[data[position]];
-            if (kind != 0)
-            {
-                if (kind == 1)
-                {
-                    break;
-                }
-
-                colon = position;
-            }
-
-            position++;
-        }
-
+        var position = ScanName(start, attribute: false, out var colon);
         if ((uint)position >= (uint)data.Length)
         {
             throw Error("Unexpected end of file in a start tag.");
@@ -801,7 +814,7 @@ public sealed class SoapReader
         _kind = NodeKind.Element;
         _rootSeen = true;
         _attributeCount = 0;
-        _xsiTypeLength = -1;
+        _xsiTypeAttribute = -1;
         _xsiNil = false;
         if (data[position] == (byte)'>')
         {
@@ -835,6 +848,108 @@ public sealed class SoapReader
     }
 
     /// <summary>
+    /// A name from <paramref name="position"/> up to whitespace, '/' or '&gt;' (or '=' for an attribute), with the
+    /// position of its prefix colon (-1 for none); returns where it ends. ASCII names are checked on the way; one with a
+    /// byte that is not a plain name character is looked at again by <see cref="CheckName"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int ScanName(int position, bool attribute, out int colon)
+    {
+        var data = _data;
+        var start = position;
+        var kinds = NameBytes;
+        var seen = 0;
+        colon = -1;
+        while ((uint)position < (uint)data.Length)
+        {
+            var kind = kinds[data[position]];
+            if (kind != 0)
+            {
+                if (kind == NameEnd || (attribute && data[position] == (byte)'='))
+                {
+                    break;
+                }
+
+                if (kind == NameColon)
+                {
+                    seen |= colon >= 0 ? NameInvalid : 0;
+                    colon = position;
+                }
+
+                seen |= kind;
+            }
+
+            position++;
+        }
+
+        if (position > start && (seen > NameColon || IsBadNameStart(data[start])
+            || (colon >= 0 && (colon == position - 1 || IsBadNameStart(data[colon + 1])))))
+        {
+            CheckName(data.AsSpan(start, position - start));
+        }
+
+        return position;
+    }
+
+    /// <summary>
+    /// Throws unless <paramref name="name"/> is a QName: one NCName, or two joined by a colon, each starting with a
+    /// letter or '_' (non-ASCII characters are checked as <see cref="XmlConvert.VerifyNCName"/> checks them).
+    /// </summary>
+    private void CheckName(ReadOnlySpan<byte> name)
+    {
+        var colon = -1;
+        var nonAscii = false;
+        for (var i = 0; i < name.Length; i++)
+        {
+            var kind = NameBytes[name[i]];
+            if (kind is NameInvalid or NameEnd || (kind == NameColon && colon >= 0))
+            {
+                throw Error($"The character '{(char)name[i]}' (0x{name[i]:X2}) is not allowed in the name '{ToString(name)}'.");
+            }
+
+            colon = kind == NameColon ? i : colon;
+            nonAscii |= kind == NameNonAscii;
+        }
+
+        var prefix = colon < 0 ? default : name[..colon];
+        var local = name[(colon + 1)..];
+        if (colon == 0 || local.IsEmpty)
+        {
+            throw Error($"The name '{ToString(name)}' has an empty prefix or local name.");
+        }
+
+        CheckNamePart(name, prefix, nonAscii);
+        CheckNamePart(name, local, nonAscii);
+    }
+
+    private void CheckNamePart(ReadOnlySpan<byte> name, ReadOnlySpan<byte> part, bool nonAscii)
+    {
+        if (part.IsEmpty)
+        {
+            return;
+        }
+
+        if (IsBadNameStart(part[0]))
+        {
+            throw Error($"The name '{ToString(name)}' starts with '{(char)part[0]}', which cannot start a name.");
+        }
+
+        if (nonAscii)
+        {
+            try
+            {
+                XmlConvert.VerifyNCName(ToString(part));
+            }
+            catch (XmlException)
+            {
+                throw Error($"The name '{ToString(name)}' contains a character that is not allowed in XML names.");
+            }
+        }
+    }
+
+    private static bool IsBadNameStart(byte b) => b is (>= (byte)'0' and <= (byte)'9') or (byte)'-' or (byte)'.' or (byte)':';
+
+    /// <summary>
     /// Attributes up to <c>&gt;</c> or <c>/&gt;</c>, in one pass: each name, <c>=</c>, a quoted value (no <c>&lt;</c> in it), whitespace between;
     /// recorded as positions for <see cref="NoteAttributes"/> and <see cref="TryGetAttribute"/>.
     /// </summary>
@@ -862,17 +977,7 @@ public sealed class SoapReader
             }
 
             var nameStart = position;
-            var colon = -1;
-            while (position < data.Length && data[position] is not ((byte)'=' or (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n' or (byte)'>' or (byte)'/' or (byte)'"' or (byte)'\'' or (byte)'<'))
-            {
-                if (data[position] == (byte)':' && colon < 0)
-                {
-                    colon = position - nameStart;
-                }
-
-                position++;
-            }
-
+            position = ScanName(nameStart, attribute: true, out var colon);
             var nameLength = position - nameStart;
             while (position < data.Length && IsXmlSpace(data[position]))
             {
@@ -917,6 +1022,11 @@ public sealed class SoapReader
                     throw Error("'<' is not allowed in an attribute value.");
                 }
 
+                if (c < 0x20 && c is not ((byte)'\t' or (byte)'\n' or (byte)'\r'))
+                {
+                    throw InvalidCharacter(c);
+                }
+
                 entities |= c == (byte)'&';
                 valueEnd++;
             }
@@ -926,7 +1036,7 @@ public sealed class SoapReader
                 Array.Resize(ref _attributes, _attributes.Length * 2);
             }
 
-            _attributes[_attributeCount++] = new AttributeSpan(nameStart, nameLength, colon, valueStart, valueEnd - valueStart, entities);
+            _attributes[_attributeCount++] = new AttributeSpan(nameStart, nameLength, colon < 0 ? -1 : colon - nameStart, valueStart, valueEnd - valueStart, entities);
             position = valueEnd + 1;
             if (position < data.Length && !IsXmlSpace(data[position]) && data[position] is not ((byte)'>' or (byte)'/'))
             {
@@ -954,6 +1064,16 @@ public sealed class SoapReader
                 if (!isDefault && uri.Length == 0)
                 {
                     throw Error($"The prefix '{ToString(name[6..])}' cannot be bound to an empty namespace.");
+                }
+
+                // Namespaces in XML 1.0, section 3: 'xml' keeps its namespace, 'xmlns' is never declared, and neither
+                // namespace is given to another prefix or made the default.
+                var prefix = isDefault ? default : name[6..];
+                if (prefix.SequenceEqual("xmlns"u8) || uri == XmlnsNamespace || (prefix.SequenceEqual("xml"u8) != (uri == XmlNamespace)))
+                {
+                    throw Error(isDefault
+                        ? $"The default namespace cannot be '{uri}'."
+                        : $"The prefix '{ToString(prefix)}' cannot be bound to '{uri}': 'xml' belongs to {XmlNamespace} alone, and 'xmlns' is never declared.");
                 }
 
                 _bindings.Add(new Binding(level, isDefault ? 0 : attribute.NameStart + 6, isDefault ? 0 : attribute.NameLength - 6, isDefault, uri));
@@ -995,14 +1115,13 @@ public sealed class SoapReader
             var isType = local.SequenceEqual("type"u8);
             if ((isType || local.SequenceEqual("nil"u8)) && uri == SoapXml.XsiNamespace)
             {
-                var value = _data.AsSpan(attribute.ValueStart, attribute.ValueLength);
                 if (isType)
                 {
-                    _xsiTypeStart = attribute.ValueStart;
-                    _xsiTypeLength = attribute.ValueLength;
+                    _xsiTypeAttribute = i;
                 }
                 else
                 {
+                    var value = Trim(AttributeValue(attribute));
                     _xsiNil = value.SequenceEqual("true"u8) || value.SequenceEqual("1"u8);
                 }
             }
@@ -1069,7 +1188,7 @@ public sealed class SoapReader
     {
         if (prefix.SequenceEqual("xml"u8))
         {
-            return "http://www.w3.org/XML/1998/namespace";
+            return XmlNamespace;
         }
 
         for (var i = _bindings.Count - 1; i >= 0; i--)
