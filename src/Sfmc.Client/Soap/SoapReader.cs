@@ -24,6 +24,7 @@ public sealed class SoapReader
 {
     private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
     private static readonly SearchValues<byte> TextSpecial = SearchValues.Create("&\r"u8);
+    private static readonly SearchValues<byte> AttributeSpecial = SearchValues.Create("&\r\n\t"u8);
     private const byte NameEnd = 1;
     private const byte NameColon = 2;
     private const byte NameInvalid = 4;
@@ -53,9 +54,9 @@ public sealed class SoapReader
     private static readonly SearchValues<byte> InvalidControl = SearchValues.Create(
         "\x00\x01\x02\x03\x04\x05\x06\x07\x08\x0B\x0C\x0E\x0F\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1A\x1B\x1C\x1D\x1E\x1F"u8);
 
-    /// <summary>What ends a value's fast path: markup, an entity, a CR to normalise or a character to refuse.</summary>
+    /// <summary>What ends a value's fast path: markup, an entity, a CR to normalise, a character to refuse or a ']' that may begin "]]&gt;".</summary>
     private static readonly SearchValues<byte> ValueStop = SearchValues.Create(
-        "<&\r\x00\x01\x02\x03\x04\x05\x06\x07\x08\x0B\x0C\x0E\x0F\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1A\x1B\x1C\x1D\x1E\x1F"u8);
+        "<&\r]\x00\x01\x02\x03\x04\x05\x06\x07\x08\x0B\x0C\x0E\x0F\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1A\x1B\x1C\x1D\x1E\x1F"u8);
     private static readonly string[] KnownNamespaces =
     [
         SoapXml.Namespace, SoapXml.XsiNamespace, SoapEnvelopeContent.EnvelopeNamespace, "http://www.w3.org/2001/XMLSchema",
@@ -76,6 +77,7 @@ public sealed class SoapReader
     private readonly string?[] _strings = new string?[CachedStrings];
     private byte[] _scratch = [];
     private int _pos;
+    private readonly int _documentStart;
     private bool _rootSeen;
 
     private NodeKind _kind;
@@ -96,6 +98,18 @@ public sealed class SoapReader
     {
         ArgumentNullException.ThrowIfNull(utf8);
         _data = Transcode(utf8, out _pos);
+        _documentStart = _pos;
+
+        // One vectorised pass (about 1 % of a read): every byte is then known to be UTF-8, read or skipped.
+        if (!System.Text.Unicode.Utf8.IsValid(_data.AsSpan(_pos)))
+        {
+            while (Rune.DecodeFromUtf8(_data.AsSpan(_pos), out _, out var used) == OperationStatus.Done)
+            {
+                _pos += used;
+            }
+
+            throw Error("The response is not valid UTF-8.");
+        }
     }
 
     private enum NodeKind
@@ -183,12 +197,20 @@ public sealed class SoapReader
                     ReadEndTag();
                     return true;
                 case (byte)'?':
-                    _pos = Find("?>"u8, _pos + 2, "processing instruction") + 2;
+                    SkipProcessingInstruction();
                     continue;
                 case (byte)'!':
                     if (StartsWith("<!--"u8))
                     {
-                        _pos = Find("-->"u8, _pos + 4, "comment") + 3;
+                        var end = Find("-->"u8, _pos + 4, "comment");
+                        var comment = _data.AsSpan(_pos + 4, end - _pos - 4);
+                        if (comment.IndexOf("--"u8) >= 0 || comment.EndsWith("-"u8))
+                        {
+                            throw Error("A comment cannot contain '--' or end in '-'.");
+                        }
+
+                        CheckCharacters(comment);
+                        _pos = end + 3;
                         continue;
                     }
 
@@ -340,7 +362,7 @@ public sealed class SoapReader
         {
             var piece = _data.AsSpan(_textStart, _textEnd - _textStart);
             EnsureScratch(length + piece.Length);
-            length += Decode(piece, _scratch.AsSpan(length), _textIsCData);
+            length += Decode(piece, _scratch.AsSpan(length), _textIsCData ? DecodeMode.CData : DecodeMode.Text);
             Read();
         }
 
@@ -523,13 +545,13 @@ public sealed class SoapReader
     private ReadOnlySpan<byte> AttributeValue(AttributeSpan attribute)
     {
         var raw = _data.AsSpan(attribute.ValueStart, attribute.ValueLength);
-        if (!attribute.HasEntities)
+        if (!attribute.NeedsDecoding)
         {
             return raw;
         }
 
         EnsureScratch(raw.Length);
-        return _scratch.AsSpan(0, Decode(raw, _scratch));
+        return _scratch.AsSpan(0, Decode(raw, _scratch, DecodeMode.Attribute));
     }
 
     /// <summary>
@@ -564,7 +586,7 @@ public sealed class SoapReader
 
         var piece = _data.AsSpan(_textStart, _textEnd - _textStart);
         EnsureScratch(piece.Length);
-        return ToString(_scratch.AsSpan(0, Decode(piece, _scratch, _textIsCData)));
+        return ToString(_scratch.AsSpan(0, Decode(piece, _scratch, _textIsCData ? DecodeMode.CData : DecodeMode.Text)));
     }
 
     private void ReadItems(ReadOnlySpan<byte> itemName, Action<SoapReader> readItem)
@@ -589,18 +611,8 @@ public sealed class SoapReader
         ReadEndElement();
     }
 
-    /// <summary>UTF-8 → string; invalid UTF-8 is an <see cref="XmlException"/>.</summary>
-    internal string ToString(ReadOnlySpan<byte> utf8)
-    {
-        try
-        {
-            return Utf8.GetString(utf8);
-        }
-        catch (DecoderFallbackException ex)
-        {
-            throw Error("The text is not valid UTF-8: " + ex.Message);
-        }
-    }
+    /// <summary>UTF-8 → string (the whole input was checked to be UTF-8 when the reader was made).</summary>
+    internal static string ToString(ReadOnlySpan<byte> utf8) => Utf8.GetString(utf8);
 
     internal XmlException Error(string message)
     {
@@ -748,6 +760,95 @@ public sealed class SoapReader
         return T.TryParse(value, styles, CultureInfo.InvariantCulture, out var result) ? result : throw Invalid(value, xsdType);
     }
 
+    private void CheckCharacters(ReadOnlySpan<byte> text)
+    {
+        var invalid = text.IndexOfAny(InvalidControl);
+        if (invalid >= 0)
+        {
+            throw InvalidCharacter(text[invalid]);
+        }
+    }
+
+    /// <summary>
+    /// Moves past <c>&lt;?target …?&gt;</c>: the target is a name without a colon, and a target of "xml" in any case is
+    /// the XML declaration, allowed only as the very first thing (after a byte order mark) and read as
+    /// <c>version="1.0"</c>, then optionally an encoding and standalone="yes|no".
+    /// </summary>
+    private void SkipProcessingInstruction()
+    {
+        var targetStart = _pos + 2;
+        var end = Find("?>"u8, targetStart, "processing instruction");
+        var content = _data.AsSpan(targetStart, end - targetStart);
+        var space = content.IndexOfAny(" \t\r\n"u8);
+        var target = space < 0 ? content : content[..space];
+        if (target.IsEmpty || target.Contains((byte)':'))
+        {
+            throw Error("A processing instruction needs a target name without a colon.");
+        }
+
+        CheckName(target);
+        CheckCharacters(content);
+        if (target.Length == 3 && Ascii.EqualsIgnoreCase(target, "xml"u8))
+        {
+            if (_pos != _documentStart || !target.SequenceEqual("xml"u8))
+            {
+                throw Error("An XML declaration is allowed only at the very start of the document, as '<?xml'.");
+            }
+
+            ReadXmlDeclaration(content[target.Length..]);
+        }
+
+        _pos = end + 2;
+    }
+
+    private void ReadXmlDeclaration(ReadOnlySpan<byte> rest)
+    {
+        var version = Pseudo(ref rest, "version"u8, required: true);
+        // VersionNum ::= '1.' [0-9]+ (XML 1.0 fifth edition): a later 1.x is read as 1.0.
+        if (version.Length < 3 || !version.StartsWith("1."u8) || version[2..].IndexOfAnyExceptInRange((byte)'0', (byte)'9') >= 0)
+        {
+            throw Error($"The XML declaration has version '{ToString(version)}'; only 1.x is read.");
+        }
+
+        var encoding = Pseudo(ref rest, "encoding"u8, required: false);
+        if (encoding.Length > 0 && (!char.IsAsciiLetter((char)encoding[0]) || encoding.IndexOfAnyExcept("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-"u8) >= 0))
+        {
+            throw Error($"'{ToString(encoding)}' is not an encoding name.");
+        }
+
+        var standalone = Pseudo(ref rest, "standalone"u8, required: false);
+        if (!standalone.IsEmpty && !standalone.SequenceEqual("yes"u8) && !standalone.SequenceEqual("no"u8))
+        {
+            throw Error("standalone in the XML declaration must be 'yes' or 'no'.");
+        }
+
+        if (!IsWhitespace(rest))
+        {
+            throw Error("The XML declaration has more than version, encoding and standalone, or has them out of order.");
+        }
+
+        // One pseudo-attribute: whitespace, the name, '=', a quoted value; empty when an optional one is absent.
+        ReadOnlySpan<byte> Pseudo(ref ReadOnlySpan<byte> text, ReadOnlySpan<byte> name, bool required)
+        {
+            var trimmed = text.TrimStart(" \t\r\n"u8);
+            if (trimmed.Length == text.Length || !trimmed.StartsWith(name))
+            {
+                return required ? throw Error($"The XML declaration has no {Encoding.ASCII.GetString(name)}.") : default;
+            }
+
+            var value = trimmed[name.Length..].TrimStart(" \t\r\n"u8);
+            value = value.StartsWith("="u8) ? value[1..].TrimStart(" \t\r\n"u8) : throw Error("The XML declaration is missing '='.");
+            var close = value.IsEmpty || value[0] is not ((byte)'"' or (byte)'\'') ? -1 : value[1..].IndexOf(value[0]);
+            if (close < 0)
+            {
+                throw Error("A value in the XML declaration is not quoted.");
+            }
+
+            text = value[(close + 2)..];
+            return value.Slice(1, close) is { IsEmpty: false } result ? result : throw Error($"The {Encoding.ASCII.GetString(name)} in the XML declaration is empty.");
+        }
+    }
+
     private XmlException InvalidCharacter(byte c) => Error($"The character 0x{c:X2} is not allowed in XML.");
 
     private XmlException Invalid(ReadOnlySpan<byte> value, string xsdType) => Error($"'{ToString(value)}' is not a valid xsd:{xsdType}.");
@@ -775,12 +876,11 @@ public sealed class SoapReader
 
     private void SetText(int start, int end, bool cdata)
     {
-        var invalid = _data.AsSpan(start, end - start).IndexOfAny(InvalidControl);
-        if (invalid >= 0)
+        CheckCharacters(_data.AsSpan(start, end - start));
+        if (!cdata && _data.AsSpan(start, end - start).IndexOf("]]>"u8) >= 0)
         {
-            throw InvalidCharacter(_data[start + invalid]);
+            throw Error("']]>' is not allowed in text.");
         }
-
         _kind = NodeKind.Text;
         _textStart = start;
         _textEnd = end;
@@ -1003,7 +1103,7 @@ public sealed class SoapReader
             var quote = data[position];
             var valueStart = position + 1;
             var valueEnd = valueStart;
-            var entities = false;
+            var decode = false;
             while (true)
             {
                 if (valueEnd >= data.Length)
@@ -1022,12 +1122,13 @@ public sealed class SoapReader
                     throw Error("'<' is not allowed in an attribute value.");
                 }
 
-                if (c < 0x20 && c is not ((byte)'\t' or (byte)'\n' or (byte)'\r'))
+                if (c < 0x20)
                 {
-                    throw InvalidCharacter(c);
+                    // Tab and line ends become spaces when the value is read; other control characters are not XML.
+                    decode = c is (byte)'\t' or (byte)'\n' or (byte)'\r' ? true : throw InvalidCharacter(c);
                 }
 
-                entities |= c == (byte)'&';
+                decode |= c == (byte)'&';
                 valueEnd++;
             }
 
@@ -1036,7 +1137,14 @@ public sealed class SoapReader
                 Array.Resize(ref _attributes, _attributes.Length * 2);
             }
 
-            _attributes[_attributeCount++] = new AttributeSpan(nameStart, nameLength, colon < 0 ? -1 : colon - nameStart, valueStart, valueEnd - valueStart, entities);
+            if (decode)
+            {
+                // References are checked now, whether or not anyone reads this attribute.
+                EnsureScratch(valueEnd - valueStart);
+                Decode(data.AsSpan(valueStart, valueEnd - valueStart), _scratch, DecodeMode.Attribute);
+            }
+
+            _attributes[_attributeCount++] = new AttributeSpan(nameStart, nameLength, colon < 0 ? -1 : colon - nameStart, valueStart, valueEnd - valueStart, decode);
             position = valueEnd + 1;
             if (position < data.Length && !IsXmlSpace(data[position]) && data[position] is not ((byte)'>' or (byte)'/'))
             {
@@ -1060,7 +1168,7 @@ public sealed class SoapReader
             if (isDefault || IsPrefixDeclaration(attribute, name))
             {
                 var raw = _data.AsSpan(attribute.ValueStart, attribute.ValueLength);
-                var uri = attribute.HasEntities ? DecodeToString(raw) : Atom(raw);
+                var uri = attribute.NeedsDecoding ? DecodeToString(raw) : Atom(raw);
                 if (!isDefault && uri.Length == 0)
                 {
                     throw Error($"The prefix '{ToString(name[6..])}' cannot be bound to an empty namespace.");
@@ -1236,10 +1344,11 @@ public sealed class SoapReader
         return value;
     }
 
+    /// <summary>An attribute value as a string, references resolved and whitespace normalised.</summary>
     private string DecodeToString(ReadOnlySpan<byte> raw)
     {
         EnsureScratch(raw.Length);
-        return ToString(_scratch.AsSpan(0, Decode(raw, _scratch)));
+        return ToString(_scratch.AsSpan(0, Decode(raw, _scratch, DecodeMode.Attribute)));
     }
 
     private void EnsureScratch(int length)
@@ -1251,15 +1360,21 @@ public sealed class SoapReader
     }
 
     /// <summary>
-    /// Resolves entity and character references (not in CDATA) and normalises CR LF and CR to LF; never longer than
-    /// its input.
+    /// Resolves entity and character references (not in CDATA) and normalises CR LF and CR to LF; in an attribute value
+    /// each tab, line end and CR LF becomes one space, as XML's attribute-value normalisation says (a character
+    /// reference such as <c>&amp;#9;</c> stays what it is). Never longer than its input.
     /// </summary>
-    private int Decode(ReadOnlySpan<byte> raw, Span<byte> destination, bool cdata = false)
+    private int Decode(ReadOnlySpan<byte> raw, Span<byte> destination, DecodeMode mode)
     {
         var written = 0;
         while (!raw.IsEmpty)
         {
-            var stop = cdata ? raw.IndexOf((byte)'\r') : raw.IndexOfAny(TextSpecial);
+            var stop = mode switch
+            {
+                DecodeMode.CData => raw.IndexOf((byte)'\r'),
+                DecodeMode.Attribute => raw.IndexOfAny(AttributeSpecial),
+                _ => raw.IndexOfAny(TextSpecial),
+            };
             var plain = stop < 0 ? raw : raw[..stop];
             plain.CopyTo(destination[written..]);
             written += plain.Length;
@@ -1268,10 +1383,10 @@ public sealed class SoapReader
                 break;
             }
 
-            if (raw[stop] == (byte)'\r')
+            if (raw[stop] is (byte)'\r' or (byte)'\n' or (byte)'\t')
             {
-                destination[written++] = (byte)'\n';
-                raw = raw[(stop + (stop + 1 < raw.Length && raw[stop + 1] == (byte)'\n' ? 2 : 1))..];
+                destination[written++] = mode == DecodeMode.Attribute ? (byte)' ' : (byte)'\n';
+                raw = raw[(stop + (raw[stop] == (byte)'\r' && stop + 1 < raw.Length && raw[stop + 1] == (byte)'\n' ? 2 : 1))..];
                 continue;
             }
 
@@ -1320,5 +1435,12 @@ public sealed class SoapReader
     private readonly record struct OpenElement(int Start, int Length, int LocalOffset);
 
     /// <summary>An attribute of the current start tag: name (with the prefix colon's offset, -1 for none) and raw value.</summary>
-    private readonly record struct AttributeSpan(int NameStart, int NameLength, int Colon, int ValueStart, int ValueLength, bool HasEntities);
+    private readonly record struct AttributeSpan(int NameStart, int NameLength, int Colon, int ValueStart, int ValueLength, bool NeedsDecoding);
+
+    private enum DecodeMode
+    {
+        Text,
+        CData,
+        Attribute,
+    }
 }
