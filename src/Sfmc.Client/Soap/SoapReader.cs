@@ -424,9 +424,9 @@ public sealed class SoapReader
         return value.SequenceEqual("false"u8) || value.SequenceEqual("0"u8) ? false : throw Invalid(value, "boolean");
     }
 
-    public double? ReadDouble() => ReadValue(out var text) && Trim(text) is { IsEmpty: false } value ? XmlConvert.ToDouble(ToString(value)) : null;
+    public double? ReadDouble() => ReadValue(out var text) && Trim(text) is { IsEmpty: false } value ? Convert(value, "double", XmlConvert.ToDouble) : null;
 
-    public float? ReadSingle() => ReadValue(out var text) && Trim(text) is { IsEmpty: false } value ? XmlConvert.ToSingle(ToString(value)) : null;
+    public float? ReadSingle() => ReadValue(out var text) && Trim(text) is { IsEmpty: false } value ? Convert(value, "float", XmlConvert.ToSingle) : null;
 #pragma warning restore CS1591
 
     /// <summary>
@@ -440,7 +440,20 @@ public sealed class SoapReader
             return null;
         }
 
-        return TryParseDateTime(value, out var result) ? result : XmlConvert.ToDateTime(ToString(value), XmlDateTimeSerializationMode.RoundtripKind);
+        return TryParseDateTime(value, out var result) ? result : Convert(value, "dateTime", static s => XmlConvert.ToDateTime(s, XmlDateTimeSerializationMode.RoundtripKind));
+    }
+
+    /// <summary>The rarer forms through XmlConvert; what it refuses is an <see cref="XmlException"/> like every other bad value.</summary>
+    private T Convert<T>(ReadOnlySpan<byte> value, string xsdType, Func<string, T> convert)
+    {
+        try
+        {
+            return convert(ToString(value));
+        }
+        catch (Exception ex) when (ex is FormatException or OverflowException)
+        {
+            throw Invalid(value, xsdType);
+        }
     }
 
     /// <summary>Reads an object element (honouring <c>xsi:type</c> and <c>xsi:nil</c>) and moves past it.</summary>
