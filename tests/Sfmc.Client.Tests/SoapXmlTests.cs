@@ -270,11 +270,14 @@ public sealed class SoapXmlTests
 
         Assert.Equal("a]]b", ReadOne("<r><v>a]]b</v></r>"));
 
-        // Invalid UTF-8 is refused even where nothing reads it (here inside a comment).
-        var broken = Encoding.UTF8.GetBytes("<r><!-- x --><v>1</v></r>");
-        broken[7] = 0xC3;
-        Assert.ThrowsAny<XmlException>(() => WithXmlReader(broken));
-        Assert.Contains("not valid UTF-8", Assert.Throws<XmlException>(() => new SoapReader(broken)).Message, StringComparison.Ordinal);
+        // Invalid UTF-8 is refused wherever it is, read or skipped: a comment, text, a CDATA section, an attribute, a name.
+        foreach (var text in new[] { "<r><!-- \u00e9 --><v>1</v></r>", "<r>\u00e9<v>1</v></r>", "<r><![CDATA[\u00e9]]></r>", "<r a=\"\u00e9\"/>", "<r><\u00e9/></r>" })
+        {
+            var broken = Encoding.UTF8.GetBytes(text);
+            broken[Array.IndexOf(broken, (byte)0xC3) + 1] = (byte)'x';
+            Assert.ThrowsAny<XmlException>(() => WithXmlReader(broken));
+            Assert.Contains("not valid UTF-8", Assert.Throws<XmlException>(() => WithSoapReader(broken)).Message, StringComparison.Ordinal);
+        }
 
         static string? ReadOne(string xml)
         {

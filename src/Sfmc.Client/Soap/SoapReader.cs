@@ -99,17 +99,6 @@ public sealed class SoapReader
         ArgumentNullException.ThrowIfNull(utf8);
         _data = Transcode(utf8, out _pos);
         _documentStart = _pos;
-
-        // One vectorised pass (about 1 % of a read): every byte is then known to be UTF-8, read or skipped.
-        if (!System.Text.Unicode.Utf8.IsValid(_data.AsSpan(_pos)))
-        {
-            while (Rune.DecodeFromUtf8(_data.AsSpan(_pos), out _, out var used) == OperationStatus.Done)
-            {
-                _pos += used;
-            }
-
-            throw Error("The response is not valid UTF-8.");
-        }
     }
 
     private enum NodeKind
@@ -624,8 +613,20 @@ public sealed class SoapReader
         ReadEndElement();
     }
 
-    /// <summary>UTF-8 → string (the whole input was checked to be UTF-8 when the reader was made).</summary>
-    internal static string ToString(ReadOnlySpan<byte> utf8) => Utf8.GetString(utf8);
+    /// <summary>UTF-8 → string; invalid UTF-8 is an <see cref="XmlException"/>.</summary>
+    internal string ToString(ReadOnlySpan<byte> utf8)
+    {
+        try
+        {
+            return Utf8.GetString(utf8);
+        }
+        catch (DecoderFallbackException)
+        {
+            throw NotUtf8();
+        }
+    }
+
+    private XmlException NotUtf8() => Error("The response is not valid UTF-8.");
 
     internal XmlException Error(string message)
     {
@@ -773,6 +774,11 @@ public sealed class SoapReader
         return T.TryParse(value, styles, CultureInfo.InvariantCulture, out var result) ? result : throw Invalid(value, xsdType);
     }
 
+    /// <summary>
+    /// Text the reader may skip (text nodes, comments, processing instructions): no refused control characters, and
+    /// valid UTF-8. What is read as a string is checked as it is decoded, names when they hold non-ASCII bytes, and
+    /// attribute values while they are scanned; a value read as a number, date or enumeration must be ASCII to parse.
+    /// </summary>
     private void CheckCharacters(ReadOnlySpan<byte> text)
     {
         var invalid = text.IndexOfAny(InvalidControl);
@@ -780,12 +786,17 @@ public sealed class SoapReader
         {
             throw InvalidCharacter(text[invalid]);
         }
+
+        if (!System.Text.Unicode.Utf8.IsValid(text))
+        {
+            throw NotUtf8();
+        }
     }
 
     /// <summary>
     /// Moves past <c>&lt;?target …?&gt;</c>: the target is a name without a colon, and a target of "xml" in any case is
-    /// the XML declaration, allowed only as the very first thing (after a byte order mark) and read as
-    /// <c>version="1.0"</c>, then optionally an encoding and standalone="yes|no".
+    /// the XML declaration, allowed only as the very first thing (after a byte order mark): a version 1.x, then
+    /// optionally an encoding name and standalone="yes|no", in that order.
     /// </summary>
     private void SkipProcessingInstruction()
     {
@@ -894,6 +905,7 @@ public sealed class SoapReader
         {
             throw Error("']]>' is not allowed in text.");
         }
+
         _kind = NodeKind.Text;
         _textStart = start;
         _textEnd = end;
@@ -1117,6 +1129,7 @@ public sealed class SoapReader
             var valueStart = position + 1;
             var valueEnd = valueStart;
             var decode = false;
+            var nonAscii = false;
             while (true)
             {
                 if (valueEnd >= data.Length)
@@ -1135,10 +1148,11 @@ public sealed class SoapReader
                     throw Error("'<' is not allowed in an attribute value.");
                 }
 
-                if (c < 0x20)
+                if ((uint)(c - 0x20) >= 0x60)
                 {
                     // Tab and line ends become spaces when the value is read; other control characters are not XML.
-                    decode = c is (byte)'\t' or (byte)'\n' or (byte)'\r' ? true : throw InvalidCharacter(c);
+                    nonAscii |= c >= 0x80;
+                    decode |= c < 0x20 && (c is (byte)'\t' or (byte)'\n' or (byte)'\r' ? true : throw InvalidCharacter(c));
                 }
 
                 decode |= c == (byte)'&';
@@ -1148,6 +1162,11 @@ public sealed class SoapReader
             if (_attributeCount == _attributes.Length)
             {
                 Array.Resize(ref _attributes, _attributes.Length * 2);
+            }
+
+            if (nonAscii && !System.Text.Unicode.Utf8.IsValid(data.AsSpan(valueStart, valueEnd - valueStart)))
+            {
+                throw NotUtf8();
             }
 
             if (decode)
