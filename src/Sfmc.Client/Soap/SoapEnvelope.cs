@@ -132,7 +132,7 @@ internal static class SoapEnvelope
                 else if (name.SequenceEqual("Message"u8)) message = reader.ReadString();
                 else if (name.SequenceEqual("LogID"u8)) logId = long.TryParse(reader.ReadString(), out var l) ? l : null;
                 else if (name.SequenceEqual("Param"u8)) parameters.Add(reader.ReadString() ?? "");
-                else if (!reader.ReadStartElement()) { } // descend into detail/APIFault/Params
+                else reader.ReadStartElement(); // descend into detail/APIFault/Params (an empty one is moved past)
             }
         }
 

@@ -89,7 +89,7 @@ public sealed class SoapReader
     private bool _isEmpty;
     private int _textStart;
     private int _textEnd;
-    private bool _textIsCData;
+    private DecodeMode _textMode;
     private int _xsiTypeAttribute = -1;
     private bool _xsiNil;
 
@@ -174,7 +174,7 @@ public sealed class SoapReader
                     throw Error("Text is not allowed outside the root element.");
                 }
 
-                SetText(_pos, textEnd, cdata: false);
+                SetText(_pos, textEnd, DecodeMode.Text);
                 _pos = textEnd;
                 return true;
             }
@@ -211,7 +211,7 @@ public sealed class SoapReader
                         }
 
                         var close = Find("]]>"u8, _pos + 9, "CDATA section");
-                        SetText(_pos + 9, close, cdata: true);
+                        SetText(_pos + 9, close, DecodeMode.CData);
                         _pos = close + 3;
                         return true;
                     }
@@ -351,7 +351,7 @@ public sealed class SoapReader
         {
             var piece = _data.AsSpan(_textStart, _textEnd - _textStart);
             EnsureScratch(length + piece.Length);
-            length += Decode(piece, _scratch.AsSpan(length), _textIsCData ? DecodeMode.CData : DecodeMode.Text);
+            length += Decode(piece, _scratch.AsSpan(length), _textMode);
             Read();
         }
 
@@ -588,7 +588,7 @@ public sealed class SoapReader
 
         var piece = _data.AsSpan(_textStart, _textEnd - _textStart);
         EnsureScratch(piece.Length);
-        return ToString(_scratch.AsSpan(0, Decode(piece, _scratch, _textIsCData ? DecodeMode.CData : DecodeMode.Text)));
+        return ToString(_scratch.AsSpan(0, Decode(piece, _scratch, _textMode)));
     }
 
     private void ReadItems(ReadOnlySpan<byte> itemName, Action<SoapReader> readItem)
@@ -898,10 +898,10 @@ public sealed class SoapReader
         return from + at;
     }
 
-    private void SetText(int start, int end, bool cdata)
+    private void SetText(int start, int end, DecodeMode mode)
     {
         CheckCharacters(_data.AsSpan(start, end - start));
-        if (!cdata && _data.AsSpan(start, end - start).IndexOf("]]>"u8) >= 0)
+        if (mode == DecodeMode.Text && _data.AsSpan(start, end - start).IndexOf("]]>"u8) >= 0)
         {
             throw Error("']]>' is not allowed in text.");
         }
@@ -909,7 +909,7 @@ public sealed class SoapReader
         _kind = NodeKind.Text;
         _textStart = start;
         _textEnd = end;
-        _textIsCData = cdata;
+        _textMode = mode;
     }
 
     private void ReadStartTag()
@@ -1169,14 +1169,14 @@ public sealed class SoapReader
                 throw NotUtf8();
             }
 
+            var attribute = new AttributeSpan(nameStart, nameLength, colon < 0 ? -1 : colon - nameStart, valueStart, valueEnd - valueStart, decode);
             if (decode)
             {
                 // References are checked now, whether or not anyone reads this attribute.
-                EnsureScratch(valueEnd - valueStart);
-                Decode(data.AsSpan(valueStart, valueEnd - valueStart), _scratch, DecodeMode.Attribute);
+                AttributeValue(attribute);
             }
 
-            _attributes[_attributeCount++] = new AttributeSpan(nameStart, nameLength, colon < 0 ? -1 : colon - nameStart, valueStart, valueEnd - valueStart, decode);
+            _attributes[_attributeCount++] = attribute;
             position = valueEnd + 1;
             if (position < data.Length && !IsXmlSpace(data[position]) && data[position] is not ((byte)'>' or (byte)'/'))
             {
@@ -1199,8 +1199,7 @@ public sealed class SoapReader
             var isDefault = attribute.Colon < 0 && name.SequenceEqual("xmlns"u8);
             if (isDefault || IsPrefixDeclaration(attribute, name))
             {
-                var raw = _data.AsSpan(attribute.ValueStart, attribute.ValueLength);
-                var uri = attribute.NeedsDecoding ? DecodeToString(raw) : Atom(raw);
+                var uri = attribute.NeedsDecoding ? ToString(AttributeValue(attribute)) : Atom(_data.AsSpan(attribute.ValueStart, attribute.ValueLength));
                 if (!isDefault && uri.Length == 0)
                 {
                     throw Error($"The prefix '{ToString(name[6..])}' cannot be bound to an empty namespace.");
@@ -1374,13 +1373,6 @@ public sealed class SoapReader
         }
 
         return value;
-    }
-
-    /// <summary>An attribute value as a string, references resolved and whitespace normalised.</summary>
-    private string DecodeToString(ReadOnlySpan<byte> raw)
-    {
-        EnsureScratch(raw.Length);
-        return ToString(_scratch.AsSpan(0, Decode(raw, _scratch, DecodeMode.Attribute)));
     }
 
     private void EnsureScratch(int length)
