@@ -58,7 +58,7 @@ internal sealed class EmulatorSoap(EmulatorStore store, Func<string?, TokenState
             await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
             buffer.Position = 0;
             using var reader = XmlReader.Create(buffer, ReaderSettings);
-            document = XDocument.Load(reader);
+            document = XDocument.Load(reader, LoadOptions.SetLineInfo);
         }
         catch (XmlException ex)
         {
@@ -78,6 +78,12 @@ internal sealed class EmulatorSoap(EmulatorStore store, Func<string?, TokenState
         }
 
         var message = document.Root?.Element(XName.Get("Body", Envelope))?.Elements().FirstOrDefault();
+        if (message is not null && InvalidValue(message) is { } invalid)
+        {
+            await WriteFaultAsync(context, HttpStatusCode.InternalServerError, "soap:Client", "Server was unable to read request. ---> " + invalid);
+            return;
+        }
+
         var response = message?.Name.LocalName switch
         {
             "RetrieveRequestMsg" => await RetrieveAsync(message.Element(Api + "RetrieveRequest"), context.RequestAborted),
@@ -287,7 +293,10 @@ internal sealed class EmulatorSoap(EmulatorStore store, Func<string?, TokenState
                     }
                 }
 
-                bag["EmailAddress"] ??= key;
+                if (bag.GetValueOrDefault("EmailAddress") is null)
+                {
+                    bag["EmailAddress"] = key;
+                }
                 await store.SaveSoapObjectsAsync("Subscriber", [(key, bag)], cancellationToken);
                 return ("OK", existing is null ? "Created Subscriber." : "Updated Subscriber.", null, int.Parse(bag["ID"]!, CultureInfo.InvariantCulture));
             }
@@ -396,8 +405,13 @@ internal sealed class EmulatorSoap(EmulatorStore store, Func<string?, TokenState
                 return ("Error", $"Invalid field '{F("Name")}' (FieldType '{F("FieldType")}').", 310007, null);
             }
 
-            var primary = F("IsPrimaryKey") == "true";
-            fields.Add(new DataExtensionFieldInfo(fieldName, fieldName, fieldType, Int(F("MaxLength")), Int(F("Scale")), primary, primary || F("IsRequired") == "true", F("DefaultValue")));
+            if (fields.Any(f => string.Equals(f.Name, fieldName, StringComparison.OrdinalIgnoreCase)))
+            {
+                return ("Error", $"The field name '{fieldName}' is used more than once (field names are not case-sensitive).", 310007, null);
+            }
+
+            var primary = IsTrue(F("IsPrimaryKey"));
+            fields.Add(new DataExtensionFieldInfo(fieldName, fieldName, fieldType, Int(F("MaxLength")), Int(F("Scale")), primary, primary || IsTrue(F("IsRequired")), F("DefaultValue")));
         }
 
         if (fields.Count == 0)
@@ -405,9 +419,12 @@ internal sealed class EmulatorSoap(EmulatorStore store, Func<string?, TokenState
             return ("Error", "A DataExtension needs at least one field.", 310002, null);
         }
 
-        await store.AddDataExtensionAsync(new DataExtensionInfo(key, name, item.Element(Api + "Description")?.Value, item.Element(Api + "IsSendable")?.Value == "true", null, null, fields), cancellationToken);
+        await store.AddDataExtensionAsync(new DataExtensionInfo(key, name, item.Element(Api + "Description")?.Value, IsTrue(item.Element(Api + "IsSendable")?.Value), null, null, fields), cancellationToken);
         return ("OK", "Data Extension created.", null, Interlocked.Increment(ref _nextId));
     }
+
+    /// <summary>An xsd:boolean's true ("true" or "1"); the value has been checked by <see cref="InvalidValue"/>.</summary>
+    private static bool IsTrue(string? value) => value?.Trim() is "true" or "1";
 
     private static int? Int(string? value) => int.TryParse(value, CultureInfo.InvariantCulture, out var i) ? i : null;
 
@@ -542,6 +559,92 @@ internal sealed class EmulatorSoap(EmulatorStore store, Func<string?, TokenState
         }
 
         return string.Compare(actual, expected, StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>
+    /// The typed members the emulator reads, per SOAP type: a value that does not parse as its XSD type (or is not one
+    /// of an enumeration's values, which are case-sensitive) fails the whole request before anything runs, as SFMC's
+    /// ASMX deserializer does; it is not a per-object error. Other members are not checked.
+    /// </summary>
+    private static readonly Dictionary<string, Dictionary<string, string>> TypedMembers = new(StringComparer.Ordinal)
+    {
+        ["Subscriber"] = new(StringComparer.Ordinal) { ["ID"] = "int", ["CreatedDate"] = "dateTime", ["UnsubscribedDate"] = "dateTime", ["Status"] = "SubscriberStatus", ["EmailTypePreference"] = "EmailType" },
+        ["DataExtension"] = new(StringComparer.Ordinal) { ["IsSendable"] = "boolean", ["IsTestable"] = "boolean" },
+        ["DataExtensionField"] = new(StringComparer.Ordinal) { ["FieldType"] = "DataExtensionFieldType", ["IsPrimaryKey"] = "boolean", ["IsRequired"] = "boolean", ["MaxLength"] = "int", ["Scale"] = "int", ["Ordinal"] = "int" },
+        ["SaveOption"] = new(StringComparer.Ordinal) { ["SaveAction"] = "SaveAction" },
+        ["SimpleFilterPart"] = new(StringComparer.Ordinal) { ["SimpleOperator"] = "SimpleOperators" },
+        ["ComplexFilterPart"] = new(StringComparer.Ordinal) { ["LogicalOperator"] = "LogicalOperators" },
+    };
+
+    /// <summary>The WSDL's values of the enumerations in <see cref="TypedMembers"/>.</summary>
+    private static readonly Dictionary<string, string[]> Enumerations = new(StringComparer.Ordinal)
+    {
+        ["SubscriberStatus"] = ["Active", "Bounced", "Held", "Unsubscribed", "Deleted"],
+        ["EmailType"] = ["Text", "HTML"],
+        ["DataExtensionFieldType"] = ["Text", "Number", "Date", "Boolean", "EmailAddress", "Phone", "Decimal", "Locale", "Base16Encrypted", "Base16EncryptedEmail", "Unspecified"],
+        ["SaveAction"] = ["AddOnly", "Default", "Nothing", "UpdateAdd", "UpdateOnly", "Delete"],
+        ["SimpleOperators"] = ["equals", "notEquals", "greaterThan", "lessThan", "isNull", "isNotNull", "greaterThanOrEqual", "lessThanOrEqual", "between", "IN", "like", "existsInString", "existsInStringAsAWord", "notExistsInString", "beginsWith", "endsWith", "contains", "notContains", "isAnniversary", "isNotAnniversary", "greaterThanAnniversary", "lessThanAnniversary"],
+        ["LogicalOperators"] = ["OR", "AND"],
+    };
+
+    /// <summary>
+    /// The first typed member of the request message whose value does not parse, described as .NET's XmlSerializer
+    /// (behind SFMC's ASMX endpoint) describes it; null if all parse. An element's type is its <c>xsi:type</c>, or
+    /// follows from where it is (a TriggeredSend's Subscribers, a DataExtension's Fields/Field, a SaveOption).
+    /// </summary>
+    private static string? InvalidValue(XElement message)
+    {
+        foreach (var element in message.Descendants())
+        {
+            var type = LocalName(element.Attribute(XName.Get("type", Xsi))?.Value) ?? (element.Name.LocalName, element.Parent?.Name.LocalName) switch
+            {
+                ("Subscribers", _) => "Subscriber",
+                ("Field", "Fields") => "DataExtensionField",
+                ("SaveOption", "SaveOptions") => "SaveOption",
+                _ => null,
+            };
+            if (type is null || !TypedMembers.TryGetValue(type, out var members))
+            {
+                continue;
+            }
+
+            foreach (var member in element.Elements())
+            {
+                if (!members.TryGetValue(member.Name.LocalName, out var xsdType) || member.Attribute(XName.Get("nil", Xsi))?.Value == "true")
+                {
+                    continue;
+                }
+
+                var value = member.Value;
+                var error = xsdType switch
+                {
+                    "int" => int.TryParse(value.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _) ? null : "Input string was not in a correct format.",
+                    "boolean" => value.Trim() is "true" or "false" or "1" or "0" ? null : $"The string '{value}' is not a valid Boolean value.",
+                    "dateTime" => IsXsdDateTime(value) ? null : $"The string '{value}' is not a valid AllXsd value.",
+                    _ => Enumerations[xsdType].Contains(value, StringComparer.Ordinal) ? null : $"Instance validation error: '{value}' is not a valid value for {xsdType}.",
+                };
+                if (error is not null)
+                {
+                    var at = (IXmlLineInfo)member;
+                    return $"There is an error in XML document ({at.LineNumber}, {at.LinePosition}). ---> {error}";
+                }
+            }
+        }
+
+        return null;
+
+        static bool IsXsdDateTime(string value)
+        {
+            try
+            {
+                XmlConvert.ToDateTime(value, XmlDateTimeSerializationMode.RoundtripKind);
+                return true;
+            }
+            catch (FormatException)
+            {
+                return false;
+            }
+        }
     }
 
     private static string? LocalName(string? qualified) => qualified is null ? null : qualified[(qualified.IndexOf(':', StringComparison.Ordinal) + 1)..];

@@ -89,6 +89,14 @@ internal sealed class EmulatorStore : IAsyncDisposable
             var next = Convert.ToInt64(await ScalarAsync($"SELECT IFNULL(MAX(\"_CustomObjectKey\"), 0) FROM {Table(dataExtension)}", cancellationToken), CultureInfo.InvariantCulture);
             foreach (var row in normalized)
             {
+                // A required field without a default may be left out only when the row exists and is updated.
+                var missing = dataExtension.Fields.Where(f => f.IsRequired && !f.IsPrimaryKey && f.DefaultValue is null && !row.ContainsKey(f)).ToList();
+                if (missing.Count > 0 && (insertOnly || dataExtension.PrimaryKey.Count == 0 || !await RowExistsAsync(dataExtension, row, transaction, cancellationToken)))
+                {
+                    errors.AddRange(missing.Select(f => new EmulatorError($"{f.Name}: The column [{f.Name}] does not allow null values.", 10000)));
+                    continue;
+                }
+
                 using var command = _connection.CreateCommand();
                 command.Transaction = transaction;
                 var fields = row.Keys.ToList();
@@ -108,6 +116,11 @@ internal sealed class EmulatorStore : IAsyncDisposable
                 }
 
                 await command.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            if (errors.Count > 0)
+            {
+                return errors; // disposing the transaction rolls the whole rowset back
             }
 
             await transaction.CommitAsync(cancellationToken);
@@ -147,6 +160,19 @@ internal sealed class EmulatorStore : IAsyncDisposable
         }
 
         return errors;
+    }
+
+    private async Task<bool> RowExistsAsync(DataExtensionInfo dataExtension, Dictionary<DataExtensionFieldInfo, string?> row, SqliteTransaction transaction, CancellationToken cancellationToken)
+    {
+        using var command = _connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = $"SELECT COUNT(*) FROM {Table(dataExtension)} WHERE " + string.Join(" AND ", dataExtension.PrimaryKey.Select((f, i) => $"{Quote(f.Name)} = $k{i.ToString(CultureInfo.InvariantCulture)}"));
+        for (var i = 0; i < dataExtension.PrimaryKey.Count; i++)
+        {
+            command.Parameters.AddWithValue("$k" + i.ToString(CultureInfo.InvariantCulture), (object?)row.GetValueOrDefault(dataExtension.PrimaryKey[i]) ?? DBNull.Value);
+        }
+
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture) > 0;
     }
 
     private async Task<string?> ExistsAsync(DataExtensionInfo dataExtension, Dictionary<string, JsonElement> row, CancellationToken cancellationToken)

@@ -22,6 +22,7 @@ public sealed class EmulatorTests
     [InlineData("""[{"keys":{"order id":"A","line no":"one"},"values":{"sku":"s","unit price":1}}]""", "The value for column [line no] is not a valid integer.")]
     [InlineData("""[{"keys":{"order id":"A","line no":1},"values":{"sku":"s","unit price":1,"colour":"red"}}]""", "The column [colour] does not exist")]
     [InlineData("""[{"keys":{"order id":"A","line no":1},"values":{"sku":null,"unit price":1}}]""", "The column [sku] does not allow null values.")]
+    [InlineData("""[{"keys":{"order id":"A","line no":1},"values":{"sku":"s"}}]""", "The column [unit price] does not allow null values.")]
     public async Task Rowset_violations_are_refused_whole_with_SFMCs_error_shape(string rowset, string expected)
     {
         await using var emulator = await SfmcEmulator.StartAsync(o => o.DataExtensions.Add(OrderLinesRow.Schema));
@@ -37,6 +38,75 @@ public sealed class EmulatorTests
         Assert.Contains(expected, detail.GetProperty("message").GetString(), StringComparison.Ordinal);
         Assert.Equal(10000, detail.GetProperty("errorcode").GetInt32());
         Assert.Empty(await emulator.GetRowsAsync(OrderLinesRow.CustomerKey));
+    }
+
+    [Fact]
+    public async Task A_required_field_may_be_left_out_only_when_updating_an_existing_row()
+    {
+        await using var emulator = await SfmcEmulator.StartAsync(o => o.DataExtensions.Add(OrderLinesRow.Schema));
+        using var http = await AuthorizedAsync(emulator);
+        using var insert = await http.PostAsync("hub/v1/dataevents/key:order_lines/rowset", Json("""[{"keys":{"order id":"A","line no":1},"values":{"sku":"s","unit price":1}}]"""));
+        Assert.Equal(HttpStatusCode.OK, insert.StatusCode);
+
+        // The existing row is updated without "unit price"; the new one in the same rowset fails it all.
+        using var mixed = await http.PostAsync("hub/v1/dataevents/key:order_lines/rowset", Json("""[{"keys":{"order id":"A","line no":1},"values":{"sku":"t"}},{"keys":{"order id":"B","line no":1},"values":{"sku":"u"}}]"""));
+        using var update = await http.PostAsync("hub/v1/dataevents/key:order_lines/rowset", Json("""[{"keys":{"order id":"A","line no":1},"values":{"sku":"t"}}]"""));
+
+        Assert.Equal(HttpStatusCode.BadRequest, mixed.StatusCode);
+        Assert.Contains("[unit price] does not allow null values", await mixed.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, update.StatusCode);
+        var row = Assert.Single(await emulator.GetRowsAsync(OrderLinesRow.CustomerKey));
+        Assert.Equal("t", row["sku"]);
+        Assert.Equal("1.00", row["unit price"]);
+    }
+
+    [Theory]
+    [InlineData("<Objects xsi:type=\"Subscriber\"><SubscriberKey>k</SubscriberKey><Status>active</Status></Objects>", "Instance validation error: 'active' is not a valid value for SubscriberStatus.")]
+    [InlineData("<Objects xsi:type=\"Subscriber\"><SubscriberKey>k</SubscriberKey><EmailTypePreference>Html</EmailTypePreference></Objects>", "'Html' is not a valid value for EmailType.")]
+    [InlineData("<Objects xsi:type=\"Subscriber\"><SubscriberKey>k</SubscriberKey><UnsubscribedDate>01/02/2026</UnsubscribedDate></Objects>", "The string '01/02/2026' is not a valid AllXsd value.")]
+    [InlineData("<Objects xsi:type=\"Subscriber\"><ID>one</ID><SubscriberKey>k</SubscriberKey></Objects>", "Input string was not in a correct format.")]
+    [InlineData("<Objects xsi:type=\"DataExtension\"><Name>d</Name><Fields><Field><Name>f</Name><FieldType>text</FieldType></Field></Fields></Objects>", "'text' is not a valid value for DataExtensionFieldType.")]
+    [InlineData("<Objects xsi:type=\"DataExtension\"><Name>d</Name><Fields><Field><Name>f</Name><IsPrimaryKey>yes</IsPrimaryKey></Field></Fields></Objects>", "The string 'yes' is not a valid Boolean value.")]
+    [InlineData("<Options><SaveOptions><SaveOption><PropertyName>*</PropertyName><SaveAction>Upsert</SaveAction></SaveOption></SaveOptions></Options><Objects xsi:type=\"Subscriber\"><SubscriberKey>k</SubscriberKey></Objects>", "'Upsert' is not a valid value for SaveAction.")]
+    [InlineData("<Objects xsi:type=\"TriggeredSend\"><Subscribers><SubscriberKey>k</SubscriberKey><Status>Gone</Status></Subscribers></Objects>", "'Gone' is not a valid value for SubscriberStatus.")]
+    public async Task A_typed_value_that_does_not_parse_fails_the_whole_SOAP_request_as_SFMCs_deserializer_does(string objects, string expected)
+    {
+        await using var emulator = await SfmcEmulator.StartAsync();
+        using var http = await AuthorizedAsync(emulator);
+
+        using var response = await SoapCreateAsync(http, objects);
+
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        var fault = Sfmc.Client.Soap.SoapEnvelope.TryReadFault(await response.Content.ReadAsByteArrayAsync());
+        Assert.NotNull(fault);
+        Assert.Equal("soap:Client", fault.FaultCode);
+        Assert.StartsWith("Server was unable to read request. ---> There is an error in XML document (1, ", fault.FaultString, StringComparison.Ordinal);
+        Assert.EndsWith(expected, fault.FaultString, StringComparison.Ordinal);
+        Assert.Empty(await emulator.GetSoapObjectsAsync("Subscriber"));
+        Assert.DoesNotContain(emulator.Requests, r => r.Path == "/Service.asmx" && r.StatusCode == 200);
+    }
+
+    [Fact]
+    public async Task SOAP_writes_that_once_crashed_the_emulator_get_answers()
+    {
+        await using var emulator = await SfmcEmulator.StartAsync();
+        using var http = await AuthorizedAsync(emulator);
+        async Task<string> CreateAsync(string objects)
+        {
+            using var response = await SoapCreateAsync(http, objects);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return await response.Content.ReadAsStringAsync();
+        }
+
+        // A subscriber without EmailAddress takes its key as the address (the emulator answered an empty 500).
+        Assert.Contains("<StatusCode>OK</StatusCode>", await CreateAsync("<Objects xsi:type=\"Subscriber\"><SubscriberKey>k@example.com</SubscriberKey></Objects>"), StringComparison.Ordinal);
+        Assert.Equal("k@example.com", Assert.Single(await emulator.GetSoapObjectsAsync("Subscriber"))["EmailAddress"]);
+
+        // Two fields named alike (SQLite refused the duplicate column and the emulator answered an empty 500).
+        var duplicate = await CreateAsync("<Objects xsi:type=\"DataExtension\"><Name>d</Name><Fields><Field><Name>Email</Name></Field><Field><Name>email</Name></Field></Fields></Objects>");
+        Assert.Contains("<ErrorCode>310007</ErrorCode>", duplicate, StringComparison.Ordinal);
+        Assert.Contains("used more than once", duplicate, StringComparison.Ordinal);
+        Assert.Contains("<StatusCode>OK</StatusCode>", await CreateAsync("<Objects xsi:type=\"DataExtension\"><Name>d</Name><Fields><Field><Name>Email</Name></Field></Fields></Objects>"), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -182,6 +252,14 @@ public sealed class EmulatorTests
         var token = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("access_token").GetString();
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return http;
+    }
+
+    /// <summary>A SOAP Create of <paramref name="objects"/> (raw XML), with the token <paramref name="http"/> authorizes with.</summary>
+    private static Task<HttpResponseMessage> SoapCreateAsync(HttpClient http, string objects)
+    {
+        var token = http.DefaultRequestHeaders.Authorization!.Parameter;
+        var envelope = $"""<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><s:Header><fueloauth xmlns="http://exacttarget.com">{token}</fueloauth></s:Header><s:Body><CreateRequest xmlns="http://exacttarget.com/wsdl/partnerAPI">{objects}</CreateRequest></s:Body></s:Envelope>""";
+        return http.PostAsync("Service.asmx", new StringContent(envelope, Encoding.UTF8, "text/xml"));
     }
 
     private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");

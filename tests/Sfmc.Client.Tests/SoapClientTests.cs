@@ -1,11 +1,15 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using System.Net;
 using System.Net.Http;
 using System.Text;
+using System.Threading;
 using System.Threading.Tasks;
+using System.Xml.Linq;
+using Microsoft.Extensions.DependencyInjection;
 using Sfmc.Client.Soap;
 using Sfmc.Client.Tests.DataExtensions;
 using Sfmc.Soap;
@@ -251,5 +255,138 @@ public sealed class SoapClientTests
         Assert.NotNull(fault);
         Assert.Contains(expected, fault.FaultString, StringComparison.Ordinal);
         Assert.DoesNotContain("root:", fault.FaultString, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The emulator's <c>/Service.asmx</c> against 10,000 damaged but well-formed requests: the client's own requests
+    /// for each operation, captured on the wire, then changed element by element (values replaced, elements removed,
+    /// repeated, renamed, moved, or given another <c>xsi:type</c>). Each answer must be a SOAP envelope: a response with
+    /// an OverallStatus, or a fault with HTTP 500; never an unhandled exception. Afterwards, whatever the emulator
+    /// accepted must read back through the typed client. Seeded, so a failure replays. (It found a crash on a subscriber
+    /// without EmailAddress, one on duplicate field names, invalid dates and enumerations stored and then served, and
+    /// new DE rows stored without a required field.)
+    /// </summary>
+    [Fact]
+    public async Task The_emulator_answers_damaged_requests_with_a_response_or_a_SOAP_fault()
+    {
+        var captured = new ConcurrentQueue<byte[]>();
+        await using var host = await TestHost.StartAsync(services: (s, _) =>
+            s.AddHttpClient(SfmcClientFactory.ApiClientName(Microsoft.Extensions.Options.Options.DefaultName)).AddHttpMessageHandler(() => new CapturingHandler(captured)));
+        await host.Emulator.AddSoapObjectsAsync("Subscriber", "SubscriberKey", Subscribers(20));
+        await host.Emulator.AddSoapObjectsAsync("TriggeredSendDefinition", "CustomerKey", [new Dictionary<string, string?> { ["CustomerKey"] = "welcome", ["ObjectID"] = "tsd-1", ["TriggeredSendStatus"] = "Active" }]);
+        var soap = host.Client.Soap;
+        await soap.RetrieveAsync<Subscriber>(Subscriber.Property.Status.IsEqualTo(SubscriberStatus.Active) & (Subscriber.Property.ID.IsLessThan(5) | Subscriber.Property.CreatedDate.IsGreaterThan(new DateTime(2025, 1, 1)))).ToListAsync();
+        await soap.RetrieveAsync<DataExtensionField>(SoapProperty.Named<string>("DataExtension.CustomerKey").IsEqualTo(OrderLinesRow.CustomerKey)).ToListAsync();
+        await soap.RetrieveRowsAsync<OrderLinesRow>(SoapProperty.Named<string>(OrderLinesRow.Fields.Sku).IsNotEqualTo("x")).ToListAsync();
+        await soap.CreateAsync([new Subscriber { SubscriberKey = "new", EmailAddress = "new@example.com", Status = SubscriberStatus.Active, Attributes = { new Sfmc.Soap.Attribute { Name = "First Name", Value = "Ada" } } }]);
+        await soap.UpsertAsync([new Subscriber { SubscriberKey = "sub-00001", EmailAddress = "changed@example.com", UnsubscribedDate = new DateTime(2026, 1, 1) }]);
+        await soap.UpdateAsync([new Subscriber { SubscriberKey = "sub-00002", EmailTypePreference = EmailType.Text }]);
+        await soap.DeleteAsync([new Subscriber { SubscriberKey = "sub-00003" }]);
+        await soap.CreateDataExtensionAsync(CustomersRow.Schema);
+        await soap.CreateAsync([new DataExtensionObject { CustomerKey = OrderLinesRow.CustomerKey, Properties = { new APIProperty { Name = "order id", Value = "A" }, new APIProperty { Name = "line no", Value = "1" }, new APIProperty { Name = "sku", Value = "s" }, new APIProperty { Name = "unit price", Value = "1.50" } } }]);
+        await host.Client.DataExtension<OrderLinesRow>().DeleteAsync([new DataExtensionPrimaryKey(new("order id", "A"), new("line no", 1))]);
+        await soap.CreateAsync([new TriggeredSend { TriggeredSendDefinition = new TriggeredSendDefinition { CustomerKey = "welcome" }, Subscribers = { new Subscriber { EmailAddress = "ada@example.com", SubscriberKey = "ada" } } }]);
+        var requests = captured.Select(b => XDocument.Parse(Encoding.UTF8.GetString(b))).ToList();
+        Assert.Equal(11, requests.Count);
+
+        string[] junk = ["", " ", "-1", "0", "abc", "2147483648", "99999999999999999999", "1e400", "NaN", "2026-13-45T25:61:00", "true", "Active",
+            "UpdateAdd", "'; DROP TABLE x; --", "[x]", "a.b.c", "DataExtensionObject[", "]", "Client.ID", "order id", "\u00e9\u4e2d\U0001F600", new string('x', 5000)];
+        string[] types = ["Subscriber", "DataExtensionObject", "DataExtension", "TriggeredSend", "SimpleFilterPart", "ComplexFilterPart", "q:Subscriber", "Nope", ""];
+        XNamespace xsi = "http://www.w3.org/2001/XMLSchema-instance";
+        var random = new Random(20261123);
+        using var http = new HttpClient();
+        var outcomes = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < 10_000; i++)
+        {
+            var document = new XDocument(requests[random.Next(requests.Count)]);
+            for (var change = random.Next(1, 4); change > 0; change--)
+            {
+                var elements = document.Root!.Descendants().ToList();
+                if (elements.Count == 0)
+                {
+                    break;
+                }
+
+                var target = elements[random.Next(elements.Count)];
+                var other = elements[random.Next(elements.Count)];
+                switch (random.Next(6))
+                {
+                    case 0 when !target.HasElements:
+                        target.Value = junk[random.Next(junk.Length)];
+                        break;
+                    case 1:
+                        target.Remove();
+                        break;
+                    case 2:
+                        target.AddAfterSelf(new XElement(target));
+                        break;
+                    case 3:
+                        target.Name = target.Name.Namespace + other.Name.LocalName;
+                        break;
+                    case 4:
+                        target.SetAttributeValue(xsi + "type", types[random.Next(types.Length)]);
+                        break;
+                    default:
+                        if (!other.AncestorsAndSelf().Contains(target))
+                        {
+                            other.Add(new XElement(target));
+                        }
+
+                        break;
+                }
+            }
+
+            var bytes = Encoding.UTF8.GetBytes(document.ToString(SaveOptions.DisableFormatting));
+            using var response = await http.PostAsync(new Uri(host.Emulator.BaseUri, "Service.asmx"), new ByteArrayContent(bytes));
+            var answer = await response.Content.ReadAsByteArrayAsync();
+            var text = Encoding.UTF8.GetString(answer);
+            var what = $"request {i}: {Encoding.UTF8.GetString(bytes)}\nanswer {(int)response.StatusCode}: {text}";
+            XDocument parsed;
+            try
+            {
+                parsed = XDocument.Parse(text);
+            }
+            catch (System.Xml.XmlException ex)
+            {
+                throw new Xunit.Sdk.XunitException($"not XML ({ex.Message}); {what}");
+            }
+
+            var content = parsed.Root?.Elements().LastOrDefault()?.Elements().FirstOrDefault();
+            if (response.StatusCode == HttpStatusCode.InternalServerError)
+            {
+                Assert.True(SoapEnvelope.TryReadFault(answer) is not null, what);
+                outcomes["fault"] = outcomes.GetValueOrDefault("fault") + 1;
+            }
+            else
+            {
+                Assert.True(response.StatusCode == HttpStatusCode.OK, what);
+                var status = content?.Elements().FirstOrDefault(e => e.Name.LocalName == "OverallStatus")?.Value;
+                Assert.True(status is not null, what);
+                var kind = status is "OK" or "MoreDataAvailable" ? "ok" : "status error";
+                outcomes[kind] = outcomes.GetValueOrDefault(kind) + 1;
+            }
+        }
+
+        // Every kind of answer occurs (a mutator that only ever broke requests, or never did, would prove little),
+        // and whatever the emulator accepted, it still serves back to the typed client.
+        Assert.True(outcomes.Count == 3 && outcomes.Values.All(n => n >= 50), string.Join(", ", outcomes));
+        Assert.NotEmpty(await soap.RetrieveAsync<Subscriber>().ToListAsync());
+        Assert.NotEmpty(await soap.RetrieveAsync<DataExtension>().ToListAsync());
+        Assert.NotEmpty(await soap.RetrieveAsync<DataExtensionField>().ToListAsync());
+        Assert.NotEmpty(await soap.RetrieveAsync<SentEvent>().ToListAsync());
+        await soap.RetrieveRowsAsync<OrderLinesRow>().ToListAsync();
+    }
+
+    private sealed class CapturingHandler(ConcurrentQueue<byte[]> captured) : DelegatingHandler
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            if (request.RequestUri!.AbsolutePath.EndsWith("/Service.asmx", StringComparison.Ordinal) && request.Content is not null)
+            {
+                captured.Enqueue(await request.Content.ReadAsByteArrayAsync(cancellationToken));
+            }
+
+            return await base.SendAsync(request, cancellationToken);
+        }
     }
 }
