@@ -192,7 +192,7 @@ internal sealed class SfmcRequestContext
 
     private int _retries;
     private int _throttles;
-    private int _soapThrottled;
+    private int _soapFault;
 
     /// <summary>Safe to send again after a failure that may have reached SFMC (upsert by key, GET).</summary>
     public bool Replayable { get; init; }
@@ -205,10 +205,22 @@ internal sealed class SfmcRequestContext
 
     public void AddThrottle() => Interlocked.Increment(ref _throttles);
 
-    /// <summary>The last attempt was refused by a SOAP throttling fault (HTTP 500): safe to retry like a 429.</summary>
-    public bool SoapThrottled => Volatile.Read(ref _soapThrottled) == 1;
+    /// <summary>What the SOAP fault (HTTP 500) of the last attempt says about retrying it.</summary>
+    public void MarkSoapFault(SoapFaultKind kind) => Volatile.Write(ref _soapFault, (int)kind);
 
-    public void MarkSoapThrottled() => Volatile.Write(ref _soapThrottled, 1);
+    /// <summary>Reads and clears the mark, so the next attempt starts unmarked.</summary>
+    public SoapFaultKind TakeSoapFault() => (SoapFaultKind)Interlocked.Exchange(ref _soapFault, 0);
+}
 
-    public void ClearSoapThrottled() => Volatile.Write(ref _soapThrottled, 0);
+/// <summary>A SOAP fault (HTTP 500) as the retry strategy sees it.</summary>
+internal enum SoapFaultKind
+{
+    /// <summary>No SOAP fault, or a Server fault: retried only when the request is safe to replay, like any 500.</summary>
+    None,
+
+    /// <summary>Throttling: nothing was processed, so it is retried like a 429.</summary>
+    Throttled,
+
+    /// <summary>A Client or Security fault: the same request would fail the same way, so it is never retried.</summary>
+    Permanent,
 }

@@ -231,6 +231,45 @@ public sealed class SoapClientTests
     }
 
     [Fact]
+    public async Task A_server_fault_on_a_retrieve_is_retried()
+    {
+        await using var host = await TestHost.StartAsync();
+        host.PumpTime(TimeSpan.FromMilliseconds(100));
+        await host.Emulator.AddSoapObjectsAsync("Subscriber", "SubscriberKey", Subscribers(3));
+        host.Emulator.Faults.FailNext(1, HttpStatusCode.InternalServerError, "/Service.asmx");
+
+        Assert.Equal(3, (await host.Client.Soap.RetrieveAsync<Subscriber>().ToListAsync()).Count);
+
+        Assert.Equal([500, 200], host.Emulator.Requests.Where(r => r.Path == "/Service.asmx").Select(r => r.StatusCode));
+    }
+
+    [Fact]
+    public async Task A_Security_fault_surfaces_at_once_instead_of_being_retried()
+    {
+        // A token SFMC does not know (revoked, or from another tenant) is refused with a Security fault ("Login
+        // Failed"), not "Token Expired": sending it again cannot help.
+        await using var host = await TestHost.StartAsync(services: (s, emulator) => s.AddSingleton<ISfmcTokenStore>(new UnknownTokenStore(emulator.BaseUri)));
+        host.PumpTime(TimeSpan.FromMilliseconds(100));
+
+        var ex = await Assert.ThrowsAsync<SfmcSoapFaultException>(async () => await host.Client.Soap.RetrieveAsync<Subscriber>().ToListAsync());
+
+        Assert.Equal("Login Failed", ex.Fault.FaultString);
+        Assert.Single(host.Emulator.Requests, r => r.Path == "/Service.asmx");
+        Assert.Equal(0, host.Emulator.TokenRequests);
+    }
+
+    /// <summary>Holds one token the emulator never issued, valid for an hour of the test clock.</summary>
+    private sealed class UnknownTokenStore(Uri instance) : ISfmcTokenStore
+    {
+        public ValueTask<SfmcToken?> GetAsync(string key, CancellationToken cancellationToken) =>
+            ValueTask.FromResult<SfmcToken?>(new SfmcToken("not-issued-by-this-tenant", new DateTimeOffset(2026, 11, 23, 13, 0, 0, TimeSpan.Zero), instance, instance, null));
+
+        public ValueTask SetAsync(string key, SfmcToken token, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+        public ValueTask RemoveAsync(string key, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+    }
+
+    [Fact]
     public async Task An_unknown_object_type_is_a_typed_error()
     {
         await using var host = await TestHost.StartAsync();

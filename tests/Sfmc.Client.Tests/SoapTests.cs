@@ -81,9 +81,23 @@ public sealed class SoapSerializationTests
         Assert.Equal("q0:Security", fault.FaultCode);
         Assert.True(SoapEnvelope.IsTokenExpired(fault));
         Assert.False(SoapEnvelope.IsThrottling(fault));
+        Assert.True(SoapEnvelope.IsRequestFault(fault)); // once refreshed and replayed, the same fault is not retried
         var ex = Assert.Throws<SfmcSoapFaultException>(() => SfmcSoapClient.ParsePage("Create", Fixture("expiredToken"), static r => r.ReadObject<Subscriber>()));
         Assert.Equal("Token Expired", ex.Fault.FaultString);
     }
+
+    [Theory]
+    [InlineData("soap:Client", true)]
+    [InlineData("q0:Security", true)]
+    [InlineData("Client", true)]
+    [InlineData("s:VersionMismatch", true)]
+    [InlineData("soap:MustUnderstand", true)]
+    [InlineData("soap:Server", false)]
+    [InlineData("Server", false)]
+    [InlineData("soap:Clients", false)]
+    [InlineData("", false)]
+    public void Client_and_Security_faults_are_about_the_request_and_Server_faults_are_not(string faultCode, bool expected) =>
+        Assert.Equal(expected, SoapEnvelope.IsRequestFault(new SoapFault(faultCode, "text", null, null, null, null, [])));
 
     [Fact]
     public void An_unknown_object_type_is_an_error_status()

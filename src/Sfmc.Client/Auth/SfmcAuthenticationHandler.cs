@@ -30,37 +30,39 @@ internal sealed class SfmcAuthenticationHandler(SfmcTokenProvider tokens, SfmcTe
 
         var token = await tokens.GetTokenAsync(null, cancellationToken);
         var response = await SendWithTokenAsync(request, token, path, cancellationToken);
-        if (response.StatusCode != HttpStatusCode.Unauthorized && !await IsSoapTokenExpiredAsync(request, response, cancellationToken))
+        var fault = await ReadSoapFaultAsync(request, response, cancellationToken);
+
+        // SOAP says "expired" with HTTP 500 and a fault ("Token Expired"), not 401; it is replayed like a 401.
+        if (response.StatusCode == HttpStatusCode.Unauthorized || (fault is not null && Soap.SoapEnvelope.IsTokenExpired(fault)))
         {
-            return response;
+            Log.Unauthorized(logger, request.Method.Method, "/" + path);
+            response.Dispose();
+            token = await tokens.GetTokenAsync(rejected: token, cancellationToken);
+            response = await SendWithTokenAsync(request, token, path, cancellationToken);
+            fault = await ReadSoapFaultAsync(request, response, cancellationToken);
         }
 
-        Log.Unauthorized(logger, request.Method.Method, "/" + path);
-        response.Dispose();
-        token = await tokens.GetTokenAsync(rejected: token, cancellationToken);
-        return await SendWithTokenAsync(request, token, path, cancellationToken);
+        // The retry strategy cannot read the body; the fault's kind travels on the request context.
+        if (fault is not null)
+        {
+            if (Soap.SoapEnvelope.IsThrottling(fault))
+            {
+                CountThrottle(request)?.MarkSoapFault(SoapFaultKind.Throttled);
+            }
+            else if (Soap.SoapEnvelope.IsRequestFault(fault) && request.Options.TryGetValue(SfmcRequestContext.Key, out var context))
+            {
+                context.MarkSoapFault(SoapFaultKind.Permanent);
+            }
+        }
+
+        return response;
     }
 
-    /// <summary>
-    /// SOAP says "expired" with HTTP 500 and a fault ("Token Expired"), not 401; that is replayed like a 401.
-    /// A throttling fault is flagged on the request context so the retry strategy treats it like a 429.
-    /// </summary>
-    private async Task<bool> IsSoapTokenExpiredAsync(HttpRequestMessage request, HttpResponseMessage response, CancellationToken cancellationToken)
-    {
-        if (request.Content is not Soap.SoapEnvelopeContent || response.StatusCode != HttpStatusCode.InternalServerError)
-        {
-            return false;
-        }
-
-        var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
-        var fault = Soap.SoapEnvelope.TryReadFault(body);
-        if (fault is not null && Soap.SoapEnvelope.IsThrottling(fault))
-        {
-            CountThrottle(request)?.MarkSoapThrottled();
-        }
-
-        return fault is not null && Soap.SoapEnvelope.IsTokenExpired(fault);
-    }
+    /// <summary>The fault of a SOAP call's HTTP 500 answer (the body is buffered, so the caller still reads it); else null.</summary>
+    private static async Task<Soap.SoapFault?> ReadSoapFaultAsync(HttpRequestMessage request, HttpResponseMessage response, CancellationToken cancellationToken) =>
+        request.Content is Soap.SoapEnvelopeContent && response.StatusCode == HttpStatusCode.InternalServerError
+            ? Soap.SoapEnvelope.TryReadFault(await response.Content.ReadAsByteArrayAsync(cancellationToken))
+            : null;
 
     /// <summary>Counts a throttled answer (meter and the request's context); returns the context, if any.</summary>
     private SfmcRequestContext? CountThrottle(HttpRequestMessage request)

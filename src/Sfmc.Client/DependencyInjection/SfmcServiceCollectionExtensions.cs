@@ -124,7 +124,7 @@ public static class SfmcServiceCollectionExtensions
     {
         var retry = RetryOptions(options.Retry);
         retry.ShouldRetryAfterHeader = true;
-        retry.ShouldHandle = args => ValueTask.FromResult(ShouldRetry(args.Outcome, Replayable(args.Context), SoapThrottled(args.Context)));
+        retry.ShouldHandle = args => ValueTask.FromResult(ShouldRetry(args.Outcome, Replayable(args.Context), TakeSoapFault(args.Context)));
         retry.OnRetry = args =>
         {
             var request = args.Context.GetRequestMessage();
@@ -155,29 +155,24 @@ public static class SfmcServiceCollectionExtensions
         context.GetRequestMessage() is { } request
         && (request.Method == HttpMethod.Get || (request.Options.TryGetValue(SfmcRequestContext.Key, out var requestContext) && requestContext.Replayable));
 
+    /// <summary>How the authentication handler classified a SOAP fault on the last attempt; read and cleared here.</summary>
+    private static SoapFaultKind TakeSoapFault(ResilienceContext context) =>
+        context.GetRequestMessage() is { } request && request.Options.TryGetValue(SfmcRequestContext.Key, out var requestContext)
+            ? requestContext.TakeSoapFault()
+            : SoapFaultKind.None;
+
     /// <summary>
-    /// Throttling (429) and 503 mean SFMC did not process the request: always retried. Other server errors, timeouts
-    /// and connection failures may have reached SFMC: retried only when the request is safe to replay.
+    /// Throttling (429, or a SOAP throttling fault) and 503 mean SFMC did not process the request: always retried. A
+    /// SOAP Client or Security fault would come back the same: never retried. Other server errors, timeouts and
+    /// connection failures may have reached SFMC: retried only when the request is safe to replay.
     /// </summary>
-    /// <summary>A SOAP throttling fault (HTTP 500) on the last attempt; read and cleared here.</summary>
-    private static bool SoapThrottled(ResilienceContext context)
-    {
-        if (context.GetRequestMessage() is { } request && request.Options.TryGetValue(SfmcRequestContext.Key, out var requestContext) && requestContext.SoapThrottled)
-        {
-            requestContext.ClearSoapThrottled();
-            return true;
-        }
-
-        return false;
-    }
-
-    internal static bool ShouldRetry(Outcome<HttpResponseMessage> outcome, bool replayable, bool soapThrottled = false)
+    internal static bool ShouldRetry(Outcome<HttpResponseMessage> outcome, bool replayable, SoapFaultKind soapFault = SoapFaultKind.None)
     {
         if (outcome.Result is { } response)
         {
-            if (soapThrottled && response.StatusCode == HttpStatusCode.InternalServerError)
+            if (response.StatusCode == HttpStatusCode.InternalServerError && soapFault != SoapFaultKind.None)
             {
-                return true;
+                return soapFault == SoapFaultKind.Throttled;
             }
 
             return response.StatusCode switch

@@ -158,6 +158,16 @@ internal static class SoapEnvelope
         || fault.FaultString.Contains("expired token", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>
+    /// A fault about the request itself (SOAP 1.1 <c>Client</c>, <c>VersionMismatch</c>, <c>MustUnderstand</c>, or
+    /// SFMC's <c>Security</c>), as opposed to <c>Server</c>: sending the same request again gets the same fault.
+    /// </summary>
+    public static bool IsRequestFault(SoapFault fault)
+    {
+        var code = fault.FaultCode.AsSpan(fault.FaultCode.IndexOf(':', StringComparison.Ordinal) + 1).Trim();
+        return code.SequenceEqual("Client") || code.SequenceEqual("Security") || code.SequenceEqual("VersionMismatch") || code.SequenceEqual("MustUnderstand");
+    }
+
+    /// <summary>
     /// Throttling: SFMC answers an over-limit SOAP call with HTTP 500 and a fault rather than 429. Salesforce does not
     /// document the text; these are the wordings reported for it. Nothing was processed, so a replay is safe.
     /// </summary>
