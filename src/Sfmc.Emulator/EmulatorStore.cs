@@ -162,18 +162,8 @@ internal sealed class EmulatorStore : IAsyncDisposable
         return errors;
     }
 
-    private async Task<bool> RowExistsAsync(DataExtensionInfo dataExtension, Dictionary<DataExtensionFieldInfo, string?> row, SqliteTransaction transaction, CancellationToken cancellationToken)
-    {
-        using var command = _connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = $"SELECT COUNT(*) FROM {Table(dataExtension)} WHERE " + string.Join(" AND ", dataExtension.PrimaryKey.Select((f, i) => $"{Quote(f.Name)} = $k{i.ToString(CultureInfo.InvariantCulture)}"));
-        for (var i = 0; i < dataExtension.PrimaryKey.Count; i++)
-        {
-            command.Parameters.AddWithValue("$k" + i.ToString(CultureInfo.InvariantCulture), (object?)row.GetValueOrDefault(dataExtension.PrimaryKey[i]) ?? DBNull.Value);
-        }
-
-        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture) > 0;
-    }
+    private Task<bool> RowExistsAsync(DataExtensionInfo dataExtension, Dictionary<DataExtensionFieldInfo, string?> row, SqliteTransaction transaction, CancellationToken cancellationToken) =>
+        KeyExistsAsync(dataExtension, dataExtension.PrimaryKey.Select(row.GetValueOrDefault).ToList(), transaction, cancellationToken);
 
     private async Task<string?> ExistsAsync(DataExtensionInfo dataExtension, Dictionary<string, JsonElement> row, CancellationToken cancellationToken)
     {
@@ -181,19 +171,26 @@ internal sealed class EmulatorStore : IAsyncDisposable
         await _lock.WaitAsync(cancellationToken);
         try
         {
-            using var command = _connection.CreateCommand();
-            command.CommandText = $"SELECT COUNT(*) FROM {Table(dataExtension)} WHERE " + string.Join(" AND ", dataExtension.PrimaryKey.Select((f, i) => $"{Quote(f.Name)} = $k{i.ToString(CultureInfo.InvariantCulture)}"));
-            for (var i = 0; i < values.Count; i++)
-            {
-                command.Parameters.AddWithValue("$k" + i.ToString(CultureInfo.InvariantCulture), (object?)values[i] ?? DBNull.Value);
-            }
-
-            return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture) > 0 ? string.Join(", ", values) : null;
+            return await KeyExistsAsync(dataExtension, values, null, cancellationToken) ? string.Join(", ", values) : null;
         }
         finally
         {
             _lock.Release();
         }
+    }
+
+    /// <summary>Whether a row has these primary-key values (in the order of the DE's primary key); the caller holds the lock.</summary>
+    private async Task<bool> KeyExistsAsync(DataExtensionInfo dataExtension, IReadOnlyList<string?> values, SqliteTransaction? transaction, CancellationToken cancellationToken)
+    {
+        using var command = _connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = $"SELECT COUNT(*) FROM {Table(dataExtension)} WHERE " + string.Join(" AND ", dataExtension.PrimaryKey.Select((f, i) => $"{Quote(f.Name)} = $k{i.ToString(CultureInfo.InvariantCulture)}"));
+        for (var i = 0; i < values.Count; i++)
+        {
+            command.Parameters.AddWithValue("$k" + i.ToString(CultureInfo.InvariantCulture), (object?)values[i] ?? DBNull.Value);
+        }
+
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture) > 0;
     }
 
     /// <summary>A page of rows, ordered by insertion, values as SFMC returns them (strings, names lower-cased by the caller).</summary>
