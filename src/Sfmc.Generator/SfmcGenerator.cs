@@ -203,18 +203,31 @@ public sealed class SfmcGenerator : IIncrementalGenerator
 
         context.RegisterSourceOutput(journeySources, static (spc, source) => spc.AddSource(source.HintName, source.Text));
         context.RegisterSourceOutput(messageSources, static (spc, source) => spc.AddSource(source.HintName, source.Text));
-        context.RegisterSourceOutput(accessors, static (spc, text) =>
+        // The accessors are C# 14 extension members: below C# 14 they are left out and SFMC0004 says what to set.
+        var languageVersion = context.ParseOptionsProvider
+            .Select(static (parse, _) => parse is CSharpParseOptions csharp ? (int)csharp.LanguageVersion : CSharp14)
+            .WithTrackingName(TrackingNames.LanguageVersion);
+        context.RegisterSourceOutput(accessors.Combine(languageVersion), static (spc, input) =>
         {
-            if (text is not null)
+            if (input.Left is not null && input.Right >= CSharp14)
             {
-                spc.AddSource(JourneyEmitter.AccessorsHintName, text);
+                spc.AddSource(JourneyEmitter.AccessorsHintName, input.Left);
             }
         });
-        context.RegisterSourceOutput(messagingAccessors, static (spc, text) =>
+        context.RegisterSourceOutput(messagingAccessors.Combine(languageVersion), static (spc, input) =>
         {
-            if (text is not null)
+            if (input.Left is not null && input.Right >= CSharp14)
             {
-                spc.AddSource(MessagingEmitter.AccessorsHintName, text);
+                spc.AddSource(MessagingEmitter.AccessorsHintName, input.Left);
+            }
+        });
+        context.RegisterSourceOutput(languageVersion.Combine(accessors.Combine(messagingAccessors)), static (spc, input) =>
+        {
+            var declared = input.Right.Left is not null || input.Right.Right is not null;
+            if (input.Left < CSharp11 || (declared && input.Left < CSharp14))
+            {
+                var needs = input.Left < CSharp11 ? "Sfmc's generated types" : "the journey and send accessors of sfmc.json (client.Journeys.X, client.Transactional.X, …)";
+                spc.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.LanguageVersionTooOld, Location.None, FormatVersion(input.Left), needs, input.Left < CSharp11 ? "11" : "14"));
             }
         });
         context.RegisterSourceOutput(declarations.Select(static (d, _) => d.Diagnostics), ReportAll);
@@ -292,6 +305,12 @@ public sealed class SfmcGenerator : IIncrementalGenerator
 
         return (models.FirstOrDefault(), diagnostics.ToEquatableArray());
     }
+
+    // LanguageVersion values (Roslyn 4.14, which this generator compiles against, has no CSharp14 member yet).
+    private const int CSharp11 = 1100;
+    private const int CSharp14 = 1400;
+
+    private static string FormatVersion(int version) => (version / 100).ToString(System.Globalization.CultureInfo.InvariantCulture) + (version % 100 == 0 ? "" : "." + (version % 100).ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     private static void ReportAll(SourceProductionContext context, EquatableArray<DiagnosticInfo> diagnostics)
     {

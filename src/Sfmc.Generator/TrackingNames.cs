@@ -26,6 +26,7 @@ internal static class TrackingNames
     public const string ResolveMessaging = nameof(ResolveMessaging);
     public const string EmitMessage = nameof(EmitMessage);
     public const string EmitMessagingAccessors = nameof(EmitMessagingAccessors);
+    public const string LanguageVersion = nameof(LanguageVersion);
     public const string ParseOpenApi = nameof(ParseOpenApi);
     public const string RestApi = nameof(RestApi);
     public const string EmitRestSchema = nameof(EmitRestSchema);

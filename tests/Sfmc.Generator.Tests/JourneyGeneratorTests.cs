@@ -37,6 +37,54 @@ public sealed class JourneyGeneratorTests
         BaselineTests.Compare("Journeys", "Declarations", generated);
     }
 
+    [Theory]
+    [InlineData(LanguageVersion.CSharp12, true)]
+    [InlineData(LanguageVersion.CSharp13, true)]
+    [InlineData(LanguageVersion.CSharp12, false)]
+    public void Below_CSharp_14_declarations_give_one_SFMC0004_and_code_that_compiles(LanguageVersion version, bool declarations)
+    {
+        var files = declarations ? Files() : GeneratorHarness.TestDataFiles("DataExtensions/*.de.json").ToList();
+        var parse = new CSharpParseOptions(version);
+        var compilation = GeneratorHarness.CreateCompilation()
+            .AddSyntaxTrees(CSharpSyntaxTree.ParseText("static class Use { static object Make() => new Contoso.DataExtensions.CustomersRow { SubscriberKey = \"c-1\", Email = \"a@b.c\", VIP = false }; }", parse, path: "/project/Use.cs"));
+        var driver = GeneratorHarness.CreateDriver(files).WithUpdatedParseOptions(parse)
+            .RunGeneratorsAndUpdateCompilation(compilation, out var output, out var diagnostics);
+
+        var sfmc0004 = diagnostics.Where(d => d.Id == "SFMC0004").ToList();
+        if (!declarations)
+        {
+            Assert.Empty(diagnostics);
+        }
+        else
+        {
+            var only = Assert.Single(diagnostics);
+            Assert.Equal("SFMC0004", only.Id);
+            Assert.Equal(DiagnosticSeverity.Error, only.Severity);
+            var number = version == LanguageVersion.CSharp12 ? "12" : "13";
+            Assert.Equal($"This project compiles as C# {number}, but the journey and send accessors of sfmc.json (client.Journeys.X, client.Transactional.X, …) need C# 14 or later: set <LangVersion>14</LangVersion> (or latest) in the project file, or remove the LangVersion pin", only.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+            // The accessors (extension members) are left out; the declared classes are still there.
+            var hints = driver.GetRunResult().Results.Single().GeneratedSources.Select(s => s.HintName).ToList();
+            Assert.DoesNotContain("Journeys.g.cs", hints);
+            Assert.DoesNotContain("Messaging.g.cs", hints);
+            Assert.Contains("Journeys.WelcomeJourney.g.cs", hints);
+        }
+
+        // Everything that is generated compiles as the older C#: no errors inside generated code.
+        Assert.Empty(output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
+    }
+
+    [Fact]
+    public void Below_CSharp_11_SFMC0004_names_the_generated_types()
+    {
+        var driver = GeneratorHarness.CreateDriver(GeneratorHarness.TestDataFiles("DataExtensions/*.de.json")).WithUpdatedParseOptions(new CSharpParseOptions(LanguageVersion.CSharp10))
+            .RunGeneratorsAndUpdateCompilation(GeneratorHarness.CreateCompilation(), out _, out var diagnostics);
+
+        var only = Assert.Single(diagnostics);
+        Assert.Equal("SFMC0004", only.Id);
+        Assert.StartsWith("This project compiles as C# 10, but Sfmc's generated types need C# 11 or later", only.GetMessage(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
+        Assert.NotNull(driver);
+    }
+
     [Fact]
     public void Journeys_call_the_runtime_through_typed_members()
     {

@@ -26,6 +26,12 @@ internal static class DiagnosticDescriptors
         "SFMC0003", "Internal generator error", "The Sfmc generator failed on '{0}': {1}. Please report this with the file.",
         "The generator never throws on bad input; this is a bug in Sfmc. The file is skipped; report it with the input that caused it.");
 
+    public static readonly DiagnosticDescriptor LanguageVersionTooOld = Error(
+        "SFMC0004", "C# version too old for the generated code",
+        "This project compiles as C# {0}, but {1} need C# {2} or later: set <LangVersion>14</LangVersion> (or latest) in the project file, or remove the LangVersion pin",
+        "Generated rows, SOAP objects and REST classes use static abstract interface members and required members (C# 11); the client.Journeys.X, client.TriggeredSends.X, client.Transactional.X and client.MobileConnect.X accessors of sfmc.json declarations are C# 14 extension members. Below C# 14 the accessors are not generated; the declared classes still are, and are constructed from the client member they extend (new WelcomeJourney(client.Journeys)).",
+        UsageCategory);
+
     public static readonly DiagnosticDescriptor MissingProperty = Error(
         "SFMC0100", "Missing or empty required property", "{0} '{1}' is required and must be a non-empty {2}",
         "A DE file needs 'customerKey', 'name' and 'fields'; each field needs 'name' and 'fieldType'. In sfmc.json a journey needs 'name' and 'eventDefinitionKey'.");
