@@ -15,6 +15,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Sfmc.Client;
 
@@ -83,6 +84,9 @@ public sealed class SfmcEmulatorOptions
 
     /// <summary>The TCP port; 0 picks a free one.</summary>
     public int Port { get; set; }
+
+    /// <summary>The address to listen on (default 127.0.0.1; <see cref="IPAddress.Any"/> serves other machines too).</summary>
+    public IPAddress ListenAddress { get; set; } = IPAddress.Loopback;
 
     /// <summary>How long an async request stays Pending before it is processed (on <see cref="TimeProvider"/>; default none).</summary>
     public TimeSpan AsyncProcessingDelay { get; set; }
@@ -157,6 +161,9 @@ public sealed class SfmcEmulator : IAsyncDisposable
     /// <summary>The emulator's root, e.g. <c>http://127.0.0.1:51234/</c>: auth base, REST and SOAP instance URL at once.</summary>
     public Uri BaseUri { get; private set; } = null!;
 
+    /// <summary>The emulator's own services (tests check what its host registered).</summary>
+    internal IServiceProvider Services => _app.Services;
+
     /// <summary>The accepted client id.</summary>
     public string ClientId => _options.ClientId;
 
@@ -192,9 +199,12 @@ public sealed class SfmcEmulator : IAsyncDisposable
         var dataExtensions = options.DataExtensions.Concat(options.DataExtensionFiles.SelectMany(Sfmc.Emulator.DataExtensionFiles.Load)).ToList();
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
+        // The host must not take over the process's SIGTERM/Ctrl+C (its default console lifetime would swallow them
+        // in the user's process): whoever starts the emulator decides when it stops.
+        builder.Services.AddSingleton<IHostLifetime, EmbeddedLifetime>();
         builder.WebHost.UseKestrel(k =>
         {
-            k.Listen(IPAddress.Loopback, options.Port);
+            k.Listen(options.ListenAddress, options.Port);
             k.Limits.MaxRequestBodySize = null; // checked by the emulator to answer in SFMC's shape
         });
         var app = builder.Build();
@@ -219,7 +229,9 @@ public sealed class SfmcEmulator : IAsyncDisposable
         }
 
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        emulator.BaseUri = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).TrimEnd('/') + "/");
+        // Bound to every address: the base URI names loopback, which is one of them.
+        address = address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal);
+        emulator.BaseUri = new Uri(address.TrimEnd('/') + "/");
         return emulator;
     }
 
@@ -266,6 +278,13 @@ public sealed class SfmcEmulator : IAsyncDisposable
         app.Use(async (context, next) =>
         {
             var request = context.Request;
+            if (HttpMethods.IsGet(request.Method) && request.Path.Value is "/" or "/health")
+            {
+                // Readiness for scripts and service managers: no token, no rate limit, no faults, not logged.
+                await WriteJsonAsync(context, HttpStatusCode.OK, new { status = "ok", service = "sfmc-emulator" });
+                return;
+            }
+
             var path = request.Path.Value + request.QueryString.Value;
             var at = _options.TimeProvider.GetUtcNow();
             if (Faults.Latency > TimeSpan.Zero)
@@ -766,6 +785,13 @@ public sealed class SfmcEmulator : IAsyncDisposable
     }
 
     private sealed record Token(DateTimeOffset ExpiresAt, string? AccountId, string? Scope);
+
+    private sealed class EmbeddedLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
 
     private sealed class AsyncJob(DateTimeOffset called)
     {

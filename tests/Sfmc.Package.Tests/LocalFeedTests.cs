@@ -1,0 +1,290 @@
+using System;
+using System.IO;
+using System.IO.Compression;
+using System.Linq;
+using System.Threading.Tasks;
+using System.Xml.Linq;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Sfmc.Package.Tests;
+
+/// <summary>
+/// A user's project outside this repository that has nothing of ours but two PackageReferences, restored from the
+/// folder feed into an empty NuGet cache: it builds without warnings, runs against the emulator package, fails the build
+/// at the right place for a row without its key and for a wrong DE key, and regenerates when a DE file changes.
+/// </summary>
+[Collection(PackageCollection.Name)]
+public sealed class LocalFeedTests
+{
+    private readonly PackageFeed _feed;
+    private readonly ITestOutputHelper _log;
+
+    public LocalFeedTests(PackageFeed feed, ITestOutputHelper log)
+    {
+        _feed = feed;
+        _log = log;
+    }
+
+    [Fact]
+    public void The_packages_carry_what_a_user_needs()
+    {
+        using (var sfmc = ZipFile.OpenRead(Path.Combine(_feed.Feed, $"Sfmc.{_feed.Version}.nupkg")))
+        {
+            var entries = sfmc.Entries.Select(e => e.FullName.Replace('\\', '/')).ToHashSet(StringComparer.Ordinal);
+            string[] expected =
+            [
+                "lib/net10.0/Sfmc.Client.dll", "lib/net10.0/Sfmc.Client.xml", "README.md",
+                "analyzers/dotnet/cs/Sfmc.Generator.dll", "analyzers/dotnet/cs/Microsoft.OpenApi.dll",
+                "analyzers/dotnet/cs/Microsoft.OpenApi.Readers.dll", "analyzers/dotnet/cs/SharpYaml.dll",
+                "build/Sfmc.props", "buildTransitive/Sfmc.props", "buildTransitive/etframework.wsdl", "build/etframework.wsdl",
+                "buildTransitive/sfmc-rest.openapi.yaml", "build/sfmc-rest.openapi.yaml",
+                "schemas/sfmc-de.schema.json", "schemas/sfmc.schema.json",
+            ];
+            Assert.Equal([], expected.Where(e => !entries.Contains(e)));
+            var nuspec = Nuspec(sfmc);
+            Assert.Equal("MIT", Element(nuspec, "license").Value);
+            Assert.Equal("expression", Element(nuspec, "license").Attribute("type")?.Value);
+            Assert.Equal("README.md", Element(nuspec, "readme").Value);
+            Assert.Matches("^[0-9a-f]{40}$", Element(nuspec, "repository").Attribute("commit")?.Value ?? "");
+            // The generator's own dependencies travel inside analyzers/, never as package dependencies of the user.
+            var dependencies = nuspec.Descendants().Where(e => e.Name.LocalName == "dependency").Select(e => e.Attribute("id")!.Value).ToList();
+            Assert.DoesNotContain(dependencies, d => d.StartsWith("Microsoft.OpenApi", StringComparison.Ordinal) || d == "SharpYaml" || d.StartsWith("Microsoft.CodeAnalysis", StringComparison.Ordinal));
+            Assert.Contains("Microsoft.Extensions.Http.Resilience", dependencies);
+        }
+
+        using (var emulator = ZipFile.OpenRead(Path.Combine(_feed.Feed, $"Sfmc.Emulator.{_feed.Version}.nupkg")))
+        {
+            Assert.Contains(emulator.Entries, e => e.FullName == "lib/net10.0/Sfmc.Emulator.dll");
+            var nuspec = Nuspec(emulator);
+            Assert.Contains(nuspec.Descendants(), e => e.Name.LocalName == "frameworkReference" && e.Attribute("name")?.Value == "Microsoft.AspNetCore.App");
+            Assert.Contains(nuspec.Descendants(), e => e.Name.LocalName == "dependency" && e.Attribute("id")?.Value == "Sfmc" && e.Attribute("version")?.Value == _feed.Version);
+        }
+
+        using (var tool = ZipFile.OpenRead(Path.Combine(_feed.Feed, $"Sfmc.Emulator.Tool.{_feed.Version}.nupkg")))
+        {
+            Assert.Contains(Nuspec(tool).Descendants(), e => e.Name.LocalName == "packageType" && e.Attribute("name")?.Value == "DotnetTool");
+            Assert.Contains(tool.Entries, e => e.FullName.EndsWith("DotnetToolSettings.xml", StringComparison.Ordinal));
+        }
+
+        foreach (var id in new[] { "Sfmc", "Sfmc.Emulator", "Sfmc.Emulator.Tool" })
+        {
+            Assert.True(File.Exists(Path.Combine(_feed.Feed, $"{id}.{_feed.Version}.snupkg")), $"no symbols package for {id}");
+        }
+    }
+
+    [Fact]
+    public async Task A_project_with_only_the_package_references_builds_runs_and_fails_where_it_should()
+    {
+        var directory = Processes.TempFolder("sfmc-consumer");
+        try
+        {
+            WriteConsumer(directory);
+
+            // 1. Restore from the feed into the empty cache, build: zero warnings.
+            var build = await Dotnet(directory, "build -nologo");
+            Assert.True(build.ExitCode == 0, "build failed:\n" + build.Output);
+            Assert.DoesNotContain(": warning ", build.Output, StringComparison.Ordinal);
+            Assert.Contains("0 Warning(s)", build.Output, StringComparison.Ordinal);
+            Assert.True(Directory.Exists(Path.Combine(_feed.Cache, "sfmc", _feed.Version)), "Sfmc did not come from the feed into the test's own cache");
+
+            // 2. dotnet run: upserts, journey entry, a transactional email and a SOAP retrieve against the emulator package.
+            var run = await Dotnet(directory, "run --no-restore");
+            Assert.True(run.ExitCode == 0, "run failed:\n" + run.Output);
+            Assert.Contains("upserted 2/2 rows into Customers", run.Output, StringComparison.Ordinal);
+            Assert.Contains("entered journey APIEvent-welcome as c-1", run.Output, StringComparison.Ordinal);
+            Assert.Contains("emulator saw 1 journey entry, 1 email to ada@example.com", run.Output, StringComparison.Ordinal);
+            Assert.Contains("subscriber c-1 <ada@example.com> Active", run.Output, StringComparison.Ordinal);
+            Assert.Contains("rest: 2 rows of Customers, mcdev DE testExisting_dataExtension has 6 fields", run.Output, StringComparison.Ordinal);
+
+            // 3. A row without its primary key: CS9035 at the object creation.
+            File.WriteAllText(Path.Combine(directory, "Bad.cs"), "static class Bad\n{\n    public static object Make() => new Shop.DataExtensions.CustomersRow { EmailAddress = \"a@example.com\" };\n}\n");
+            var missingKey = await Dotnet(directory, "build --no-restore -nologo");
+            Assert.NotEqual(0, missingKey.ExitCode);
+            Assert.Contains("Bad.cs(3,40): error CS9035", missingKey.Output, StringComparison.Ordinal);
+            Assert.Contains("SubscriberKey", missingKey.Output, StringComparison.Ordinal);
+            File.Delete(Path.Combine(directory, "Bad.cs"));
+
+            // 4. A DE key literal that no DE file declares: SFMC0150 at the literal, with a suggestion.
+            File.WriteAllText(Path.Combine(directory, "BadKey.cs"), "static class BadKey\n{\n    public static object Use(Sfmc.Client.SfmcClient c) => c.DataExtension(\"Custmers\");\n}\n");
+            var badKey = await Dotnet(directory, "build --no-restore -nologo");
+            Assert.NotEqual(0, badKey.ExitCode);
+            Assert.Contains("BadKey.cs(3,75): error SFMC0150", badKey.Output, StringComparison.Ordinal);
+            Assert.Contains("Did you mean 'Customers'?", badKey.Output, StringComparison.Ordinal);
+            File.Delete(Path.Combine(directory, "BadKey.cs"));
+
+            // 5. Editing a DE file regenerates its row from the package: a new field becomes a property.
+            File.WriteAllText(Path.Combine(directory, "Tier.cs"), "static class Tier\n{\n    public static string Name => Shop.DataExtensions.CustomersRow.Fields.LoyaltyTier;\n}\n");
+            var before = await Dotnet(directory, "build --no-restore -nologo");
+            Assert.NotEqual(0, before.ExitCode);
+            Assert.Contains("LoyaltyTier", before.Output, StringComparison.Ordinal);
+            var customers = Path.Combine(directory, "DataExtensions", "Customers.de.json");
+            File.WriteAllText(customers, File.ReadAllText(customers).Replace(
+                "{ \"name\": \"First Name\"", "{ \"name\": \"Loyalty Tier\", \"fieldType\": \"Text\", \"maxLength\": 20 },\n    { \"name\": \"First Name\"", StringComparison.Ordinal));
+            var after = await Dotnet(directory, "build --no-restore -nologo");
+            Assert.True(after.ExitCode == 0, "build after the DE edit failed:\n" + after.Output);
+            Assert.DoesNotContain(": warning ", after.Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Processes.DeleteQuietly(directory);
+        }
+    }
+
+    [Fact]
+    public async Task The_emulator_installs_as_a_dotnet_tool_from_the_feed()
+    {
+        var directory = Processes.TempFolder("sfmc-tool");
+        try
+        {
+            _feed.WriteNuGetConfig(directory);
+            var install = await Dotnet(directory, $"tool install Sfmc.Emulator.Tool --version {_feed.Version} --tool-path tools");
+            Assert.True(install.ExitCode == 0, "tool install failed:\n" + install.Output);
+            var help = await Processes.RunAsync(_log, Path.Combine(directory, "tools", "sfmc-emulator"), "--help", directory, _feed.Environment, TimeSpan.FromMinutes(1));
+            Assert.Equal(0, help.ExitCode);
+            Assert.Contains("--sfmc-json", help.Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Processes.DeleteQuietly(directory);
+        }
+    }
+
+    private Task<(int ExitCode, string Output)> Dotnet(string directory, string arguments) =>
+        Processes.RunAsync(_log, "dotnet", arguments, directory, _feed.Environment);
+
+    private static XElement Nuspec(ZipArchive package)
+    {
+        using var stream = package.Entries.Single(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal)).Open();
+        return XElement.Load(stream);
+    }
+
+    private static XElement Element(XElement nuspec, string name) => nuspec.Descendants().Single(e => e.Name.LocalName == name);
+
+    private void WriteConsumer(string directory)
+    {
+        _feed.WriteNuGetConfig(directory);
+        File.WriteAllText(Path.Combine(directory, "Shop.csproj"), $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <OutputType>Exe</OutputType>
+                <TargetFramework>net10.0</TargetFramework>
+                <Nullable>enable</Nullable>
+                <ImplicitUsings>enable</ImplicitUsings>
+              </PropertyGroup>
+              <ItemGroup>
+                <PackageReference Include="Sfmc" Version="{_feed.Version}" />
+                <PackageReference Include="Sfmc.Emulator" Version="{_feed.Version}" />
+              </ItemGroup>
+            </Project>
+            """);
+        var des = Path.Combine(directory, "DataExtensions");
+        Directory.CreateDirectory(des);
+        File.WriteAllText(Path.Combine(des, "Customers.de.json"), """
+            {
+              "customerKey": "Customers",
+              "name": "Customers",
+              "isSendable": true,
+              "sendableDataExtensionField": "Subscriber Key",
+              "sendableSubscriberField": "Subscriber Key",
+              "fields": [
+                { "name": "Subscriber Key", "fieldType": "Text", "maxLength": 254, "isPrimaryKey": true, "isRequired": true },
+                { "name": "Email Address", "fieldType": "EmailAddress", "isRequired": true },
+                { "name": "First Name", "fieldType": "Text", "maxLength": 50 }
+              ]
+            }
+            """);
+        File.WriteAllText(Path.Combine(des, "Orders.de.json"), """
+            {
+              "customerKey": "Orders",
+              "name": "Orders",
+              "fields": [
+                { "name": "Order Id", "fieldType": "Text", "maxLength": 36, "isPrimaryKey": true, "isRequired": true },
+                { "name": "Total", "fieldType": "Decimal", "maxLength": 18, "scale": 2, "isRequired": true }
+              ]
+            }
+            """);
+        // An sfmc-devtools (mcdev) file, exactly as mcdev retrieves it.
+        File.WriteAllText(Path.Combine(des, "testExisting_dataExtension.dataExtension-meta.json"), """
+            {
+                "CustomerKey": "testExisting_dataExtension",
+                "Name": "testExisting_dataExtension",
+                "IsSendable": true,
+                "SendableDataExtensionField": { "Name": "ContactKey" },
+                "SendableSubscriberField": { "Name": "Subscriber Key" },
+                "Fields": [
+                    { "Name": "FirstName", "DefaultValue": "", "MaxLength": 50, "IsRequired": false, "IsPrimaryKey": false, "FieldType": "Text" },
+                    { "Name": "LastName", "DefaultValue": "", "MaxLength": 55, "IsRequired": false, "IsPrimaryKey": false, "FieldType": "Text" },
+                    { "Name": "EmailAddress", "DefaultValue": "", "MaxLength": 254, "IsRequired": false, "IsPrimaryKey": false, "FieldType": "EmailAddress" },
+                    { "Name": "ContactKey", "DefaultValue": "", "MaxLength": 50, "IsRequired": true, "IsPrimaryKey": true, "FieldType": "Text" },
+                    { "Name": "Birthday", "DefaultValue": "", "IsRequired": false, "IsPrimaryKey": false, "FieldType": "Date" },
+                    { "Name": "Points", "DefaultValue": "0", "IsRequired": false, "IsPrimaryKey": false, "FieldType": "Number" }
+                ],
+                "r__folder_Path": "Data Extensions"
+            }
+            """);
+        File.WriteAllText(Path.Combine(directory, "sfmc.json"), """
+            {
+              "journeys": [
+                { "name": "Welcome", "eventDefinitionKey": "APIEvent-welcome", "entryDataExtension": "Customers" }
+              ],
+              "transactionalEmails": [
+                { "name": "Receipt", "definitionKey": "receipt-email",
+                  "attributes": [ "Order Number", { "name": "Total", "fieldType": "Decimal", "scale": 2 } ] }
+              ]
+            }
+            """);
+        File.WriteAllText(Path.Combine(directory, "Program.cs"), """
+            using Microsoft.Extensions.DependencyInjection;
+            using Sfmc.Client;
+            using Sfmc.Emulator;
+            using Sfmc.Soap;
+            using Shop.DataExtensions;
+
+            await using var emulator = await SfmcEmulator.StartAsync(o =>
+            {
+                o.DataExtensions.Add(CustomersRow.Schema);
+                o.DataExtensions.Add(OrdersRow.Schema);
+                o.DataExtensions.Add(TestExistingDataExtensionRow.Schema);
+                o.JourneyEventDefinitionKeys.Add(Shop.Journeys.WelcomeJourney.EventDefinitionKey);
+            });
+
+            var services = new ServiceCollection();
+            services.AddSfmc(o =>
+            {
+                o.AuthBaseUri = emulator.BaseUri;
+                o.ClientId = emulator.ClientId;
+                o.ClientSecret = emulator.ClientSecret;
+            });
+            await using var provider = services.BuildServiceProvider();
+            var sfmc = provider.GetRequiredService<SfmcClient>();
+
+            var customers = new[]
+            {
+                new CustomersRow { SubscriberKey = "c-1", EmailAddress = "ada@example.com", FirstName = "Ada" },
+                new CustomersRow { SubscriberKey = "c-2", EmailAddress = "alan@example.com" },
+            };
+            var written = await sfmc.DataExtension<CustomersRow>().UpsertAsync(customers);
+            Console.WriteLine($"upserted {written.RowsSucceeded}/{written.RowsSubmitted} rows into {CustomersRow.CustomerKey}");
+
+            await sfmc.Journeys.Welcome.EnterAsync("c-1", customers[0]);
+            Console.WriteLine($"entered journey {Shop.Journeys.WelcomeJourney.EventDefinitionKey} as c-1");
+            await sfmc.Transactional.Receipt.SendAsync("c-1", "ada@example.com", new() { OrderNumber = "A-1001", Total = 99.95m });
+            Console.WriteLine($"emulator saw {emulator.JourneyEntries.Count} journey entry, {emulator.SentMessages.Count(m => m.To == "ada@example.com")} email to ada@example.com");
+
+            await sfmc.Soap.CreateAsync(new[] { new Subscriber { SubscriberKey = "c-1", EmailAddress = "ada@example.com" } });
+            await foreach (var subscriber in sfmc.Soap.RetrieveAsync<Subscriber>(Subscriber.Property.EmailAddress.IsLike("%@example.com")))
+            {
+                Console.WriteLine($"subscriber {subscriber.SubscriberKey} <{subscriber.EmailAddress}> {subscriber.Status}");
+            }
+
+            var read = 0;
+            await foreach (var row in sfmc.DataExtension<CustomersRow>().QueryAsync())
+            {
+                read++;
+            }
+
+            Console.WriteLine($"rest: {read} rows of Customers, mcdev DE {TestExistingDataExtensionRow.CustomerKey} has {TestExistingDataExtensionRow.Schema.Fields.Count} fields");
+            """);
+    }
+}
