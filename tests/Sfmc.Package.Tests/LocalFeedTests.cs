@@ -1,9 +1,11 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.IO.Compression;
 using System.Linq;
 using System.Threading.Tasks;
 using System.Xml.Linq;
+using Sfmc.Emulator;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -124,6 +126,110 @@ public sealed class LocalFeedTests
             var after = await Dotnet(directory, "build --no-restore -nologo");
             Assert.True(after.ExitCode == 0, "build after the DE edit failed:\n" + after.Output);
             Assert.DoesNotContain(": warning ", after.Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Processes.DeleteQuietly(directory);
+        }
+    }
+
+    [Fact]
+    public async Task A_native_AOT_publish_has_no_trim_or_AOT_warnings_and_runs_against_the_emulator()
+    {
+        // The README says "trim- and AOT-safe": a consumer of DE rows, REST, SOAP, a journey and a transactional send,
+        // published with PublishAot=true from the package, must publish without one IL2xxx/IL3xxx warning and run.
+        var directory = Processes.TempFolder("sfmc-aot");
+        try
+        {
+            _feed.WriteNuGetConfig(directory);
+            File.WriteAllText(Path.Combine(directory, "Aot.csproj"), $"""
+                <Project Sdk="Microsoft.NET.Sdk">
+                  <PropertyGroup>
+                    <OutputType>Exe</OutputType>
+                    <TargetFramework>net10.0</TargetFramework>
+                    <Nullable>enable</Nullable>
+                    <ImplicitUsings>enable</ImplicitUsings>
+                    <PublishAot>true</PublishAot>
+                  </PropertyGroup>
+                  <ItemGroup>
+                    <PackageReference Include="Sfmc" Version="{_feed.Version}" />
+                  </ItemGroup>
+                </Project>
+                """);
+            Directory.CreateDirectory(Path.Combine(directory, "DataExtensions"));
+            File.WriteAllText(Path.Combine(directory, "DataExtensions", "Customers.de.json"), """
+                { "customerKey": "Customers", "name": "Customers",
+                  "fields": [
+                    { "name": "Subscriber Key", "fieldType": "Text", "maxLength": 254, "isPrimaryKey": true, "isRequired": true },
+                    { "name": "Email Address", "fieldType": "EmailAddress", "isRequired": true },
+                    { "name": "First Name", "fieldType": "Text", "maxLength": 50 },
+                    { "name": "Joined", "fieldType": "Date" },
+                    { "name": "Score", "fieldType": "Decimal", "maxLength": 9, "scale": 2 } ] }
+                """);
+            File.WriteAllText(Path.Combine(directory, "sfmc.json"), """
+                { "journeys": [ { "name": "Welcome", "eventDefinitionKey": "APIEvent-welcome", "entryDataExtension": "Customers" } ],
+                  "transactionalEmails": [ { "name": "Receipt", "definitionKey": "receipt-email", "attributes": [ "Order Number" ] } ] }
+                """);
+            File.WriteAllText(Path.Combine(directory, "Program.cs"), """
+                using Microsoft.Extensions.DependencyInjection;
+                using Sfmc.Client;
+                using Sfmc.Soap;
+                using Aot.DataExtensions;
+
+                var services = new ServiceCollection();
+                services.AddSfmc(o =>
+                {
+                    o.AuthBaseUri = new Uri(Environment.GetEnvironmentVariable("SFMC__AUTHBASEURI")!);
+                    o.ClientId = Environment.GetEnvironmentVariable("SFMC__CLIENTID")!;
+                    o.ClientSecret = Environment.GetEnvironmentVariable("SFMC__CLIENTSECRET")!;
+                });
+                await using var provider = services.BuildServiceProvider();
+                var sfmc = provider.GetRequiredService<SfmcClient>();
+
+                var customers = new[] { new CustomersRow { SubscriberKey = "c-1", EmailAddress = "ada@example.com", FirstName = "Ada", Joined = new DateTime(2026, 1, 2, 12, 0, 0, DateTimeKind.Utc), Score = 12.5m } };
+                var written = await sfmc.DataExtension<CustomersRow>().UpsertAsync(customers);
+                Console.WriteLine($"rows: {written.RowsSucceeded}/{written.RowsSubmitted}");
+                await foreach (var row in sfmc.DataExtension<CustomersRow>().QueryAsync())
+                {
+                    Console.WriteLine($"read: {row.SubscriberKey} {row.FirstName} {row.Score} {row.Joined:yyyy-MM-dd}");
+                }
+
+                await sfmc.Journeys.Welcome.EnterAsync("c-1", customers[0]);
+                Console.WriteLine("journey: entered");
+                var key = await sfmc.Transactional.Receipt.SendAsync("c-1", "ada@example.com", new() { OrderNumber = "A-1" });
+                var status = await sfmc.Rest.GetEmailSendStatusAsync(key);
+                Console.WriteLine($"rest: {status.EventCategoryType} for {status.Info?.To}");
+                await sfmc.Soap.CreateAsync(new[] { new Subscriber { SubscriberKey = "c-1", EmailAddress = "ada@example.com" } });
+                await foreach (var s in sfmc.Soap.RetrieveAsync<Subscriber>(Subscriber.Property.SubscriberKey.IsEqualTo("c-1")))
+                {
+                    Console.WriteLine($"soap: {s.SubscriberKey} {s.EmailAddress} {s.Status}");
+                }
+                """);
+
+            var publish = await Dotnet(directory, "publish -c Release -r linux-x64 -o out -nologo");
+            Assert.True(publish.ExitCode == 0, "AOT publish failed:\n" + publish.Output);
+            Assert.DoesNotMatch(@"warning IL[23]\d{3}", publish.Output);
+            Assert.DoesNotContain(": warning ", publish.Output, StringComparison.Ordinal);
+            var native = Path.Combine(directory, "out", "Aot");
+            Assert.True(File.Exists(native), "no native executable");
+            Assert.False(File.Exists(Path.Combine(directory, "out", "Aot.dll")), "the publish is not native");
+
+            await using var emulator = await SfmcEmulator.StartAsync(o =>
+            {
+                o.DataExtensionFiles.Add(Path.Combine(directory, "DataExtensions"));
+                o.DeclarationFiles.Add(Path.Combine(directory, "sfmc.json"));
+            });
+            var run = await Processes.RunAsync(_log, native, "", directory, new Dictionary<string, string?>
+            {
+                ["SFMC__AUTHBASEURI"] = emulator.BaseUri.ToString(),
+                ["SFMC__CLIENTID"] = emulator.ClientId,
+                ["SFMC__CLIENTSECRET"] = emulator.ClientSecret,
+            }, TimeSpan.FromMinutes(1));
+            Assert.True(run.ExitCode == 0, "the native program failed:\n" + run.Output);
+            Assert.Equal(
+                "rows: 1/1\nread: c-1 Ada 12.50 2026-01-02\njourney: entered\nrest: TransactionalSendEvents.EmailSent for ada@example.com\nsoap: c-1 ada@example.com Active",
+                run.Output.Trim().ReplaceLineEndings("\n"));
+            Assert.Single(emulator.JourneyEntries);
         }
         finally
         {
