@@ -117,6 +117,7 @@ public sealed class SfmcEmulator : IAsyncDisposable
     private readonly EmulatorMessaging _messaging;
     private readonly ConcurrentQueue<EmulatorRequest> _requests = new();
     private readonly ConcurrentQueue<string> _issued = new();
+    private readonly ConcurrentQueue<EmulatorTokenGrant> _grants = new();
     private readonly ConcurrentDictionary<string, AsyncJob> _jobs = new(StringComparer.OrdinalIgnoreCase);
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _rateLock = new();
@@ -184,6 +185,9 @@ public sealed class SfmcEmulator : IAsyncDisposable
 
     /// <summary>How many tokens <c>/v2/token</c> has issued.</summary>
     public long TokenRequests => Interlocked.Read(ref _tokenRequests);
+
+    /// <summary>Every token issued, in order: which client asked, for which account (MID) and scope.</summary>
+    public IReadOnlyList<EmulatorTokenGrant> TokenGrants => _grants.ToArray();
 
     /// <summary>Every access token issued (for tests that prove tokens never reach logs or messages).</summary>
     public IReadOnlyCollection<string> IssuedTokens => _issued.ToArray();
@@ -395,6 +399,7 @@ public sealed class SfmcEmulator : IAsyncDisposable
         Interlocked.Increment(ref _tokenRequests);
         var token = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
         _issued.Enqueue(token);
+        _grants.Enqueue(new EmulatorTokenGrant(_options.ClientId, body.GetValueOrDefault("account_id"), body.GetValueOrDefault("scope"), _options.TimeProvider.GetUtcNow()));
         _tokens[token] = new Token(_options.TimeProvider.GetUtcNow().AddSeconds(_options.TokenLifetimeSeconds), body.GetValueOrDefault("account_id"), body.GetValueOrDefault("scope"));
         await WriteJsonAsync(context, HttpStatusCode.OK, new Dictionary<string, object?>
         {

@@ -4,7 +4,6 @@ using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using System.Net.Http;
-using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.DependencyInjection;
@@ -92,7 +91,7 @@ public sealed class EmulatorToolTests
                   "fields": [ { "name": "id", "fieldType": "Text", "maxLength": 10, "isPrimaryKey": true, "isRequired": true },
                               { "name": "text", "fieldType": "Text", "maxLength": 100 } ] }
                 """);
-            var port = FreePort();
+            var port = Processes.FreePort();
             using var process = Processes.Start("dotnet", $"\"{Tool}\" --urls http://127.0.0.1:{port} --db \"{database}\" --de \"{folder}\" --client-id tool-test",
                 environment: new Dictionary<string, string?> { ["SFMC_EMULATOR_CLIENT_SECRET"] = "tool-test-secret" });
             var stdout = new List<string>();
@@ -111,7 +110,7 @@ public sealed class EmulatorToolTests
             var baseUri = new Uri($"http://127.0.0.1:{port}/");
             try
             {
-                await WaitForHealthAsync(baseUri);
+                await Processes.WaitForHttpAsync(new Uri(baseUri, "health"), "\"status\":\"ok\"");
 
                 // Rows written through the real client over HTTP.
                 var rows = new[]
@@ -183,43 +182,5 @@ public sealed class EmulatorToolTests
             o.ClientSecret = secret;
         });
         return services.BuildServiceProvider();
-    }
-
-    private static async Task WaitForHealthAsync(Uri baseUri)
-    {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            try
-            {
-                using var response = await http.GetAsync(new Uri(baseUri, "health"));
-                if (response.IsSuccessStatusCode)
-                {
-                    Assert.Contains("\"status\":\"ok\"", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-                    return;
-                }
-            }
-            catch (HttpRequestException) when (DateTime.UtcNow < deadline)
-            {
-            }
-            catch (TaskCanceledException) when (DateTime.UtcNow < deadline)
-            {
-            }
-
-            if (DateTime.UtcNow >= deadline)
-            {
-                throw new TimeoutException("the emulator did not answer GET /health within 30 s");
-            }
-
-            await Task.Delay(100);
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -115,4 +115,44 @@ internal static class Processes
         {
         }
     }
+
+    /// <summary>A TCP port on 127.0.0.1 that nothing listens on right now.</summary>
+    public static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>Polls a GET until it answers 2xx (readiness of a started server), at most 30 s; checks the body.</summary>
+    public static async Task WaitForHttpAsync(Uri uri, string expectedBody)
+    {
+        using var http = new System.Net.Http.HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            try
+            {
+                using var response = await http.GetAsync(uri);
+                if (response.IsSuccessStatusCode)
+                {
+                    Xunit.Assert.Contains(expectedBody, await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+                    return;
+                }
+            }
+            catch (System.Net.Http.HttpRequestException) when (DateTime.UtcNow < deadline)
+            {
+            }
+            catch (TaskCanceledException) when (DateTime.UtcNow < deadline)
+            {
+            }
+
+            if (DateTime.UtcNow >= deadline)
+            {
+                throw new TimeoutException($"nothing answered GET {uri} within 30 s");
+            }
+
+            await Task.Delay(100);
+        }
+    }
 }
