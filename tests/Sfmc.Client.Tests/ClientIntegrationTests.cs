@@ -476,6 +476,40 @@ public sealed class ClientIntegrationTests
     }
 
     [Fact]
+    public async Task A_user_who_turns_on_every_HTTP_log_of_the_factory_still_logs_no_token_or_secret()
+    {
+        // What a user adds for their other HttpClients, to every client at once: IHttpClientFactory's own handlers
+        // with header redaction turned off, and the extended HTTP logging with headers, bodies and paths.
+        await using var host = await TestHost.StartAsync(services: (collection, _) =>
+        {
+            collection.ConfigureHttpClientDefaults(b => b.RedactLoggedHeaders(_ => false));
+            collection.AddExtendedHttpClientLogging(o =>
+            {
+                o.LogBody = true;
+                o.LogRequestStart = true;
+                o.RequestPathLoggingMode = Microsoft.Extensions.Http.Logging.OutgoingPathLoggingMode.Structured;
+                o.RequestHeadersDataClasses["Authorization"] = Microsoft.Extensions.Compliance.Classification.DataClassification.None;
+                o.RequestHeadersDataClasses["fueloauth"] = Microsoft.Extensions.Compliance.Classification.DataClassification.None;
+                o.ResponseHeadersDataClasses["Content-Type"] = Microsoft.Extensions.Compliance.Classification.DataClassification.None;
+            });
+        });
+        host.PumpTime(TimeSpan.FromMilliseconds(100));
+        await host.Client.DataExtension<OrderLinesRow>().UpsertAsync(Lines(3));
+        await foreach (var _ in host.Client.Soap.RetrieveAsync<Sfmc.Soap.Subscriber>())
+        {
+        }
+
+        var everything = string.Join("\n", host.AllLogText());
+        Assert.NotEmpty(host.Emulator.IssuedTokens);
+        Assert.DoesNotContain(host.Emulator.ClientSecret, everything, StringComparison.Ordinal);
+        Assert.All(host.Emulator.IssuedTokens, token => Assert.DoesNotContain(token, everything, StringComparison.Ordinal));
+        // Our own request log still works, and no log of the factory's handlers reached the SFMC clients.
+        Assert.Contains("/hub/v1/dataevents/key:order_lines/rowset", everything, StringComparison.Ordinal);
+        Assert.DoesNotContain("System.Net.Http.HttpClient.Sfmc", everything, StringComparison.Ordinal);
+        Assert.DoesNotContain("Microsoft.Extensions.Http.Logging.HttpClientLogger", everything, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Instance_urls_on_a_foreign_host_are_refused()
     {
         await using var host = await TestHost.StartAsync(e => e.InstanceUrlOverride = new Uri("https://collector.example.com/"));
