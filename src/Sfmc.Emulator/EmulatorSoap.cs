@@ -19,10 +19,11 @@ namespace Sfmc.Emulator;
 /// <summary>
 /// <c>POST /Service.asmx</c>: SFMC's SOAP API for the subset the runtime uses. Retrieve (Subscriber, List, tracking
 /// events, DataExtension, DataExtensionField, DataExtensionObject[key] from the REST tables) with filters and
-/// 2,500-object pages continued by ContinueRequest; Create/Update/Delete of Subscriber, DataExtensionObject and
-/// DataExtension; Create TriggeredSend against an Active TriggeredSendDefinition. Faults as SFMC sends them.
+/// 2,500-object pages continued by ContinueRequest; Create/Update/Delete of Subscriber and DataExtensionObject;
+/// Create/Update of DataExtension and Create of DataFolder (the folder tree of the token's business unit); Create
+/// TriggeredSend against an Active TriggeredSendDefinition. Faults as SFMC sends them.
 /// </summary>
-internal sealed class EmulatorSoap(EmulatorStore store, Func<string?, TokenState> tokenState, TimeProvider time, ISet<string> readOnlyDataExtensions)
+internal sealed partial class EmulatorSoap(EmulatorStore store, Func<string?, TokenState> tokenState, Func<string?, string> accountOf, TimeProvider time, ISet<string> readOnlyDataExtensions)
 {
     public const int PageSize = 2500;
     private const string Envelope = "http://schemas.xmlsoap.org/soap/envelope/";
@@ -42,11 +43,14 @@ internal sealed class EmulatorSoap(EmulatorStore store, Func<string?, TokenState
         ["BounceEvent"] = ["Client.ID", "SendID", "SubscriberKey", "EventDate", "EventType", "BatchID", "TriggeredSendDefinitionObjectID", "BounceCategory", "BounceType", "SMTPCode", "SMTPReason", "PartnerKey"],
         ["UnsubEvent"] = ["Client.ID", "SendID", "SubscriberKey", "EventDate", "EventType", "BatchID", "TriggeredSendDefinitionObjectID", "PartnerKey"],
         ["TriggeredSendDefinition"] = ["ObjectID", "PartnerKey", "CustomerKey", "Name", "Description", "CreatedDate", "ModifiedDate", "Client.ID", "CategoryID", "TriggeredSendStatus", "Email.ID", "List.ID", "SendClassification.CustomerKey", "SenderProfile.CustomerKey", "DeliveryProfile.CustomerKey", "BccEmail", "AutoAddSubscribers", "AutoUpdateSubscribers", "Priority"],
-        ["DataExtension"] = ["PartnerKey", "ObjectID", "CustomerKey", "Name", "Description", "CategoryID", "CreatedDate", "ModifiedDate", "IsSendable", "IsTestable", "SendableDataExtensionField.Name", "SendableSubscriberField.Name", "DataRetentionPeriodLength", "DataRetentionPeriodUnitOfMeasure", "RowBasedRetention", "ResetRetentionPeriodOnImport", "DeleteAtEndOfRetentionPeriod", "RetainUntil"],
+        ["DataExtension"] = ["PartnerKey", "ObjectID", "CustomerKey", "Name", "Description", "CategoryID", "CreatedDate", "ModifiedDate", "IsSendable", "IsTestable", "SendableDataExtensionField.Name", "SendableSubscriberField.Name", "DataRetentionPeriodLength", "DataRetentionPeriodUnitOfMeasure", "RowBasedRetention", "ResetRetentionPeriodOnImport", "DeleteAtEndOfRetentionPeriod", "RetainUntil", "Template.CustomerKey"],
+        ["DataExtensionTemplate"] = ["ObjectID", "PartnerKey", "CustomerKey", "Name", "Description", "CreatedDate", "ModifiedDate", "IsSendable", "IsTestable", "SendableCustomObjectField", "SendableSubscriberField", "DataRetentionPeriodLength", "DataRetentionPeriodUnitOfMeasure", "RowBasedRetention", "ResetRetentionPeriodOnImport", "DeleteAtEndOfRetentionPeriod", "RetainUntil"],
+        ["DataFolder"] = ["ID", "ObjectID", "PartnerKey", "CustomerKey", "Name", "Description", "ContentType", "IsActive", "IsEditable", "AllowChildren", "CreatedDate", "ModifiedDate", "Client.ID", "ParentFolder.ID", "ParentFolder.ObjectID", "ParentFolder.CustomerKey", "ParentFolder.Name"],
         ["DataExtensionField"] = ["PartnerKey", "ObjectID", "CustomerKey", "Name", "DataExtension.CustomerKey", "DefaultValue", "FieldType", "IsPrimaryKey", "IsRequired", "MaxLength", "Ordinal", "Scale"],
     };
 
     private readonly ConcurrentDictionary<string, Continuation> _continuations = new(StringComparer.Ordinal);
+    private readonly EmulatorFolders _folders = new(store, () => ServerTime(time));
     private int _nextId = 1000;
 
     public async Task HandleAsync(HttpContext context)
@@ -84,12 +88,14 @@ internal sealed class EmulatorSoap(EmulatorStore store, Func<string?, TokenState
             return;
         }
 
+        // The business unit (MID) the token was issued for: folders and DE categories are per business unit.
+        var account = accountOf(token);
         var response = message?.Name.LocalName switch
         {
-            "RetrieveRequestMsg" => await RetrieveAsync(message.Element(Api + "RetrieveRequest"), context.RequestAborted),
-            "CreateRequest" => await WriteAsync("Create", message, context.RequestAborted),
-            "UpdateRequest" => await WriteAsync("Update", message, context.RequestAborted),
-            "DeleteRequest" => await WriteAsync("Delete", message, context.RequestAborted),
+            "RetrieveRequestMsg" => await RetrieveAsync(account, message.Element(Api + "RetrieveRequest"), context.RequestAborted),
+            "CreateRequest" => await WriteAsync(account, "Create", message, context.RequestAborted),
+            "UpdateRequest" => await WriteAsync(account, "Update", message, context.RequestAborted),
+            "DeleteRequest" => await WriteAsync(account, "Delete", message, context.RequestAborted),
             _ => null,
         };
 
@@ -102,7 +108,7 @@ internal sealed class EmulatorSoap(EmulatorStore store, Func<string?, TokenState
         await WriteEnvelopeAsync(context, HttpStatusCode.OK, response);
     }
 
-    private async Task<XElement> RetrieveAsync(XElement? request, CancellationToken cancellationToken)
+    private async Task<XElement> RetrieveAsync(string account, XElement? request, CancellationToken cancellationToken)
     {
         var requestId = Guid.NewGuid().ToString();
         XElement Response(string status, IEnumerable<XElement>? results = null) =>
@@ -128,7 +134,7 @@ internal sealed class EmulatorSoap(EmulatorStore store, Func<string?, TokenState
             var objectType = request.Element(Api + "ObjectType")?.Value ?? "";
             var properties = request.Elements(Api + "Properties").Select(p => p.Value).ToList();
             var filter = request.Element(Api + "Filter");
-            var result = await QueryAsync(objectType, properties, filter, cancellationToken);
+            var result = await QueryAsync(account, objectType, properties, filter, cancellationToken);
             if (result.Error is not null)
             {
                 return Response(result.Error);
@@ -146,7 +152,7 @@ internal sealed class EmulatorSoap(EmulatorStore store, Func<string?, TokenState
         return Response("MoreDataAvailable", items.GetRange(0, PageSize));
     }
 
-    private async Task<(string? Error, List<XElement>? Items)> QueryAsync(string objectType, List<string> properties, XElement? filter, CancellationToken cancellationToken)
+    private async Task<(string? Error, List<XElement>? Items)> QueryAsync(string account, string objectType, List<string> properties, XElement? filter, CancellationToken cancellationToken)
     {
         if (properties.Count == 0)
         {
@@ -208,15 +214,17 @@ internal sealed class EmulatorSoap(EmulatorStore store, Func<string?, TokenState
 
         var bags = objectType switch
         {
-            "DataExtension" => store.DataExtensions.Select(DataExtensionBag).ToList(),
+            "DataExtension" => await DataExtensionBagsAsync(account, cancellationToken),
             "DataExtensionField" => store.DataExtensions.SelectMany(FieldBags).ToList(),
+            "DataExtensionTemplate" => [],
+            "DataFolder" => await _folders.ListAsync(account, ContentTypes(filter), cancellationToken),
             _ => await store.ReadSoapObjectsAsync(objectType, cancellationToken),
         };
 
         return (null, bags.Where(b => matches(name => b.GetValueOrDefault(name))).Select(b => Result(objectType, properties, b)).ToList());
     }
 
-    private async Task<XElement> WriteAsync(string action, XElement message, CancellationToken cancellationToken)
+    private async Task<XElement> WriteAsync(string account, string action, XElement message, CancellationToken cancellationToken)
     {
         var upsert = message.Element(Api + "Options")?.Descendants(Api + "SaveAction").Any(a => a.Value == "UpdateAdd") == true;
         var results = new List<XElement>();
@@ -224,7 +232,7 @@ internal sealed class EmulatorSoap(EmulatorStore store, Func<string?, TokenState
         foreach (var item in message.Elements(Api + "Objects"))
         {
             var type = LocalName(item.Attribute(XName.Get("type", Xsi))?.Value) ?? "";
-            var (status, statusMessage, errorCode, newId) = await WriteOneAsync(action, upsert, type, item, cancellationToken);
+            var (status, statusMessage, errorCode, newId) = await WriteOneAsync(account, action, upsert, type, item, cancellationToken);
             var result = new XElement(Api + "Results",
                 new XElement(Api + "StatusCode", status),
                 new XElement(Api + "StatusMessage", statusMessage),
@@ -248,7 +256,7 @@ internal sealed class EmulatorSoap(EmulatorStore store, Func<string?, TokenState
         return new XElement(Api + action + "Response", results, new XElement(Api + "RequestID", Guid.NewGuid().ToString()), new XElement(Api + "OverallStatus", overall));
     }
 
-    private async Task<(string Status, string Message, int? ErrorCode, int? NewId)> WriteOneAsync(string action, bool upsert, string type, XElement item, CancellationToken cancellationToken)
+    private async Task<(string Status, string Message, int? ErrorCode, int? NewId)> WriteOneAsync(string account, string action, bool upsert, string type, XElement item, CancellationToken cancellationToken)
     {
         string? Value(string name) => item.Element(Api + name)?.Value;
         switch (type, action)
@@ -305,7 +313,16 @@ internal sealed class EmulatorSoap(EmulatorStore store, Func<string?, TokenState
                 return await WriteRowAsync(action, upsert, item, cancellationToken);
 
             case ("DataExtension", "Create"):
-                return await CreateDataExtensionAsync(item, cancellationToken);
+                return await CreateDataExtensionAsync(account, item, cancellationToken);
+
+            case ("DataExtension", "Update"):
+                return await UpdateDataExtensionAsync(account, item, cancellationToken);
+
+            case ("DataFolder", "Create"):
+            {
+                var (error, id) = await _folders.CreateAsync(account, Value("Name"), Value("CustomerKey"), Value("Description"), Value("ContentType"), item.Element(Api + "ParentFolder")?.Element(Api + "ID")?.Value, cancellationToken);
+                return error is null ? ("OK", "Folder created successfully.", null, id) : ("Error", error, 2, null);
+            }
 
             case ("TriggeredSend", "Create"):
             {
@@ -382,80 +399,15 @@ internal sealed class EmulatorSoap(EmulatorStore store, Func<string?, TokenState
             : ("Error", errors[0].Message, 310007, null);
     }
 
-    private async Task<(string, string, int?, int?)> CreateDataExtensionAsync(XElement item, CancellationToken cancellationToken)
-    {
-        var key = item.Element(Api + "CustomerKey")?.Value ?? item.Element(Api + "Name")?.Value;
-        var name = item.Element(Api + "Name")?.Value ?? key;
-        if (string.IsNullOrEmpty(key) || string.IsNullOrEmpty(name))
-        {
-            return ("Error", "A DataExtension needs a Name.", 310002, null);
-        }
-
-        if (store.TryGet(key, out _))
-        {
-            return ("Error", $"A data extension with CustomerKey '{key}' already exists.", 310003, null);
-        }
-
-        var fields = new List<DataExtensionFieldInfo>();
-        foreach (var field in item.Element(Api + "Fields")?.Elements(Api + "Field") ?? [])
-        {
-            string? F(string n) => field.Element(Api + n)?.Value;
-            if (!Enum.TryParse<DataExtensionFieldType>(F("FieldType") ?? "Text", ignoreCase: false, out var fieldType) || F("Name") is not { Length: > 0 } fieldName)
-            {
-                return ("Error", $"Invalid field '{F("Name")}' (FieldType '{F("FieldType")}').", 310007, null);
-            }
-
-            if (fields.Any(f => string.Equals(f.Name, fieldName, StringComparison.OrdinalIgnoreCase)))
-            {
-                return ("Error", $"The field name '{fieldName}' is used more than once (field names are not case-sensitive).", 310007, null);
-            }
-
-            var primary = IsTrue(F("IsPrimaryKey"));
-            fields.Add(new DataExtensionFieldInfo(fieldName, fieldName, fieldType, Int(F("MaxLength")), Int(F("Scale")), primary, primary || IsTrue(F("IsRequired")), F("DefaultValue")));
-        }
-
-        if (fields.Count == 0)
-        {
-            return ("Error", "A DataExtension needs at least one field.", 310002, null);
-        }
-
-        await store.AddDataExtensionAsync(new DataExtensionInfo(key, name, item.Element(Api + "Description")?.Value, IsTrue(item.Element(Api + "IsSendable")?.Value), null, null, fields), cancellationToken);
-        return ("OK", "Data Extension created.", null, Interlocked.Increment(ref _nextId));
-    }
-
     /// <summary>An xsd:boolean's true ("true" or "1"); the value has been checked by <see cref="InvalidValue"/>.</summary>
     private static bool IsTrue(string? value) => value?.Trim() is "true" or "1";
 
     private static int? Int(string? value) => int.TryParse(value, CultureInfo.InvariantCulture, out var i) ? i : null;
 
-    private string ServerTime() => time.GetUtcNow().ToOffset(TimeSpan.FromHours(-6)).DateTime.ToString("yyyy-MM-ddTHH:mm:ss.fff", CultureInfo.InvariantCulture);
+    private string ServerTime() => ServerTime(time);
 
-    private static Dictionary<string, string?> DataExtensionBag(DataExtensionInfo dataExtension) => new(StringComparer.OrdinalIgnoreCase)
-    {
-        ["CustomerKey"] = dataExtension.CustomerKey,
-        ["Name"] = dataExtension.Name,
-        ["Description"] = dataExtension.Description,
-        ["IsSendable"] = dataExtension.IsSendable ? "true" : "false",
-        ["IsTestable"] = "false",
-        ["ObjectID"] = StableId(dataExtension.CustomerKey),
-        ["SendableDataExtensionField.Name"] = dataExtension.SendableDataExtensionField,
-        ["SendableSubscriberField.Name"] = dataExtension.SendableSubscriberField,
-    };
-
-    private static IEnumerable<Dictionary<string, string?>> FieldBags(DataExtensionInfo dataExtension) => dataExtension.Fields.Select((f, i) => new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
-    {
-        ["Name"] = f.Name,
-        ["CustomerKey"] = $"[{dataExtension.CustomerKey}].[{f.Name}]",
-        ["ObjectID"] = StableId(dataExtension.CustomerKey + "/" + f.Name),
-        ["DataExtension.CustomerKey"] = dataExtension.CustomerKey,
-        ["FieldType"] = f.FieldType.ToString(),
-        ["MaxLength"] = f.MaxLength?.ToString(CultureInfo.InvariantCulture),
-        ["Scale"] = f.Scale?.ToString(CultureInfo.InvariantCulture),
-        ["IsPrimaryKey"] = f.IsPrimaryKey ? "true" : "false",
-        ["IsRequired"] = f.IsRequired ? "true" : "false",
-        ["DefaultValue"] = f.DefaultValue,
-        ["Ordinal"] = i.ToString(CultureInfo.InvariantCulture),
-    });
+    /// <summary>Now in SFMC's server time (CST, UTC−6, no daylight saving), as SOAP dates are written.</summary>
+    private static string ServerTime(TimeProvider clock) => clock.GetUtcNow().ToOffset(TimeSpan.FromHours(-6)).DateTime.ToString("yyyy-MM-ddTHH:mm:ss.fff", CultureInfo.InvariantCulture);
 
     private static string StableId(string value) => new Guid(System.Security.Cryptography.MD5.HashData(Encoding.UTF8.GetBytes(value))).ToString();
 

@@ -54,12 +54,40 @@ internal sealed class EmulatorStore : IAsyncDisposable
                 _dataExtensions[dataExtension.CustomerKey] = dataExtension;
             }
 
-            var columns = dataExtension.Fields.Select(f => $"{Quote(f.Name)} TEXT{(f.IsPrimaryKey ? " COLLATE NOCASE" : "")}{Default(f)}");
-            // _CustomObjectKey: SFMC's hidden identity column; without a primary key every insert is a new row.
-            var keys = dataExtension.PrimaryKey.Count > 0
-                ? ", PRIMARY KEY (" + string.Join(", ", dataExtension.PrimaryKey.Select(f => Quote(f.Name))) + ")"
-                : "";
-            await ExecuteAsync($"CREATE TABLE IF NOT EXISTS {Table(dataExtension)} (\"_CustomObjectKey\" INTEGER NOT NULL, {string.Join(", ", columns)}{keys})", cancellationToken);
+            await ExecuteAsync(CreateTable(dataExtension), cancellationToken);
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    /// <summary>
+    /// Replaces a DE's definition after a SOAP Update: each added field becomes a column (with its default); when one of
+    /// them joins the primary key, the table (which must be empty) is made again with the new key.
+    /// </summary>
+    public async Task UpdateDataExtensionAsync(DataExtensionInfo updated, IReadOnlyList<DataExtensionFieldInfo> added, CancellationToken cancellationToken)
+    {
+        await _lock.WaitAsync(cancellationToken);
+        try
+        {
+            if (added.Any(f => f.IsPrimaryKey))
+            {
+                await ExecuteAsync($"DROP TABLE IF EXISTS {Table(updated)}", cancellationToken);
+                await ExecuteAsync(CreateTable(updated), cancellationToken);
+            }
+            else
+            {
+                foreach (var field in added)
+                {
+                    await ExecuteAsync($"ALTER TABLE {Table(updated)} ADD COLUMN {Quote(field.Name)} TEXT{Default(field)}", cancellationToken);
+                }
+            }
+
+            lock (_dataExtensions)
+            {
+                _dataExtensions[updated.CustomerKey] = updated;
+            }
         }
         finally
         {
@@ -381,6 +409,16 @@ internal sealed class EmulatorStore : IAsyncDisposable
         using var command = _connection.CreateCommand();
         command.CommandText = sql;
         return await command.ExecuteScalarAsync(cancellationToken);
+    }
+
+    private static string CreateTable(DataExtensionInfo dataExtension)
+    {
+        var columns = dataExtension.Fields.Select(f => $"{Quote(f.Name)} TEXT{(f.IsPrimaryKey ? " COLLATE NOCASE" : "")}{Default(f)}");
+        // _CustomObjectKey: SFMC's hidden identity column; without a primary key every insert is a new row.
+        var keys = dataExtension.PrimaryKey.Count > 0
+            ? ", PRIMARY KEY (" + string.Join(", ", dataExtension.PrimaryKey.Select(f => Quote(f.Name))) + ")"
+            : "";
+        return $"CREATE TABLE IF NOT EXISTS {Table(dataExtension)} (\"_CustomObjectKey\" INTEGER NOT NULL, {string.Join(", ", columns)}{keys})";
     }
 
     private static string Table(DataExtensionInfo dataExtension) => Quote("de:" + dataExtension.CustomerKey);

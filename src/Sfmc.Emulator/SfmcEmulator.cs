@@ -85,6 +85,9 @@ public sealed class SfmcEmulatorOptions
     /// <summary>The TCP port; 0 picks a free one.</summary>
     public int Port { get; set; }
 
+    /// <summary>The MID of the installed package's own business unit: a token requested without <c>account_id</c> is for it.</summary>
+    public string AccountId { get; set; } = "1111111";
+
     /// <summary>The address to listen on (default 127.0.0.1; <see cref="IPAddress.Any"/> serves other machines too).</summary>
     public IPAddress ListenAddress { get; set; } = IPAddress.Loopback;
 
@@ -140,7 +143,7 @@ public sealed class SfmcEmulator : IAsyncDisposable
 
             _tokens.Clear();
         };
-        _soap = new EmulatorSoap(store, SoapTokenState, options.TimeProvider, options.ReadOnlyDataExtensions);
+        _soap = new EmulatorSoap(store, SoapTokenState, AccountOf, options.TimeProvider, options.ReadOnlyDataExtensions);
         // Declarations add to what the options say; an explicit status in the options wins.
         foreach (var key in declared.TriggeredSendKeys)
         {
@@ -376,12 +379,25 @@ public sealed class SfmcEmulator : IAsyncDisposable
         Dictionary<string, string?> body;
         if (context.Request.HasFormContentType)
         {
-            var form = await context.Request.ReadFormAsync(context.RequestAborted);
-            body = form.ToDictionary(f => f.Key, f => (string?)f.Value.ToString(), StringComparer.Ordinal);
+            try
+            {
+                var form = await context.Request.ReadFormAsync(context.RequestAborted);
+                body = form.ToDictionary(f => f.Key, f => (string?)f.Value.ToString(), StringComparer.Ordinal);
+            }
+            catch (InvalidDataException)
+            {
+                await WriteJsonAsync(context, HttpStatusCode.BadRequest, new { error = "invalid_request", error_description = "The request body is not a valid form.", error_uri = "https://developer.salesforce.com/docs" });
+                return;
+            }
+        }
+        else if (await ReadTokenJsonAsync(context) is { } json)
+        {
+            body = json;
         }
         else
         {
-            body = await JsonSerializer.DeserializeAsync<Dictionary<string, string?>>(context.Request.Body, Json, context.RequestAborted) ?? new();
+            await WriteJsonAsync(context, HttpStatusCode.BadRequest, new { error = "invalid_request", error_description = "The request body is not a JSON object of client_id, client_secret, grant_type, account_id and scope.", error_uri = "https://developer.salesforce.com/docs" });
+            return;
         }
 
         if (body.GetValueOrDefault("grant_type") != "client_credentials")
@@ -410,6 +426,47 @@ public sealed class SfmcEmulator : IAsyncDisposable
             ["soap_instance_url"] = (_options.InstanceUrlOverride ?? BaseUri).ToString(),
             ["rest_instance_url"] = (_options.InstanceUrlOverride ?? BaseUri).ToString(),
         });
+    }
+
+    /// <summary>
+    /// A JSON token request as name → text; null when it is not a JSON object of scalars. SFMC takes <c>account_id</c> as a
+    /// number or a string (mcdev sends a number), so numbers are kept as written.
+    /// </summary>
+    private static async Task<Dictionary<string, string?>?> ReadTokenJsonAsync(HttpContext context)
+    {
+        try
+        {
+            using var document = await JsonDocument.ParseAsync(context.Request.Body, default, context.RequestAborted);
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                return null;
+            }
+
+            var body = new Dictionary<string, string?>(StringComparer.Ordinal);
+            foreach (var property in document.RootElement.EnumerateObject())
+            {
+                switch (property.Value.ValueKind)
+                {
+                    case JsonValueKind.String:
+                        body[property.Name] = property.Value.GetString();
+                        break;
+                    case JsonValueKind.Number:
+                        body[property.Name] = property.Value.GetRawText();
+                        break;
+                    case JsonValueKind.Null:
+                        body[property.Name] = null;
+                        break;
+                    default:
+                        return null;
+                }
+            }
+
+            return body;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     /// <summary>The DE a REST write names, or null once the answer is written: unknown key (404) or synchronized, hence read-only (400).</summary>
@@ -694,6 +751,10 @@ public sealed class SfmcEmulator : IAsyncDisposable
         fault.Blocked || fault.Status == HttpStatusCode.TooManyRequests
             ? EmulatorSoap.WriteFaultAsync(context, HttpStatusCode.InternalServerError, "soap:Server", "Throttled: too many requests for this account; retry later")
             : EmulatorSoap.WriteFaultAsync(context, fault.Status, "soap:Server", "Injected fault: " + (int)fault.Status);
+
+    /// <summary>The business unit (MID) a token was issued for: its <c>account_id</c>, else the package's own.</summary>
+    private string AccountOf(string? token) =>
+        token is not null && _tokens.TryGetValue(token, out var known) && !string.IsNullOrWhiteSpace(known.AccountId) ? known.AccountId.Trim() : _options.AccountId;
 
     private TokenState SoapTokenState(string? token)
     {

@@ -14,7 +14,7 @@ using Xunit;
 namespace Sfmc.Client.Tests;
 
 /// <summary>The emulator enforces what a tenant enforces, in SFMC's error shapes (raw HTTP, no client library).</summary>
-public sealed class EmulatorTests
+public sealed partial class EmulatorTests
 {
     [Theory]
     [InlineData("""[{"keys":{"order id":"A"},"values":{"sku":"s","unit price":1}}]""", "The primary key column [line no] is missing.")]
@@ -245,22 +245,10 @@ public sealed class EmulatorTests
         Assert.Contains("after 2 attempts", ex.Message, StringComparison.Ordinal);
     }
 
-    private static async Task<HttpClient> AuthorizedAsync(SfmcEmulator emulator)
-    {
-        var http = new HttpClient { BaseAddress = emulator.BaseUri };
-        using var response = await http.PostAsync("v2/token", Json($$"""{"grant_type":"client_credentials","client_id":"{{emulator.ClientId}}","client_secret":"{{emulator.ClientSecret}}"}"""));
-        var token = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("access_token").GetString();
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return http;
-    }
+    private static Task<HttpClient> AuthorizedAsync(SfmcEmulator emulator) => AuthorizedAsync(emulator, null);
 
     /// <summary>A SOAP Create of <paramref name="objects"/> (raw XML), with the token <paramref name="http"/> authorizes with.</summary>
-    private static Task<HttpResponseMessage> SoapCreateAsync(HttpClient http, string objects)
-    {
-        var token = http.DefaultRequestHeaders.Authorization!.Parameter;
-        var envelope = $"""<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><s:Header><fueloauth xmlns="http://exacttarget.com">{token}</fueloauth></s:Header><s:Body><CreateRequest xmlns="http://exacttarget.com/wsdl/partnerAPI">{objects}</CreateRequest></s:Body></s:Envelope>""";
-        return http.PostAsync("Service.asmx", new StringContent(envelope, Encoding.UTF8, "text/xml"));
-    }
+    private static Task<HttpResponseMessage> SoapCreateAsync(HttpClient http, string objects) => SoapAsync(http, "Create", objects);
 
     private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
 }
