@@ -33,6 +33,15 @@ public sealed partial class DocsTests
         }
     }
 
+    [Fact]
+    public void The_READMEs_mcdev_preload_is_the_one_the_mcdev_test_runs()
+    {
+        var readme = File.ReadAllText(Path.Combine(RepoRoot, "README.md")).ReplaceLineEndings("\n");
+        var block = Regex.Match(readme, "```js\n(.*?)```", RegexOptions.Singleline).Groups[1].Value.TrimEnd('\n');
+
+        Assert.Equal(McdevTests.Preload.ReplaceLineEndings("\n"), block);
+    }
+
     private static string Normalize(string code) => string.Join('\n', code.ReplaceLineEndings("\n").Split('\n')
         .Select(l => l.Trim())
         .Where(l => l.Length > 0 && !UsingDirective().IsMatch(l)));
