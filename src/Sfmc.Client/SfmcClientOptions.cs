@@ -36,6 +36,13 @@ public sealed class SfmcClientOptions
 
     /// <summary>A client-side budget of requests per minute so bulk work runs just under the tenant's ceiling; null for none.</summary>
     public int? RequestsPerMinute { get; set; }
+
+    /// <summary>
+    /// The deepest element nesting a SOAP response may have (default 64, as System.Text.Json's MaxDepth; real responses
+    /// nest about ten levels). Deeper is an <see cref="SfmcException"/> naming the limit, before the reading code recurses
+    /// into it: a hostile or broken response cannot exhaust the stack. JSON responses keep System.Text.Json's own 64.
+    /// </summary>
+    public int MaxSoapDepth { get; set; } = Soap.SoapReader.DefaultMaxDepth;
 }
 
 /// <summary>How rows are grouped into requests.</summary>
@@ -138,6 +145,11 @@ internal sealed class SfmcClientOptionsValidator : IValidateOptions<SfmcClientOp
         if (retry.AttemptTimeout <= TimeSpan.Zero || retry.AttemptTimeout > retry.TotalTimeout)
         {
             errors.Add("Retry.AttemptTimeout must be positive and no more than Retry.TotalTimeout.");
+        }
+
+        if (options.MaxSoapDepth is < 16 or > 1000)
+        {
+            errors.Add("MaxSoapDepth must be between 16 and 1000 (SOAP responses nest about ten levels; deeper nesting risks the stack).");
         }
 
         if (options.RequestsPerMinute is < 1)

@@ -26,6 +26,9 @@ namespace Sfmc.Emulator;
 internal sealed partial class EmulatorSoap(EmulatorStore store, Func<string?, TokenState> tokenState, Func<string?, string> accountOf, TimeProvider time, ISet<string> readOnlyDataExtensions)
 {
     public const int PageSize = 2500;
+
+    /// <summary>The deepest nesting a request may have (XmlDictionaryReaderQuotas' default is 32; SFMC's requests nest about ten).</summary>
+    public const int MaxRequestDepth = 64;
     private const string Envelope = "http://schemas.xmlsoap.org/soap/envelope/";
     private const string Xsi = "http://www.w3.org/2001/XMLSchema-instance";
     private static readonly XNamespace Api = "http://exacttarget.com/wsdl/partnerAPI";
@@ -60,6 +63,20 @@ internal sealed partial class EmulatorSoap(EmulatorStore store, Func<string?, To
         {
             using var buffer = new MemoryStream();
             await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
+            // One linear pass bounds the nesting first (as XmlDictionaryReaderQuotas.MaxDepth would), before anything
+            // builds a tree or reads the token: XDocument and XElement.Value recurse with the depth.
+            buffer.Position = 0;
+            using (var scan = XmlReader.Create(buffer, ReaderSettings))
+            {
+                while (scan.Read())
+                {
+                    if (scan.Depth >= MaxRequestDepth)
+                    {
+                        throw new XmlException($"Elements are nested deeper than {MaxRequestDepth} levels.", null, ((IXmlLineInfo)scan).LineNumber, ((IXmlLineInfo)scan).LinePosition);
+                    }
+                }
+            }
+
             buffer.Position = 0;
             using var reader = XmlReader.Create(buffer, ReaderSettings);
             document = XDocument.Load(reader, LoadOptions.SetLineInfo);

@@ -82,9 +82,9 @@ internal sealed class SoapEnvelopeContent : HttpContent
 internal static class SoapEnvelope
 {
     /// <summary>A reader positioned on the Body's first element (a response message or a Fault).</summary>
-    public static SoapReader OpenBody(byte[] body)
+    public static SoapReader OpenBody(byte[] body, int maxDepth = SoapReader.DefaultMaxDepth)
     {
-        var reader = new SoapReader(body);
+        var reader = new SoapReader(body, maxDepth);
         while (reader.Read())
         {
             if (reader.IsStartElement && reader.LocalName.SequenceEqual("Body"u8) && reader.NamespaceUri == SoapEnvelopeContent.EnvelopeNamespace)

@@ -93,10 +93,27 @@ public sealed class SoapReader
     private int _xsiTypeAttribute = -1;
     private bool _xsiNil;
 
+    /// <summary>
+    /// The default bound on element nesting (as <c>System.Text.Json</c>'s MaxDepth): generous for SOAP responses, whose
+    /// deepest real objects nest about ten levels, and small enough that a hostile response cannot exhaust the stack
+    /// through the generated code's recursion.
+    /// </summary>
+    public const int DefaultMaxDepth = 64;
+
+    private readonly int _maxDepth;
+
     /// <summary>A reader over <paramref name="utf8"/> (a byte order mark and an XML declaration are honoured), before the first node.</summary>
     public SoapReader(byte[] utf8)
+        : this(utf8, DefaultMaxDepth)
+    {
+    }
+
+    /// <summary>A reader that refuses elements nested deeper than <paramref name="maxDepth"/> (an <see cref="XmlException"/> naming the limit).</summary>
+    public SoapReader(byte[] utf8, int maxDepth)
     {
         ArgumentNullException.ThrowIfNull(utf8);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxDepth, 1);
+        _maxDepth = maxDepth;
         _data = Transcode(utf8, out _pos);
         _documentStart = _pos;
     }
@@ -963,6 +980,12 @@ public sealed class SoapReader
 
         if (!_isEmpty)
         {
+            // Checked before the element is entered: every recursion of the reading code is one open element deeper.
+            if (_openCount >= _maxDepth)
+            {
+                throw Error($"Elements are nested deeper than the limit of {_maxDepth} levels (SfmcClientOptions.MaxSoapDepth).");
+            }
+
             if (_openCount == _open.Length)
             {
                 Array.Resize(ref _open, _open.Length * 2);

@@ -1,0 +1,143 @@
+using System;
+using System.Diagnostics;
+using System.Linq;
+using System.Net;
+using System.Net.Http;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using System.Xml;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Sfmc.Client.Soap;
+using Sfmc.Emulator;
+using Sfmc.Soap;
+using Xunit;
+
+namespace Sfmc.Client.Tests;
+
+/// <summary>
+/// The client and the emulator against hostile or broken peers: bounded nesting, clean errors instead of a killed
+/// process or an empty 500, in seconds. Sizes are chosen so each case runs quickly; the bounds are generous.
+/// </summary>
+public sealed class HardeningTests
+{
+    private const string Envelope = "<soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"><soap:Body>";
+
+    /// <summary>A RetrieveResponse whose Subscriber result holds an element nested <paramref name="depth"/> deep (12,000 killed the process with a stack overflow).</summary>
+    private static byte[] DeepRetrieveResponse(int depth) => Encoding.UTF8.GetBytes(
+        Envelope + "<RetrieveResponseMsg xmlns=\"http://exacttarget.com/wsdl/partnerAPI\"><OverallStatus>OK</OverallStatus><RequestID>r</RequestID>"
+        + "<Results xsi:type=\"Subscriber\"><SubscriberKey>s-1</SubscriberKey>"
+        + string.Concat(Enumerable.Repeat("<Client>", depth)) + string.Concat(Enumerable.Repeat("</Client>", depth))
+        + "</Results></RetrieveResponseMsg></soap:Body></soap:Envelope>");
+
+    [Fact]
+    public void The_SOAP_reader_refuses_nesting_past_its_limit_before_entering_it()
+    {
+        var xml = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat("<a>", 12_000)) + string.Concat(Enumerable.Repeat("</a>", 12_000)));
+
+        var reader = new SoapReader(xml);
+        var ex = Assert.Throws<XmlException>(() =>
+        {
+            while (reader.Read())
+            {
+            }
+        });
+
+        Assert.Contains("nested deeper than the limit of 64 levels", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(64, reader.Depth + 1);
+
+        // 64 levels read; a configured limit is honoured.
+        var sixtyFour = new SoapReader(Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat("<a>", 64)) + string.Concat(Enumerable.Repeat("</a>", 64))));
+        while (sixtyFour.Read())
+        {
+        }
+
+        Assert.True(sixtyFour.IsEndOfDocument);
+        Assert.Throws<XmlException>(() =>
+        {
+            var small = new SoapReader(Encoding.UTF8.GetBytes("<a><b><c></c></b></a>"), maxDepth: 2);
+            while (small.Read())
+            {
+            }
+        });
+    }
+
+    [Fact]
+    public void A_deeply_nested_SOAP_response_is_an_SfmcException_naming_the_limit_not_a_stack_overflow()
+    {
+        // The nesting is inside a typed object, so the generated reader recurses into it until the limit stops it.
+        var ex = Assert.Throws<SfmcException>(() => SfmcSoapClient.ParsePage("Retrieve", DeepRetrieveResponse(12_000), static r => r.ReadObject<Subscriber>()));
+
+        Assert.Contains("nested deeper than the limit of 64 levels (SfmcClientOptions.MaxSoapDepth)", ex.Message, StringComparison.Ordinal);
+        var ok = SfmcSoapClient.ParsePage("Retrieve", DeepRetrieveResponse(40), static r => r.ReadObject<Subscriber>());
+        Assert.Equal("s-1", Assert.Single(ok.Results)!.SubscriberKey);
+    }
+
+    [Fact]
+    public async Task MaxSoapDepth_reaches_the_reader_of_every_SOAP_answer()
+    {
+        await using var emulator = await SfmcEmulator.StartAsync();
+        var services = new ServiceCollection();
+        services.AddSfmc(o =>
+        {
+            TestHost.Configure(o, emulator);
+            o.MaxSoapDepth = 20;
+        }).AddHttpMessageHandler(() => new AnswerHandler(DeepRetrieveResponse(20)));
+        await using var provider = services.BuildServiceProvider();
+
+        var ex = await Assert.ThrowsAsync<SfmcException>(async () => await provider.GetRequiredService<SfmcClient>().Soap.RetrieveAsync<Subscriber>().ToListAsync());
+
+        Assert.Contains("limit of 20 levels", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(15)]
+    [InlineData(1001)]
+    public void MaxSoapDepth_is_validated_at_start(int depth)
+    {
+        var services = new ServiceCollection();
+        services.AddSfmc(o =>
+        {
+            o.AuthBaseUri = new Uri("https://mc0000000000000000000000000.auth.marketingcloudapis.com/");
+            o.ClientId = "id";
+            o.ClientSecret = "secret";
+            o.MaxSoapDepth = depth;
+        });
+        using var provider = services.BuildServiceProvider();
+
+        var ex = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptionsMonitor<SfmcClientOptions>>().Get(Options.DefaultName));
+        Assert.Contains("MaxSoapDepth must be between 16 and 1000", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Body")]
+    [InlineData("Header")]
+    public async Task The_emulator_refuses_deep_SOAP_requests_quickly_without_a_token(string where)
+    {
+        await using var emulator = await SfmcEmulator.StartAsync();
+        using var http = new HttpClient { BaseAddress = emulator.BaseUri };
+        var deep = string.Concat(Enumerable.Repeat("<x>", 200_000)) + string.Concat(Enumerable.Repeat("</x>", 200_000));
+        var envelope = where == "Header"
+            ? $"<s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\"><s:Header><fueloauth xmlns=\"http://exacttarget.com\">{deep}</fueloauth></s:Header><s:Body/></s:Envelope>"
+            : $"<s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\"><s:Body><RetrieveRequestMsg xmlns=\"http://exacttarget.com/wsdl/partnerAPI\"><RetrieveRequest><ObjectType>{deep}</ObjectType></RetrieveRequest></RetrieveRequestMsg></s:Body></s:Envelope>";
+        var stopwatch = Stopwatch.StartNew();
+
+        using var response = await http.PostAsync("Service.asmx", new StringContent(envelope, Encoding.UTF8, "text/xml"));
+
+        // Before: ~50 s of CPU for 100,000 levels, then a stack overflow that killed the process at 200,000.
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(20), $"took {stopwatch.Elapsed}");
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        var body = await response.Content.ReadAsStringAsync();
+        var fault = System.Xml.Linq.XDocument.Parse(body).Descendants().Single(e => e.Name.LocalName == "Fault");
+        Assert.Equal("soap:Client", fault.Element("faultcode")!.Value);
+        Assert.StartsWith("Server was unable to read request. ---> Elements are nested deeper than 64 levels.", fault.Element("faultstring")!.Value, StringComparison.Ordinal);
+    }
+
+    /// <summary>Answers every SOAP call with a fixed body (a broken or hostile SFMC); the token still comes from the emulator.</summary>
+    private sealed class AnswerHandler(byte[] body) : DelegatingHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+            Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK) { Content = new ByteArrayContent(body) { Headers = { { "Content-Type", "text/xml; charset=utf-8" } } } });
+    }
+}
