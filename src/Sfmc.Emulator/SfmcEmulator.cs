@@ -535,13 +535,15 @@ public sealed class SfmcEmulator : IAsyncDisposable
         try
         {
             using var document = await JsonDocument.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted);
-            if (!document.RootElement.TryGetProperty("items", out var items) || items.ValueKind != JsonValueKind.Array)
+            if (document.RootElement.ValueKind != JsonValueKind.Object || !document.RootElement.TryGetProperty("items", out var items) || items.ValueKind != JsonValueKind.Array)
             {
                 throw new JsonException("The body must be an object with an 'items' array.");
             }
 
             rows = items.EnumerateArray()
-                .Select(item => item.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.Clone(), StringComparer.OrdinalIgnoreCase))
+                .Select(item => item.ValueKind == JsonValueKind.Object
+                    ? item.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.Clone(), StringComparer.OrdinalIgnoreCase)
+                    : throw new JsonException($"Each item must be an object of field values, not {Kind(item)}."))
                 .ToList();
         }
         catch (JsonException ex)
@@ -654,6 +656,11 @@ public sealed class SfmcEmulator : IAsyncDisposable
         var rows = new List<Dictionary<string, JsonElement>>();
         foreach (var item in document.RootElement.EnumerateArray())
         {
+            if (item.ValueKind != JsonValueKind.Object)
+            {
+                throw new JsonException($"Each rowset item must be an object of \"keys\" and \"values\", not {Kind(item)}.");
+            }
+
             var row = new Dictionary<string, JsonElement>(StringComparer.OrdinalIgnoreCase);
             foreach (var part in new[] { "keys", "values" })
             {
@@ -671,6 +678,15 @@ public sealed class SfmcEmulator : IAsyncDisposable
 
         return rows;
     }
+
+    private static string Kind(JsonElement element) => element.ValueKind switch
+    {
+        JsonValueKind.Array => "an array",
+        JsonValueKind.String => "a string",
+        JsonValueKind.Number => "a number",
+        JsonValueKind.True or JsonValueKind.False => "a boolean",
+        _ => "null",
+    };
 
     private bool IsAuthorized(HttpRequest request)
     {

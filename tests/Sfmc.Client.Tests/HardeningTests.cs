@@ -134,6 +134,31 @@ public sealed class HardeningTests
         Assert.StartsWith("Server was unable to read request. ---> Elements are nested deeper than 64 levels.", fault.Element("faultstring")!.Value, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("hub/v1/dataevents/key:order_lines/rowset", "POST", "[1]", "not a number")]
+    [InlineData("hub/v1/dataevents/key:order_lines/rowset", "POST", "[[]]", "not an array")]
+    [InlineData("hub/v1/dataevents/key:order_lines/rowset", "POST", "{\"keys\":1}", "The rowset must be a JSON array.")]
+    [InlineData("hub/v1/dataevents/key:order_lines/rowset", "POST", "[{\"keys\":", "Invalid JSON")]
+    [InlineData("data/v1/async/dataextensions/key:order_lines/rows", "PUT", "{\"items\":[1]}", "not a number")]
+    [InlineData("data/v1/async/dataextensions/key:order_lines/rows", "POST", "[]", "The body must be an object with an 'items' array.")]
+    [InlineData("data/v1/async/dataextensions/key:order_lines/rows", "PUT", "{\"items\":[\"a\"]}", "not a string")]
+    public async Task Malformed_rowsets_are_400_in_SFMCs_error_shape_never_an_empty_500(string path, string method, string body, string expected)
+    {
+        await using var host = await TestHost.StartAsync();
+        using var http = new HttpClient { BaseAddress = host.Emulator.BaseUri };
+        using var token = await http.PostAsync("v2/token", new StringContent($$"""{"grant_type":"client_credentials","client_id":"{{host.Emulator.ClientId}}","client_secret":"{{host.Emulator.ClientSecret}}"}""", Encoding.UTF8, "application/json"));
+        var accessToken = System.Text.Json.JsonDocument.Parse(await token.Content.ReadAsStringAsync()).RootElement.GetProperty("access_token").GetString();
+        using var request = new HttpRequestMessage(new HttpMethod(method), path) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", accessToken);
+
+        using var response = await http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        using var json = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal(10001, json.RootElement.GetProperty("errorcode").GetInt32());
+        Assert.Contains(expected, json.RootElement.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
     /// <summary>Answers every SOAP call with a fixed body (a broken or hostile SFMC); the token still comes from the emulator.</summary>
     private sealed class AnswerHandler(byte[] body) : DelegatingHandler
     {
