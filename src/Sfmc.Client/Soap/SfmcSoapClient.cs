@@ -83,7 +83,7 @@ public sealed class SfmcSoapClient
         {
             var body = RetrieveBody(objectType, properties, continueId is null ? filter : null, options, continueId);
             var bytes = await SendAsync("Retrieve", body, replayable: true, cancellationToken);
-            var (status, requestId, page) = ParsePage("Retrieve", bytes, readResult, _client.Options.MaxSoapDepth);
+            var (status, requestId, page) = ParsePage("Retrieve", bytes, readResult, _client.Options.MaxSoapDepth, cancellationToken);
             pages++;
 
             if (status is not null && status.StartsWith("Error", StringComparison.OrdinalIgnoreCase))
@@ -164,7 +164,7 @@ public sealed class SfmcSoapClient
             var batch = all.GetRange(start, Math.Min(batchSize, all.Count - start));
             var offset = start;
             var bytes = await SendAsync(action, WriteBody(action, saveAction, xsiType, batch, writeItem), replayable: saveAction is not null || action == "Delete", cancellationToken);
-            var (status, requestId, batchResults) = ParsePage(action, bytes, static r => ReadResult<TReturned>(r), _client.Options.MaxSoapDepth);
+            var (status, requestId, batchResults) = ParsePage(action, bytes, static r => ReadResult<TReturned>(r), _client.Options.MaxSoapDepth, cancellationToken);
             if (requestId is not null)
             {
                 requestIds.Add(requestId);
@@ -390,13 +390,13 @@ public sealed class SfmcSoapClient
     }
 
     /// <summary>Parses a response envelope: OverallStatus, RequestID and the Results (a fault throws).</summary>
-    internal static (string? Status, string? RequestId, List<TResult> Results) ParsePage<TResult>(string action, byte[] bytes, Func<SoapReader, TResult?> readResult, int maxDepth = SoapReader.DefaultMaxDepth)
+    internal static (string? Status, string? RequestId, List<TResult> Results) ParsePage<TResult>(string action, byte[] bytes, Func<SoapReader, TResult?> readResult, int maxDepth = SoapReader.DefaultMaxDepth, CancellationToken cancellationToken = default)
     {
         // Sized from the response (a page holds at most 2,500 objects); a low guess only means the list grows as usual.
         var results = new List<TResult>(Math.Clamp(bytes.Length / 512, 4, 2500));
         try
         {
-            var reader = SoapEnvelope.OpenBody(bytes, maxDepth);
+            var reader = SoapEnvelope.OpenBody(bytes, maxDepth, cancellationToken);
             if (SoapEnvelope.TryReadFault(reader) is { } fault)
             {
                 throw new SfmcSoapFaultException($"SFMC SOAP {action} answered a fault: {fault.FaultString}", fault, null);
@@ -428,7 +428,7 @@ public sealed class SfmcSoapClient
         ArgumentNullException.ThrowIfNull(schema);
         using var activity = SfmcTelemetry.ActivitySource.StartActivity("Sfmc.Soap.CreateDataExtension");
         var bytes = await SendAsync("Create", WriteBody("Create", null, "DataExtension", [schema], WriteDataExtension), replayable: false, cancellationToken);
-        var (status, requestId, results) = ParsePage("Create", bytes, static r => ReadResult<NoObject>(r), _client.Options.MaxSoapDepth);
+        var (status, requestId, results) = ParsePage("Create", bytes, static r => ReadResult<NoObject>(r), _client.Options.MaxSoapDepth, cancellationToken);
         var result = results.FirstOrDefault();
         return new SoapObjectResult<DataExtensionInfo>(0, schema, result?.StatusCode ?? "Error", result?.StatusMessage ?? status ?? $"No result (RequestID {requestId})", result?.ErrorCode, result?.NewId, result?.NewObjectId, null);
     }

@@ -82,9 +82,9 @@ internal sealed class SoapEnvelopeContent : HttpContent
 internal static class SoapEnvelope
 {
     /// <summary>A reader positioned on the Body's first element (a response message or a Fault).</summary>
-    public static SoapReader OpenBody(byte[] body, int maxDepth = SoapReader.DefaultMaxDepth)
+    public static SoapReader OpenBody(byte[] body, int maxDepth = SoapReader.DefaultMaxDepth, CancellationToken cancellationToken = default)
     {
-        var reader = new SoapReader(body, maxDepth);
+        var reader = new SoapReader(body, maxDepth, cancellationToken);
         while (reader.Read())
         {
             if (reader.IsStartElement && reader.LocalName.SequenceEqual("Body"u8) && reader.NamespaceUri == SoapEnvelopeContent.EnvelopeNamespace)

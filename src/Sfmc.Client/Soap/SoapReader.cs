@@ -7,6 +7,7 @@ using System.Globalization;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Text;
+using System.Threading;
 using System.Xml;
 
 namespace Sfmc.Client.Soap;
@@ -101,6 +102,8 @@ public sealed class SoapReader
     public const int DefaultMaxDepth = 64;
 
     private readonly int _maxDepth;
+    private readonly CancellationToken _cancellationToken;
+    private int _elements;
 
     /// <summary>A reader over <paramref name="utf8"/> (a byte order mark and an XML declaration are honoured), before the first node.</summary>
     public SoapReader(byte[] utf8)
@@ -110,10 +113,17 @@ public sealed class SoapReader
 
     /// <summary>A reader that refuses elements nested deeper than <paramref name="maxDepth"/> (an <see cref="XmlException"/> naming the limit).</summary>
     public SoapReader(byte[] utf8, int maxDepth)
+        : this(utf8, maxDepth, CancellationToken.None)
+    {
+    }
+
+    /// <summary>A reader bounded by <paramref name="maxDepth"/> that stops with <see cref="OperationCanceledException"/> once <paramref name="cancellationToken"/> is cancelled (checked every few thousand elements).</summary>
+    public SoapReader(byte[] utf8, int maxDepth, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(utf8);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxDepth, 1);
         _maxDepth = maxDepth;
+        _cancellationToken = cancellationToken;
         _data = Transcode(utf8, out _pos);
         _documentStart = _pos;
     }
@@ -978,6 +988,11 @@ public sealed class SoapReader
             Resolve(data.AsSpan(start, colon - start), forElement: true);
         }
 
+        if ((++_elements & 4095) == 0)
+        {
+            _cancellationToken.ThrowIfCancellationRequested();
+        }
+
         if (!_isEmpty)
         {
             // Checked before the element is entered: every recursion of the reading code is one open element deeper.
@@ -1243,16 +1258,19 @@ public sealed class SoapReader
             }
         }
 
+        // Start tags carry one to three attributes: pairwise checks, no allocation. Past a few, sets keep the checks
+        // linear (as XmlReader hashes them): a hostile tag of 100,000 attributes took 27 s pairwise.
+        var many = _attributeCount > PairwiseAttributes;
+        var names = many ? new HashSet<string>(StringComparer.Ordinal) : null;
+        var qualified = many ? new Dictionary<(string Uri, string Local), string>() : null;
+        var prefixes = many ? new Dictionary<string, string>(StringComparer.Ordinal) : null;
         for (var i = 0; i < _attributeCount; i++)
         {
             var attribute = _attributes[i];
             var name = _data.AsSpan(attribute.NameStart, attribute.NameLength);
-            for (var j = 0; j < i; j++)
+            if (names is not null ? !names.Add(ToString(name)) : IndexOfName(name, i) >= 0)
             {
-                if (_data.AsSpan(_attributes[j].NameStart, _attributes[j].NameLength).SequenceEqual(name))
-                {
-                    throw Error($"The attribute '{ToString(name)}' appears twice in one start tag.");
-                }
+                throw Error($"The attribute '{ToString(name)}' appears twice in one start tag.");
             }
 
             if (attribute.Colon <= 0 || IsPrefixDeclaration(attribute, name))
@@ -1262,15 +1280,32 @@ public sealed class SoapReader
 
             // A prefixed attribute must have a declared prefix, and two prefixes for one namespace must not give the same name twice.
             var local = name[(attribute.Colon + 1)..];
-            var uri = Resolve(name[..attribute.Colon], forElement: false);
-            for (var j = 0; j < i; j++)
+            string uri;
+            if (prefixes is not null)
             {
-                var other = _attributes[j];
-                var otherName = _data.AsSpan(other.NameStart, other.NameLength);
-                if (other.Colon > 0 && !IsPrefixDeclaration(other, otherName) && otherName[(other.Colon + 1)..].SequenceEqual(local)
-                    && Resolve(otherName[..other.Colon], forElement: false) == uri)
+                var prefix = ToString(name[..attribute.Colon]);
+                if (!prefixes.TryGetValue(prefix, out uri!))
                 {
-                    throw Error($"The attributes '{ToString(otherName)}' and '{ToString(name)}' are the same attribute of namespace '{uri}'.");
+                    prefixes[prefix] = uri = Resolve(name[..attribute.Colon], forElement: false);
+                }
+
+                if (!qualified!.TryAdd((uri, ToString(local)), ToString(name)))
+                {
+                    throw Error($"The attributes '{qualified[(uri, ToString(local))]}' and '{ToString(name)}' are the same attribute of namespace '{uri}'.");
+                }
+            }
+            else
+            {
+                uri = Resolve(name[..attribute.Colon], forElement: false);
+                for (var j = 0; j < i; j++)
+                {
+                    var other = _attributes[j];
+                    var otherName = _data.AsSpan(other.NameStart, other.NameLength);
+                    if (other.Colon > 0 && !IsPrefixDeclaration(other, otherName) && otherName[(other.Colon + 1)..].SequenceEqual(local)
+                        && Resolve(otherName[..other.Colon], forElement: false) == uri)
+                    {
+                        throw Error($"The attributes '{ToString(otherName)}' and '{ToString(name)}' are the same attribute of namespace '{uri}'.");
+                    }
                 }
             }
 
@@ -1288,6 +1323,23 @@ public sealed class SoapReader
                 }
             }
         }
+    }
+
+    /// <summary>How many attributes a start tag may have before duplicate checks use sets instead of pairs.</summary>
+    private const int PairwiseAttributes = 8;
+
+    /// <summary>The index of an earlier attribute (before <paramref name="count"/>) with this name, or -1.</summary>
+    private int IndexOfName(ReadOnlySpan<byte> name, int count)
+    {
+        for (var j = 0; j < count; j++)
+        {
+            if (_data.AsSpan(_attributes[j].NameStart, _attributes[j].NameLength).SequenceEqual(name))
+            {
+                return j;
+            }
+        }
+
+        return -1;
     }
 
     private static bool IsPrefixDeclaration(AttributeSpan attribute, ReadOnlySpan<byte> name) => attribute.Colon == 5 && name.StartsWith("xmlns"u8);
