@@ -134,7 +134,7 @@ public sealed class SfmcClient
         if (request.Content is global::Sfmc.Client.Soap.SoapEnvelopeContent soap && global::Sfmc.Client.Soap.SoapEnvelope.TryReadFault(body) is { } fault)
         {
             var retried = context.Retries > 0 ? $" after {context.Retries + 1} attempts" : "";
-            return new global::Sfmc.Client.Soap.SfmcSoapFaultException($"SFMC SOAP {soap.Action} answered {(int)response.StatusCode} with a fault{retried}: {fault.FaultString}" + (fault.ApiCode is { } code ? $" (code {code})" : ""), fault, response.StatusCode);
+            return new global::Sfmc.Client.Soap.SfmcSoapFaultException($"SFMC SOAP {soap.Action} answered {(int)response.StatusCode} with a fault{retried}: {SfmcException.Clip(fault.FaultString)}" + (fault.ApiCode is { } code ? $" (code {code})" : ""), fault, response.StatusCode);
         }
 
         string? message = null;
@@ -160,10 +160,10 @@ public sealed class SfmcClient
 
         var status = response.StatusCode;
         var what = $"SFMC {request.Method} /{RequestPath(request)} answered {(int)status}";
-        var detail = message is null ? "" : $": {message}" + (errorCode is null ? "" : $" (errorcode {errorCode})");
+        var detail = message is null ? "" : $": {SfmcException.Clip(message)}" + (errorCode is null ? "" : $" (errorcode {errorCode})");
         if (additional.Count > 0)
         {
-            detail += " — " + string.Join("; ", additional);
+            detail += " — " + SfmcException.Clip(string.Join("; ", additional));
         }
 
         return status switch

@@ -23,6 +23,14 @@ public class SfmcException : Exception
 
     /// <summary>SFMC's <c>errorcode</c>, when it sent one.</summary>
     public int? ErrorCode { get; }
+
+    /// <summary>The most characters of a peer's text (a fault string, an error message) quoted in an exception message.</summary>
+    internal const int MaxQuotedLength = 1000;
+
+    /// <summary>A peer's text as quoted in a message: whole up to <see cref="MaxQuotedLength"/> characters, else cut with its length noted.</summary>
+    internal static string Clip(string text) => text.Length <= MaxQuotedLength
+        ? text
+        : string.Concat(text.AsSpan(0, MaxQuotedLength), "… (", text.Length.ToString("N0", System.Globalization.CultureInfo.InvariantCulture), " characters)");
 }
 
 /// <summary>The credentials were refused (bad client id/secret, or a 401 that persisted after a token refresh).</summary>

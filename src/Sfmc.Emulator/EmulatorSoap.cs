@@ -129,7 +129,7 @@ internal sealed partial class EmulatorSoap(EmulatorStore store, Func<string?, To
     {
         var requestId = Guid.NewGuid().ToString();
         XElement Response(string status, IEnumerable<XElement>? results = null) =>
-            new(Api + "RetrieveResponseMsg", new XElement(Api + "OverallStatus", status), new XElement(Api + "RequestID", requestId), results);
+            new(Api + "RetrieveResponseMsg", new XElement(Api + "OverallStatus", SfmcEmulator.Clip(status)), new XElement(Api + "RequestID", requestId), results);
 
         if (request is null)
         {
@@ -252,7 +252,7 @@ internal sealed partial class EmulatorSoap(EmulatorStore store, Func<string?, To
             var (status, statusMessage, errorCode, newId) = await WriteOneAsync(account, action, upsert, type, item, cancellationToken);
             var result = new XElement(Api + "Results",
                 new XElement(Api + "StatusCode", status),
-                new XElement(Api + "StatusMessage", statusMessage),
+                new XElement(Api + "StatusMessage", SfmcEmulator.Clip(statusMessage)),
                 new XElement(Api + "OrdinalID", ordinal++));
             if (errorCode is not null)
             {
@@ -621,7 +621,7 @@ internal sealed partial class EmulatorSoap(EmulatorStore store, Func<string?, To
     public static Task WriteFaultAsync(HttpContext context, HttpStatusCode status, string code, string text) =>
         WriteEnvelopeAsync(context, status, new XElement(XName.Get("Fault", Envelope),
             new XElement("faultcode", new XAttribute(XNamespace.Xmlns + "q0", "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"), code),
-            new XElement("faultstring", text)));
+            new XElement("faultstring", SfmcEmulator.Clip(text))));
 
     private static async Task WriteEnvelopeAsync(HttpContext context, HttpStatusCode status, XElement body)
     {

@@ -822,9 +822,14 @@ public sealed class SfmcEmulator : IAsyncDisposable
     /// <summary>Why a write to a synchronized DE is refused (REST answers 400, SOAP a per-object error; both code 30005).</summary>
     internal static string ReadOnlyMessage(string key) => $"Data extension '{key}' is synchronized by Marketing Cloud Connect and is read-only.";
 
+    /// <summary>Request text quoted in an answer, at most 1,000 characters: a 20 MB name must not become a 20 MB error.</summary>
+    internal static string Clip(string text) => text.Length <= 1000
+        ? text
+        : string.Concat(text.AsSpan(0, 1000), "… (", text.Length.ToString("N0", CultureInfo.InvariantCulture), " characters)");
+
     internal static Task WriteErrorAsync(HttpContext context, HttpStatusCode status, string message, int errorCode, object? extra = null)
     {
-        var body = new Dictionary<string, object?> { ["message"] = message, ["errorcode"] = errorCode, ["documentation"] = "" };
+        var body = new Dictionary<string, object?> { ["message"] = Clip(message), ["errorcode"] = errorCode, ["documentation"] = "" };
         if (extra is not null)
         {
             foreach (var property in JsonSerializer.SerializeToElement(extra, Json).EnumerateObject())

@@ -207,10 +207,61 @@ public sealed class HardeningTests
         Assert.Contains(expected, json.RootElement.GetProperty("message").GetString(), StringComparison.Ordinal);
     }
 
-    /// <summary>Answers every SOAP call with a fixed body (a broken or hostile SFMC); the token still comes from the emulator.</summary>
-    private sealed class AnswerHandler(byte[] body) : DelegatingHandler
+    [Fact]
+    public void A_huge_name_in_broken_XML_is_quoted_short_in_the_error()
     {
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
-            Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK) { Content = new ByteArrayContent(body) { Headers = { { "Content-Type", "text/xml; charset=utf-8" } } } });
+        var name = new string('n', 20 * 1024 * 1024);
+        var xml = Encoding.UTF8.GetBytes(Envelope + "<" + name + "></" + name + "x></soap:Body></soap:Envelope>");
+
+        var ex = Assert.Throws<SfmcException>(() => SfmcSoapClient.ParsePage("Retrieve", xml, static r => r.ReadObject<Subscriber>()));
+
+        Assert.True(ex.Message.Length < 1000, $"{ex.Message.Length} characters");
+        Assert.Contains("… (20,971,520 bytes)", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_huge_error_text_from_SFMC_is_quoted_short_in_the_exception()
+    {
+        var huge = new string('e', 5 * 1024 * 1024);
+        await using var emulator = await SfmcEmulator.StartAsync(o => o.DataExtensions.Add(DataExtensions.OrderLinesRow.Schema));
+        var services = new ServiceCollection();
+        services.AddSfmc(o => TestHost.Configure(o, emulator)).AddHttpMessageHandler(() => new AnswerHandler(request => request.RequestUri!.AbsolutePath.EndsWith("Service.asmx", StringComparison.Ordinal)
+            ? new HttpResponseMessage(HttpStatusCode.InternalServerError) { Content = new StringContent(Envelope + $"<soap:Fault><faultcode>soap:Client</faultcode><faultstring>{huge}</faultstring></soap:Fault></soap:Body></soap:Envelope>", Encoding.UTF8, "text/xml") }
+            : new HttpResponseMessage(HttpStatusCode.BadRequest) { Content = new StringContent($$"""{"message":"{{huge}}","errorcode":10001,"additionalErrors":[{"message":"{{huge}}"}]}""", Encoding.UTF8, "application/json") }));
+        await using var provider = services.BuildServiceProvider();
+        var client = provider.GetRequiredService<SfmcClient>();
+
+        var rest = await Assert.ThrowsAsync<SfmcValidationException>(async () => await client.DataExtension<DataExtensions.OrderLinesRow>().QueryAsync().ToListAsync());
+        var soap = await Assert.ThrowsAsync<SfmcSoapFaultException>(async () => await client.Soap.RetrieveAsync<Subscriber>().ToListAsync());
+
+        Assert.True(rest.Message.Length < 2500, $"{rest.Message.Length} characters");
+        Assert.Contains("… (5,242,880 characters)", rest.Message, StringComparison.Ordinal);
+        Assert.True(soap.Message.Length < 1500, $"{soap.Message.Length} characters");
+        Assert.Equal(huge, soap.Fault.FaultString); // the fault itself keeps the whole text for whoever needs it
+    }
+
+    [Fact]
+    public async Task The_emulator_quotes_a_huge_mismatched_name_short_in_its_fault()
+    {
+        await using var emulator = await SfmcEmulator.StartAsync();
+        using var http = new HttpClient { BaseAddress = emulator.BaseUri };
+        var name = new string('n', 2 * 1024 * 1024);
+
+        using var response = await http.PostAsync("Service.asmx", new StringContent($"<s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\"><s:Body><{name}></{name}x></s:Body></s:Envelope>", Encoding.UTF8, "text/xml"));
+
+        var fault = System.Xml.Linq.XDocument.Parse(await response.Content.ReadAsStringAsync()).Descendants("faultstring").Single().Value;
+        Assert.True(fault.Length < 1100, $"{fault.Length} characters");
+        Assert.StartsWith("Server was unable to read request.", fault, StringComparison.Ordinal);
+    }
+
+    /// <summary>Answers every SOAP call with a fixed body (a broken or hostile SFMC); the token still comes from the emulator.</summary>
+    private sealed class AnswerHandler(Func<HttpRequestMessage, HttpResponseMessage> answer) : DelegatingHandler
+    {
+        public AnswerHandler(byte[] body)
+            : this(_ => new HttpResponseMessage(HttpStatusCode.OK) { Content = new ByteArrayContent(body) { Headers = { { "Content-Type", "text/xml; charset=utf-8" } } } })
+        {
+        }
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) => Task.FromResult(answer(request));
     }
 }

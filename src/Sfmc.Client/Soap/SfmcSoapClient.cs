@@ -399,7 +399,7 @@ public sealed class SfmcSoapClient
             var reader = SoapEnvelope.OpenBody(bytes, maxDepth, cancellationToken);
             if (SoapEnvelope.TryReadFault(reader) is { } fault)
             {
-                throw new SfmcSoapFaultException($"SFMC SOAP {action} answered a fault: {fault.FaultString}", fault, null);
+                throw new SfmcSoapFaultException($"SFMC SOAP {action} answered a fault: {SfmcException.Clip(fault.FaultString)}", fault, null);
             }
 
             ReadResponse(reader, results.Add, readResult, out var status, out var requestId);

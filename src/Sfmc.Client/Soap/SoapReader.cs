@@ -174,7 +174,7 @@ public sealed class SoapReader
             {
                 if (_openCount > 0)
                 {
-                    throw Error("Unexpected end of file: element '" + Utf8.GetString(_data.AsSpan(_open[_openCount - 1].Start, _open[_openCount - 1].Length)) + "' is not closed.");
+                    throw Error("Unexpected end of file: element '" + Quoted(_data.AsSpan(_open[_openCount - 1].Start, _open[_openCount - 1].Length)) + "' is not closed.");
                 }
 
                 if (!_rootSeen)
@@ -305,7 +305,7 @@ public sealed class SoapReader
     {
         if (MoveToElement())
         {
-            throw Error("Expected an end tag, found element '" + Utf8.GetString(LocalName) + "'.");
+            throw Error("Expected an end tag, found element '" + Quoted(LocalName) + "'.");
         }
 
         if (_kind != NodeKind.EndElement)
@@ -384,7 +384,7 @@ public sealed class SoapReader
 
         if (_kind == NodeKind.Element)
         {
-            throw Error("Element '" + Utf8.GetString(LocalName) + "' was found where only text was expected.");
+            throw Error("Element '" + Quoted(LocalName) + "' was found where only text was expected.");
         }
 
         Read();
@@ -655,6 +655,18 @@ public sealed class SoapReader
 
     private XmlException NotUtf8() => Error("The response is not valid UTF-8.");
 
+    /// <summary>
+    /// Input quoted in an error message, at most <see cref="QuotedBytes"/> bytes of it: a 20 MB name in a broken
+    /// response must not become a 40-million-character message.
+    /// </summary>
+    private static string Quoted(ReadOnlySpan<byte> utf8) => utf8.Length <= QuotedBytes
+        ? Encoding.UTF8.GetString(utf8)
+        : Encoding.UTF8.GetString(utf8[..QuotedBytes]) + "… (" + utf8.Length.ToString("N0", CultureInfo.InvariantCulture) + " bytes)";
+
+    private static string Quoted(string text) => text.Length <= QuotedBytes ? text : text[..QuotedBytes] + "… (" + text.Length.ToString("N0", CultureInfo.InvariantCulture) + " characters)";
+
+    private const int QuotedBytes = 200;
+
     internal XmlException Error(string message)
     {
         var consumed = _data.AsSpan(0, Math.Min(_pos, _data.Length));
@@ -858,13 +870,13 @@ public sealed class SoapReader
         // VersionNum ::= '1.' [0-9]+ (XML 1.0 fifth edition): a later 1.x is read as 1.0.
         if (version.Length < 3 || !version.StartsWith("1."u8) || version[2..].IndexOfAnyExceptInRange((byte)'0', (byte)'9') >= 0)
         {
-            throw Error($"The XML declaration has version '{ToString(version)}'; only 1.x is read.");
+            throw Error($"The XML declaration has version '{Quoted(version)}'; only 1.x is read.");
         }
 
         var encoding = Pseudo(ref rest, "encoding"u8, required: false);
         if (encoding.Length > 0 && (!char.IsAsciiLetter((char)encoding[0]) || encoding.IndexOfAnyExcept("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-"u8) >= 0))
         {
-            throw Error($"'{ToString(encoding)}' is not an encoding name.");
+            throw Error($"'{Quoted(encoding)}' is not an encoding name.");
         }
 
         var standalone = Pseudo(ref rest, "standalone"u8, required: false);
@@ -902,7 +914,7 @@ public sealed class SoapReader
 
     private XmlException InvalidCharacter(byte c) => Error($"The character 0x{c:X2} is not allowed in XML.");
 
-    private XmlException Invalid(ReadOnlySpan<byte> value, string xsdType) => Error($"'{ToString(value)}' is not a valid xsd:{xsdType}.");
+    private XmlException Invalid(ReadOnlySpan<byte> value, string xsdType) => Error($"'{Quoted(value)}' is not a valid xsd:{xsdType}.");
 
     private void RequireElement()
     {
@@ -1067,7 +1079,7 @@ public sealed class SoapReader
             var kind = NameBytes[name[i]];
             if (kind is NameInvalid or NameEnd || (kind == NameColon && colon >= 0))
             {
-                throw Error($"The character '{(char)name[i]}' (0x{name[i]:X2}) is not allowed in the name '{ToString(name)}'.");
+                throw Error($"The character '{(char)name[i]}' (0x{name[i]:X2}) is not allowed in the name '{Quoted(name)}'.");
             }
 
             colon = kind == NameColon ? i : colon;
@@ -1078,7 +1090,7 @@ public sealed class SoapReader
         var local = name[(colon + 1)..];
         if (colon == 0 || local.IsEmpty)
         {
-            throw Error($"The name '{ToString(name)}' has an empty prefix or local name.");
+            throw Error($"The name '{Quoted(name)}' has an empty prefix or local name.");
         }
 
         CheckNamePart(name, prefix, nonAscii);
@@ -1094,7 +1106,7 @@ public sealed class SoapReader
 
         if (IsBadNameStart(part[0]))
         {
-            throw Error($"The name '{ToString(name)}' starts with '{(char)part[0]}', which cannot start a name.");
+            throw Error($"The name '{Quoted(name)}' starts with '{(char)part[0]}', which cannot start a name.");
         }
 
         if (nonAscii)
@@ -1105,7 +1117,7 @@ public sealed class SoapReader
             }
             catch (XmlException)
             {
-                throw Error($"The name '{ToString(name)}' contains a character that is not allowed in XML names.");
+                throw Error($"The name '{Quoted(name)}' contains a character that is not allowed in XML names.");
             }
         }
     }
@@ -1240,7 +1252,7 @@ public sealed class SoapReader
                 var uri = attribute.NeedsDecoding ? ToString(AttributeValue(attribute)) : Atom(_data.AsSpan(attribute.ValueStart, attribute.ValueLength));
                 if (!isDefault && uri.Length == 0)
                 {
-                    throw Error($"The prefix '{ToString(name[6..])}' cannot be bound to an empty namespace.");
+                    throw Error($"The prefix '{Quoted(name[6..])}' cannot be bound to an empty namespace.");
                 }
 
                 // Namespaces in XML 1.0, section 3: 'xml' keeps its namespace, 'xmlns' is never declared, and neither
@@ -1249,8 +1261,8 @@ public sealed class SoapReader
                 if (prefix.SequenceEqual("xmlns"u8) || uri == XmlnsNamespace || (prefix.SequenceEqual("xml"u8) != (uri == XmlNamespace)))
                 {
                     throw Error(isDefault
-                        ? $"The default namespace cannot be '{uri}'."
-                        : $"The prefix '{ToString(prefix)}' cannot be bound to '{uri}': 'xml' belongs to {XmlNamespace} alone, and 'xmlns' is never declared.");
+                        ? $"The default namespace cannot be '{Quoted(uri)}'."
+                        : $"The prefix '{Quoted(prefix)}' cannot be bound to '{Quoted(uri)}': 'xml' belongs to {XmlNamespace} alone, and 'xmlns' is never declared.");
                 }
 
                 _bindings.Add(new Binding(level, isDefault ? 0 : attribute.NameStart + 6, isDefault ? 0 : attribute.NameLength - 6, isDefault, uri));
@@ -1270,7 +1282,7 @@ public sealed class SoapReader
             var name = _data.AsSpan(attribute.NameStart, attribute.NameLength);
             if (names is not null ? !names.Add(ToString(name)) : IndexOfName(name, i) >= 0)
             {
-                throw Error($"The attribute '{ToString(name)}' appears twice in one start tag.");
+                throw Error($"The attribute '{Quoted(name)}' appears twice in one start tag.");
             }
 
             if (attribute.Colon <= 0 || IsPrefixDeclaration(attribute, name))
@@ -1291,7 +1303,7 @@ public sealed class SoapReader
 
                 if (!qualified!.TryAdd((uri, ToString(local)), ToString(name)))
                 {
-                    throw Error($"The attributes '{qualified[(uri, ToString(local))]}' and '{ToString(name)}' are the same attribute of namespace '{uri}'.");
+                    throw Error($"The attributes '{Quoted(qualified[(uri, ToString(local))])}' and '{Quoted(name)}' are the same attribute of namespace '{Quoted(uri)}'.");
                 }
             }
             else
@@ -1304,7 +1316,7 @@ public sealed class SoapReader
                     if (other.Colon > 0 && !IsPrefixDeclaration(other, otherName) && otherName[(other.Colon + 1)..].SequenceEqual(local)
                         && Resolve(otherName[..other.Colon], forElement: false) == uri)
                     {
-                        throw Error($"The attributes '{ToString(otherName)}' and '{ToString(name)}' are the same attribute of namespace '{uri}'.");
+                        throw Error($"The attributes '{Quoted(otherName)}' and '{Quoted(name)}' are the same attribute of namespace '{Quoted(uri)}'.");
                     }
                 }
             }
@@ -1371,7 +1383,7 @@ public sealed class SoapReader
             var name = _data.AsSpan(start, close).TrimEnd(" \t\r\n"u8);
             if (!name.SequenceEqual(_data.AsSpan(open.Start, open.Length)))
             {
-                throw Error($"The end tag '{ToString(name)}' does not match the start tag '{ToString(_data.AsSpan(open.Start, open.Length))}'.");
+                throw Error($"The end tag '{Quoted(name)}' does not match the start tag '{Quoted(_data.AsSpan(open.Start, open.Length))}'.");
             }
 
             _pos = start + close + 1;
@@ -1419,7 +1431,7 @@ public sealed class SoapReader
             return "";
         }
 
-        throw Error($"The prefix '{ToString(prefix)}' of an {(forElement ? "element" : "attribute")} is not declared.");
+        throw Error($"The prefix '{Quoted(prefix)}' of an {(forElement ? "element" : "attribute")} is not declared.");
     }
 
     /// <summary>The same string for the same bytes (namespaces, xsi:type names): no allocation after the first time.</summary>
@@ -1502,7 +1514,7 @@ public sealed class SoapReader
                 if (!(hex ? Utf8Parser.TryParse(entity[2..], out int code, out var used, 'x') : Utf8Parser.TryParse(entity[1..], out code, out used))
                     || used != entity.Length - (hex ? 2 : 1) || !IsXmlChar(code))
                 {
-                    throw Error($"'&{ToString(entity)};' is not a valid character reference.");
+                    throw Error($"'&{Quoted(entity)};' is not a valid character reference.");
                 }
 
                 written += new Rune(code).EncodeToUtf8(destination[written..]);
@@ -1516,7 +1528,7 @@ public sealed class SoapReader
                     _ when entity.SequenceEqual("amp"u8) => (byte)'&',
                     _ when entity.SequenceEqual("quot"u8) => (byte)'"',
                     _ when entity.SequenceEqual("apos"u8) => (byte)'\'',
-                    _ => throw Error($"Reference to undeclared entity '{ToString(entity)}'."),
+                    _ => throw Error($"Reference to undeclared entity '{Quoted(entity)}'."),
                 };
             }
 
