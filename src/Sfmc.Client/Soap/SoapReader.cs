@@ -659,9 +659,22 @@ public sealed class SoapReader
     /// Input quoted in an error message, at most <see cref="QuotedBytes"/> bytes of it: a 20 MB name in a broken
     /// response must not become a 40-million-character message.
     /// </summary>
-    private static string Quoted(ReadOnlySpan<byte> utf8) => utf8.Length <= QuotedBytes
-        ? Encoding.UTF8.GetString(utf8)
-        : Encoding.UTF8.GetString(utf8[..QuotedBytes]) + "… (" + utf8.Length.ToString("N0", CultureInfo.InvariantCulture) + " bytes)";
+    private string Quoted(ReadOnlySpan<byte> utf8)
+    {
+        if (utf8.Length <= QuotedBytes)
+        {
+            return ToString(utf8);
+        }
+
+        // Cut at a character boundary (never inside a UTF-8 sequence), decoded as strictly as the rest.
+        var cut = QuotedBytes;
+        while (cut > 0 && (utf8[cut] & 0xC0) == 0x80)
+        {
+            cut--;
+        }
+
+        return ToString(utf8[..cut]) + "… (" + utf8.Length.ToString("N0", CultureInfo.InvariantCulture) + " bytes)";
+    }
 
     private static string Quoted(string text) => text.Length <= QuotedBytes ? text : text[..QuotedBytes] + "… (" + text.Length.ToString("N0", CultureInfo.InvariantCulture) + " characters)";
 
