@@ -14,6 +14,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -79,8 +80,11 @@ public sealed class SfmcEmulatorOptions
     /// <summary>The rate limit's window.</summary>
     public TimeSpan RateLimitWindow { get; set; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>Largest accepted request body (SFMC's rowset limit is 5 MB).</summary>
+    /// <summary>Largest accepted rowset body (<c>/hub/v1/dataevents</c>; SFMC's limit is 5 MB): above it, 413 at once.</summary>
     public long MaxPayloadBytes { get; set; } = 5 * 1024 * 1024;
+
+    /// <summary>Largest accepted body of every other endpoint (SOAP, async rows, sends; default 32 MB): above it, 413 at once.</summary>
+    public long MaxRequestBytes { get; set; } = 32 * 1024 * 1024;
 
     /// <summary>The TCP port; 0 picks a free one.</summary>
     public int Port { get; set; }
@@ -212,7 +216,7 @@ public sealed class SfmcEmulator : IAsyncDisposable
         builder.WebHost.UseKestrel(k =>
         {
             k.Listen(options.ListenAddress, options.Port);
-            k.Limits.MaxRequestBodySize = null; // checked by the emulator to answer in SFMC's shape
+            k.Limits.MaxRequestBodySize = null; // set per request by the emulator (MaxPayloadBytes, MaxRequestBytes) to answer in SFMC's shape
         });
         var app = builder.Build();
         EmulatorStore? store = null;
@@ -294,63 +298,98 @@ public sealed class SfmcEmulator : IAsyncDisposable
 
             var path = request.Path.Value + request.QueryString.Value;
             var at = _options.TimeProvider.GetUtcNow();
-            if (Faults.Latency > TimeSpan.Zero)
-            {
-                await Task.Delay(Faults.Latency, _options.TimeProvider, context.RequestAborted);
-            }
-
-            var fault = Faults.Take(request.Path.Value ?? "/");
-            if (fault is { Drop: true })
-            {
-                await DrainAsync(request, context.RequestAborted);
-                _requests.Enqueue(new EmulatorRequest(request.Method, path, 0, request.ContentLength ?? 0, at));
-                context.Abort();
-                return;
-            }
-
             var soap = request.Path.StartsWithSegments("/Service.asmx");
-            if (fault is { AfterProcessing: false })
+            // The largest body this endpoint takes, enforced by Kestrel while the body is read (chunked bodies too):
+            // SFMC's 5 MB for the synchronous rowset, MaxRequestBytes elsewhere. A declared length over it is answered
+            // at once, without reading the body.
+            var limit = request.Path.StartsWithSegments("/hub/v1/dataevents") ? _options.MaxPayloadBytes : _options.MaxRequestBytes;
+            var size = context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature ? feature : null;
+            if (size is not null)
             {
-                await DrainAsync(request, context.RequestAborted);
-                await (soap ? WriteSoapFaultAsync(context, fault) : WriteFaultAsync(context, fault));
-            }
-            else if (soap && IsRateLimited(out _))
-            {
-                // SOAP throttling is an HTTP 500 fault, not a 429.
-                await DrainAsync(request, context.RequestAborted);
-                await EmulatorSoap.WriteFaultAsync(context, HttpStatusCode.InternalServerError, "soap:Server", "Throttled: too many requests for this account; retry later");
-            }
-            else if (soap)
-            {
-                await ProcessAsync(context, next, fault, soap);
-            }
-            else if (!request.Path.StartsWithSegments("/v2/token") && IsRateLimited(out var retryAfter))
-            {
-                await DrainAsync(request, context.RequestAborted);
-                context.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
-                await WriteErrorAsync(context, HttpStatusCode.TooManyRequests, "Rate limit exceeded", 50100, new { retryAfter });
-            }
-            else if (!request.Path.StartsWithSegments("/v2/token") && !IsAuthorized(request))
-            {
-                await DrainAsync(request, context.RequestAborted);
-                await WriteErrorAsync(context, HttpStatusCode.Unauthorized, "Not Authorized", 0);
-            }
-            else if (!request.Path.StartsWithSegments("/v2/token") && MissingScope(request) is { } scope)
-            {
-                await DrainAsync(request, context.RequestAborted);
-                await WriteErrorAsync(context, HttpStatusCode.Forbidden, $"Insufficient privileges to complete this action. The token lacks the scope '{scope}'.", 0);
-            }
-            else if (request.ContentLength > _options.MaxPayloadBytes)
-            {
-                await DrainAsync(request, context.RequestAborted);
-                await WriteErrorAsync(context, HttpStatusCode.RequestEntityTooLarge, $"The request body exceeds the maximum of {_options.MaxPayloadBytes} bytes.", 10001);
-            }
-            else
-            {
-                await ProcessAsync(context, next, fault, soap);
+                size.MaxRequestBodySize = limit;
             }
 
-            _requests.Enqueue(new EmulatorRequest(request.Method, path, context.Response.StatusCode, request.ContentLength ?? 0, at));
+            var dropped = false;
+            try
+            {
+                dropped = await AnswerAsync();
+            }
+            catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge && !context.Response.HasStarted)
+            {
+                await TooLargeAsync(context, soap, limit);
+            }
+
+            _requests.Enqueue(new EmulatorRequest(request.Method, path, dropped ? 0 : context.Response.StatusCode, request.ContentLength ?? 0, at));
+
+            // True when the connection was dropped (an injected fault) instead of answered.
+            async Task<bool> AnswerAsync()
+            {
+                if (request.ContentLength > limit)
+                {
+                    // A body a little over the limit is read (into nothing) first, so that ordinary clients, which
+                    // send the whole body before they read an answer, see the 413 instead of a broken pipe; a larger
+                    // one is answered at once and never read.
+                    if (request.ContentLength <= 2 * limit && size is not null)
+                    {
+                        size.MaxRequestBodySize = request.ContentLength;
+                        await DrainAsync(request, context.RequestAborted);
+                    }
+
+                    await TooLargeAsync(context, soap, limit);
+                    return false;
+                }
+
+                if (Faults.Latency > TimeSpan.Zero)
+                {
+                    await Task.Delay(Faults.Latency, _options.TimeProvider, context.RequestAborted);
+                }
+
+                var fault = Faults.Take(request.Path.Value ?? "/");
+                if (fault is { Drop: true })
+                {
+                    await DrainAsync(request, context.RequestAborted);
+                    context.Abort();
+                    return true;
+                }
+
+                if (fault is { AfterProcessing: false })
+                {
+                    await DrainAsync(request, context.RequestAborted);
+                    await (soap ? WriteSoapFaultAsync(context, fault) : WriteFaultAsync(context, fault));
+                }
+                else if (soap && IsRateLimited(out _))
+                {
+                    // SOAP throttling is an HTTP 500 fault, not a 429.
+                    await DrainAsync(request, context.RequestAborted);
+                    await EmulatorSoap.WriteFaultAsync(context, HttpStatusCode.InternalServerError, "soap:Server", "Throttled: too many requests for this account; retry later");
+                }
+                else if (soap)
+                {
+                    await ProcessAsync(context, next, fault, soap);
+                }
+                else if (!request.Path.StartsWithSegments("/v2/token") && IsRateLimited(out var retryAfter))
+                {
+                    await DrainAsync(request, context.RequestAborted);
+                    context.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
+                    await WriteErrorAsync(context, HttpStatusCode.TooManyRequests, "Rate limit exceeded", 50100, new { retryAfter });
+                }
+                else if (!request.Path.StartsWithSegments("/v2/token") && !IsAuthorized(request))
+                {
+                    await DrainAsync(request, context.RequestAborted);
+                    await WriteErrorAsync(context, HttpStatusCode.Unauthorized, "Not Authorized", 0);
+                }
+                else if (!request.Path.StartsWithSegments("/v2/token") && MissingScope(request) is { } scope)
+                {
+                    await DrainAsync(request, context.RequestAborted);
+                    await WriteErrorAsync(context, HttpStatusCode.Forbidden, $"Insufficient privileges to complete this action. The token lacks the scope '{scope}'.", 0);
+                }
+                else
+                {
+                    await ProcessAsync(context, next, fault, soap);
+                }
+
+                return false;
+            }
         });
 
         app.MapPost("/v2/token", IssueTokenAsync);
@@ -372,6 +411,15 @@ public sealed class SfmcEmulator : IAsyncDisposable
         app.MapPost("/messaging/v1/messageDefinitionSends/key:{key}/send", _messaging.SendTriggeredAsync);
         app.MapPost("/sms/v1/messageContact/{messageId}/send", _messaging.SendMobileConnectAsync);
         app.MapFallback((HttpContext context) => WriteErrorAsync(context, HttpStatusCode.NotFound, $"The emulator does not implement {context.Request.Method} {context.Request.Path}.", 0));
+    }
+
+    /// <summary>413 for a body over the endpoint's limit (SFMC's error shape, or a SOAP fault), and the connection closes: the rest of the body is never read.</summary>
+    private static Task TooLargeAsync(HttpContext context, bool soap, long limit)
+    {
+        var message = $"The request body exceeds the maximum of {limit} bytes.";
+        return soap
+            ? EmulatorSoap.WriteFaultAsync(context, HttpStatusCode.RequestEntityTooLarge, "soap:Client", message)
+            : WriteErrorAsync(context, HttpStatusCode.RequestEntityTooLarge, message, 10001);
     }
 
     private async Task IssueTokenAsync(HttpContext context)

@@ -254,6 +254,81 @@ public sealed class HardeningTests
         Assert.StartsWith("Server was unable to read request.", fault, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("hub/v1/dataevents/key:order_lines/rowset", 6, "application/json", "[", "5242880")]
+    [InlineData("Service.asmx", 40, "text/xml", "<x>", "33554432")]
+    [InlineData("data/v1/async/dataextensions/key:order_lines/rows", 40, "application/json", "{\"items\":[", "33554432")]
+    public async Task A_chunked_body_over_the_endpoints_limit_is_a_413_when_the_limit_is_reached(string path, int megabytes, string contentType, string start, string limit)
+    {
+        await using var host = await TestHost.StartAsync();
+        var token = await host.Services.GetRequiredService<SfmcClientFactory>().GetTokenProvider("").GetTokenAsync(null, CancellationToken.None);
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(host.Emulator.BaseUri.Host, host.Emulator.BaseUri.Port);
+        var stream = tcp.GetStream();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var answer = ReadAnswerAsync(stream, timeout.Token);
+
+        // A chunked body (no Content-Length) far over the limit; the server answers when the limit is reached and
+        // stops reading, so later writes may fail: what counts is the answer.
+        await stream.WriteAsync(Encoding.ASCII.GetBytes($"POST /{path} HTTP/1.1\r\nHost: {host.Emulator.BaseUri.Authority}\r\nAuthorization: Bearer {token.AccessToken}\r\nContent-Type: {contentType}\r\nTransfer-Encoding: chunked\r\n\r\n"));
+        var chunk = Encoding.ASCII.GetBytes($"{64 * 1024:x}\r\n{start}{new string(' ', 64 * 1024 - start.Length)}\r\n");
+        try
+        {
+            for (var sent = 0L; sent < megabytes * 1024L * 1024 && !answer.IsCompleted; sent += 64 * 1024)
+            {
+                await stream.WriteAsync(chunk);
+            }
+        }
+        catch (System.IO.IOException)
+        {
+        }
+
+        var text = await answer;
+        Assert.StartsWith("HTTP/1.1 413", text, StringComparison.Ordinal);
+        Assert.Contains($"exceeds the maximum of {limit} bytes", text, StringComparison.Ordinal);
+        Assert.Empty(await host.Emulator.GetRowsAsync(DataExtensions.OrderLinesRow.CustomerKey));
+    }
+
+    /// <summary>Reads an HTTP answer from a raw connection until its body has arrived or the server closes.</summary>
+    private static async Task<string> ReadAnswerAsync(System.IO.Stream stream, CancellationToken cancellationToken)
+    {
+        var received = new StringBuilder();
+        var buffer = new byte[16 * 1024];
+        while (true)
+        {
+            var read = await stream.ReadAsync(buffer, cancellationToken);
+            if (read == 0)
+            {
+                return received.ToString();
+            }
+
+            received.Append(Encoding.UTF8.GetString(buffer, 0, read));
+            var text = received.ToString();
+            if (text.Contains("bytes.", StringComparison.Ordinal))
+            {
+                return text;
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_declared_length_over_the_limit_is_answered_before_the_body_is_sent()
+    {
+        await using var emulator = await SfmcEmulator.StartAsync();
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(emulator.BaseUri.Host, emulator.BaseUri.Port);
+        var stream = tcp.GetStream();
+        var head = Encoding.ASCII.GetBytes($"POST /Service.asmx HTTP/1.1\r\nHost: {emulator.BaseUri.Authority}\r\nContent-Type: text/xml\r\nContent-Length: 1073741824\r\n\r\n<s:Envelope");
+        await stream.WriteAsync(head);
+
+        // Nothing more is sent: an emulator that waited for the 1 GB body would never answer.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        var buffer = new byte[4096];
+        var read = await stream.ReadAsync(buffer, timeout.Token);
+
+        Assert.StartsWith("HTTP/1.1 413", Encoding.ASCII.GetString(buffer, 0, read), StringComparison.Ordinal);
+    }
+
     /// <summary>Answers every SOAP call with a fixed body (a broken or hostile SFMC); the token still comes from the emulator.</summary>
     private sealed class AnswerHandler(Func<HttpRequestMessage, HttpResponseMessage> answer) : DelegatingHandler
     {
