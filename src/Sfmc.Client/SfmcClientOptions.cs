@@ -43,6 +43,13 @@ public sealed class SfmcClientOptions
     /// into it: a hostile or broken response cannot exhaust the stack. JSON responses keep System.Text.Json's own 64.
     /// </summary>
     public int MaxSoapDepth { get; set; } = Soap.SoapReader.DefaultMaxDepth;
+
+    /// <summary>
+    /// The most bytes read of one response (default 128 MB; a full SOAP page of 2,500 rows of a 50-field DE is about
+    /// 20 MB). The body is read inside the attempt, under its timeout; a larger or endless answer is an
+    /// <see cref="SfmcException"/> naming this limit, not an out-of-memory failure.
+    /// </summary>
+    public long MaxResponseBytes { get; set; } = 128L * 1024 * 1024;
 }
 
 /// <summary>How rows are grouped into requests.</summary>
@@ -150,6 +157,11 @@ internal sealed class SfmcClientOptionsValidator : IValidateOptions<SfmcClientOp
         if (options.MaxSoapDepth is < 16 or > 1000)
         {
             errors.Add("MaxSoapDepth must be between 16 and 1000 (SOAP responses nest about ten levels; deeper nesting risks the stack).");
+        }
+
+        if (options.MaxResponseBytes is < 1024 * 1024 or > int.MaxValue)
+        {
+            errors.Add("MaxResponseBytes must be between 1 MB and 2 GB.");
         }
 
         if (options.RequestsPerMinute is < 1)

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.Linq;
 using System.Net;
@@ -20,7 +21,7 @@ namespace Sfmc.Client.Tests;
 /// The client and the emulator against hostile or broken peers: bounded nesting, clean errors instead of a killed
 /// process or an empty 500, in seconds. Sizes are chosen so each case runs quickly; the bounds are generous.
 /// </summary>
-public sealed class HardeningTests
+public sealed class HardeningTests(Xunit.Abstractions.ITestOutputHelper log)
 {
     private const string Envelope = "<soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"><soap:Body>";
 
@@ -327,6 +328,120 @@ public sealed class HardeningTests
         var read = await stream.ReadAsync(buffer, timeout.Token);
 
         Assert.StartsWith("HTTP/1.1 413", Encoding.ASCII.GetString(buffer, 0, read), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_body_that_drips_after_its_headers_is_read_under_the_attempt_and_total_timeouts()
+    {
+        await using var emulator = await SfmcEmulator.StartAsync(o => o.DataExtensions.Add(DataExtensions.OrderLinesRow.Schema));
+        var services = new ServiceCollection();
+        services.AddSfmc(o =>
+        {
+            TestHost.Configure(o, emulator);
+            o.Retry.AttemptTimeout = TimeSpan.FromSeconds(1);
+            o.Retry.TotalTimeout = TimeSpan.FromSeconds(2);
+            o.Retry.MaxRetryAttempts = 1;
+            o.Retry.BaseDelay = TimeSpan.FromMilliseconds(50);
+        }).AddHttpMessageHandler(() => new AnswerHandler(_ => new HttpResponseMessage(HttpStatusCode.OK) { Content = new StreamContent(new EndlessStream(TimeSpan.FromMilliseconds(100))) }));
+        await using var provider = services.BuildServiceProvider();
+        var stopwatch = Stopwatch.StartNew();
+
+        // Before, the body was read after the pipeline had returned: still reading after 20 s.
+        var ex = await Assert.ThrowsAsync<SfmcTransientException>(async () => await provider.GetRequiredService<SfmcClient>().DataExtension<DataExtensions.OrderLinesRow>().QueryAsync().ToListAsync());
+
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(10), $"took {stopwatch.Elapsed}");
+        Assert.Contains("after 2 attempts", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task An_answer_larger_than_MaxResponseBytes_is_an_SfmcException_not_an_out_of_memory(bool declared)
+    {
+        await using var emulator = await SfmcEmulator.StartAsync(o => o.DataExtensions.Add(DataExtensions.OrderLinesRow.Schema));
+        var services = new ServiceCollection();
+        services.AddSfmc(o =>
+        {
+            TestHost.Configure(o, emulator);
+            o.MaxResponseBytes = 2 * 1024 * 1024;
+        }).AddHttpMessageHandler(() => new AnswerHandler(_ =>
+        {
+            HttpContent content = declared ? new ByteArrayContent(new byte[3 * 1024 * 1024]) : new StreamContent(new EndlessStream(TimeSpan.Zero));
+            return new HttpResponseMessage(HttpStatusCode.OK) { Content = content };
+        }));
+        await using var provider = services.BuildServiceProvider();
+
+        var ex = await Assert.ThrowsAsync<SfmcException>(async () => await provider.GetRequiredService<SfmcClient>().Soap.RetrieveAsync<Subscriber>().ToListAsync());
+
+        Assert.Contains("is larger than 2,097,152 bytes (SfmcClientOptions.MaxResponseBytes)", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(declared, ex.Message.Contains("it declares 3,145,728", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_full_SOAP_page_of_a_wide_DE_is_far_under_the_default_response_limit()
+    {
+        // 2,500 rows (one SOAP page) of 50 Text(100) fields, each full: the measurement behind MaxResponseBytes' default.
+        var fields = Enumerable.Range(0, 50).Select(i => new DataExtensionFieldInfo($"field {i:00}", $"Field{i:00}", DataExtensionFieldType.Text, 100, null, i == 0, i == 0, null)).ToList();
+        var wide = new DataExtensionInfo("wide", "Wide", null, false, null, null, fields);
+        await using var emulator = await SfmcEmulator.StartAsync(o => o.DataExtensions.Add(wide));
+        await emulator.AddRowsAsync("wide", Enumerable.Range(0, 2500).Select(r => (IReadOnlyDictionary<string, object?>)fields.ToDictionary(f => f.Name, f => (object?)(f.IsPrimaryKey ? $"row-{r:00000}" : new string('x', 100)))));
+        var token = await TokenAsync(emulator);
+        using var http = new HttpClient { BaseAddress = emulator.BaseUri };
+        var envelope = $"<s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\"><s:Header><fueloauth xmlns=\"http://exacttarget.com\">{token}</fueloauth></s:Header><s:Body><RetrieveRequestMsg xmlns=\"http://exacttarget.com/wsdl/partnerAPI\"><RetrieveRequest><ObjectType>DataExtensionObject[wide]</ObjectType>{string.Concat(fields.Select(f => $"<Properties>{f.Name}</Properties>"))}</RetrieveRequest></RetrieveRequestMsg></s:Body></s:Envelope>";
+
+        using var response = await http.PostAsync("Service.asmx", new StringContent(envelope, Encoding.UTF8, "text/xml"));
+        var bytes = (await response.Content.ReadAsByteArrayAsync()).Length;
+        log.WriteLine($"A SOAP page of 2,500 rows x 50 full Text(100) fields: {bytes:N0} bytes.");
+
+        Assert.Equal(2500, SfmcSoapClient.ParsePage("Retrieve", await response.Content.ReadAsByteArrayAsync(), static r => r.ReadObject<DataExtensionObject>()).Results.Count);
+        Assert.InRange(bytes, 10_000_000, new SfmcClientOptions().MaxResponseBytes / 4);
+    }
+
+    private static async Task<string> TokenAsync(SfmcEmulator emulator)
+    {
+        using var http = new HttpClient { BaseAddress = emulator.BaseUri };
+        using var response = await http.PostAsync("v2/token", new StringContent($$"""{"grant_type":"client_credentials","client_id":"{{emulator.ClientId}}","client_secret":"{{emulator.ClientSecret}}"}""", Encoding.UTF8, "application/json"));
+        return System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("access_token").GetString()!;
+    }
+
+    /// <summary>A body that never ends: a byte every <paramref name="interval"/> (or as fast as read), until cancelled.</summary>
+    private sealed class EndlessStream(TimeSpan interval) : System.IO.Stream
+    {
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => 0; set => throw new NotSupportedException(); }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (interval > TimeSpan.Zero)
+            {
+                await Task.Delay(interval, cancellationToken);
+                buffer.Span[0] = (byte)'<';
+                return 1;
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            buffer.Span.Fill((byte)' ');
+            return buffer.Length;
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, System.IO.SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     /// <summary>Answers every SOAP call with a fixed body (a broken or hostile SFMC); the token still comes from the emulator.</summary>

@@ -61,9 +61,9 @@ public static class SfmcServiceCollectionExtensions
         // The token endpoint: its own client, retried on throttling and server errors (a token request is safe to repeat).
         // IHttpClientFactory's own loggers are removed: at Trace level their structured state carries raw header
         // values (the bearer token) even though the message text is redacted. Our handler logs what is safe.
-        services.AddHttpClient(SfmcClientFactory.AuthClientName(name))
-            .RemoveAllLoggers()
-            .AddResilienceHandler("sfmc-auth", (pipeline, context) =>
+        var auth = services.AddHttpClient(SfmcClientFactory.AuthClientName(name))
+            .RemoveAllLoggers();
+        auth.AddResilienceHandler("sfmc-auth", (pipeline, context) =>
             {
                 var options = context.ServiceProvider.GetRequiredService<IOptionsMonitor<SfmcClientOptions>>().Get(name);
                 if (options.Retry.MaxRetryAttempts == 0)
@@ -73,6 +73,7 @@ public static class SfmcServiceCollectionExtensions
 
                 pipeline.AddRetry(RetryOptions(options.Retry));
             });
+        auth.AddHttpMessageHandler(sp => new SfmcResponseBufferHandler(sp.GetRequiredService<IOptionsMonitor<SfmcClientOptions>>().Get(name).MaxResponseBytes));
 
         var api = services.AddHttpClient(SfmcClientFactory.ApiClientName(name), client =>
         {
@@ -83,6 +84,8 @@ public static class SfmcServiceCollectionExtensions
         // Total timeout → retry → rate limiter → attempt timeout; then auth (so every attempt has a valid token).
         api.AddResilienceHandler("sfmc", (pipeline, context) => ConfigurePipeline(pipeline, context, name));
         api.AddHttpMessageHandler(sp => sp.GetRequiredService<SfmcClientFactory>().CreateAuthenticationHandler(name));
+        // Innermost: the body is read (bounded) inside the attempt, under its timeouts.
+        api.AddHttpMessageHandler(sp => new SfmcResponseBufferHandler(sp.GetRequiredService<IOptionsMonitor<SfmcClientOptions>>().Get(name).MaxResponseBytes));
         return api;
     }
 
