@@ -162,6 +162,23 @@ public sealed class ClientIntegrationTests
         Assert.Equal(2, result.Retries);
         Assert.Equal(3, result.Requests);
         Assert.Contains(host.AllLogText(), l => l.Contains("retrying", StringComparison.Ordinal) && l.Contains("429", StringComparison.Ordinal));
+        // The wait is the server's Retry-After (1 s), not the backoff (200 ms base with jitter): both retries say so.
+        var delays = host.Logs.GetSnapshot().Where(r => r.Message.Contains("retrying in", StringComparison.Ordinal))
+            .Select(r => r.StructuredState!.Single(kv => kv.Key == "DelayMs").Value).ToList();
+        Assert.Equal(["1000", "1000"], delays);
+    }
+
+    [Fact]
+    public async Task A_401_that_persists_after_the_refresh_is_replayed_exactly_once_then_an_error()
+    {
+        await using var host = await TestHost.StartAsync();
+        host.Emulator.Faults.FailNext(5, HttpStatusCode.Unauthorized, "/hub/");
+
+        var ex = await Assert.ThrowsAsync<SfmcAuthenticationException>(() => host.Client.DataExtension<OrderLinesRow>().UpsertAsync(Lines(3)));
+
+        Assert.Contains("even with a freshly obtained token", ex.Message, StringComparison.Ordinal);
+        Assert.Equal([401, 401], host.Emulator.Requests.Where(r => r.Path.StartsWith("/hub/", StringComparison.Ordinal)).Select(r => r.StatusCode));
+        Assert.Equal(2, host.Emulator.TokenRequests);
     }
 
     [Fact]
