@@ -397,6 +397,34 @@ public sealed class HardeningTests(Xunit.Abstractions.ITestOutputHelper log)
         Assert.InRange(bytes, 10_000_000, new SfmcClientOptions().MaxResponseBytes / 4);
     }
 
+    [Fact]
+    public async Task REST_and_SOAP_calls_are_traced_on_the_Sfmc_activity_source_with_their_tags()
+    {
+        var activities = new System.Collections.Concurrent.ConcurrentQueue<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name is "Sfmc" or "Sfmc.Tests.Trace",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = activities.Enqueue,
+        };
+        ActivitySource.AddActivityListener(listener);
+        await using var host = await TestHost.StartAsync();
+        await host.Emulator.AddSoapObjectsAsync("Subscriber", "SubscriberKey", [new Dictionary<string, string?> { ["SubscriberKey"] = "s-1", ["EmailAddress"] = "s@example.com", ["Status"] = "Active" }]);
+        // Other tests run in parallel and trace too: only this test's trace (children of this activity) counts.
+        using var source = new ActivitySource("Sfmc.Tests.Trace");
+        using var parent = source.StartActivity("test")!;
+
+        await host.Client.DataExtension<DataExtensions.OrderLinesRow>().UpsertAsync([new DataExtensions.OrderLinesRow { OrderId = "A", LineNo = 1, Sku = "s", UnitPrice = 1m }]);
+        await host.Client.Soap.RetrieveAsync<Subscriber>().ToListAsync();
+
+        var traced = activities.Where(a => a.TraceId == parent.TraceId && a.Source.Name == "Sfmc").ToList();
+        var upsert = Assert.Single(traced, a => a.OperationName == "Sfmc.DataExtension.Upsert");
+        Assert.Equal("order_lines|sync|1|0", $"{upsert.GetTagItem("sfmc.data_extension.key")}|{upsert.GetTagItem("sfmc.api")}|{upsert.GetTagItem("sfmc.rows.written")}|{upsert.GetTagItem("sfmc.rows.failed")}");
+        var retrieve = Assert.Single(traced, a => a.OperationName == "Sfmc.Soap.Retrieve");
+        Assert.Equal("Subscriber|1", $"{retrieve.GetTagItem("sfmc.soap.object_type")}|{retrieve.GetTagItem("sfmc.soap.pages")}");
+        Assert.All(traced, a => Assert.Equal(ActivityStatusCode.Unset, a.Status));
+    }
+
     private static async Task<string> TokenAsync(SfmcEmulator emulator)
     {
         using var http = new HttpClient { BaseAddress = emulator.BaseUri };
