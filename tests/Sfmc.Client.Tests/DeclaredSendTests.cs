@@ -110,6 +110,7 @@ public sealed class DeclaredSendTests
 
         Assert.Equal(3, tokens.Distinct().Count());
         Assert.Equal(numbers, host.Emulator.SentMessages.Select(m => m.To));
+        Assert.Equal([250, 250, 100], host.Emulator.SentMessages.GroupBy(m => m.MessageKey).Select(g => g.Count()).OrderDescending());
         var requests = host.Emulator.Requests.Where(r => r.Path == "/sms/v1/messageContact/MTA6Nzg6MA/send").ToList();
         Assert.Equal(3, requests.Count);
 

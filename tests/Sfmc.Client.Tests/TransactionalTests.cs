@@ -50,10 +50,12 @@ public sealed class TransactionalTests
         var result = await host.Client.Transactional.Sms.SendAsync(SmsDefinition, Recipients(1001));
         Assert.Equal(3, result.Requests);
         Assert.Equal(1001, host.Emulator.SentMessages.Count(m => m.Channel == "sms"));
+        Assert.Equal([500, 500, 1], RecipientsPerRequest(host.Emulator.SentMessages));
 
         var big = await host.Client.Transactional.Sms.SendAsync(SmsDefinition, Recipients(4001).Select(r => r with { MessageKey = "big-" + r.ContactKey }), TransactionalMessagesClient.MaxRecipientsPerRequest);
         Assert.Equal(3, big.Requests);
         Assert.Empty(big.Errors);
+        Assert.Equal([2000, 2000, 1], RecipientsPerRequest(host.Emulator.SentMessages.Where(m => m.MessageKey.StartsWith("big-", StringComparison.Ordinal))));
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => host.Client.Transactional.Sms.SendAsync(SmsDefinition, Recipients(1), 2001));
     }
 
@@ -182,4 +184,8 @@ public sealed class TransactionalTests
         var refused = await Assert.ThrowsAsync<SfmcValidationException>(() => host.Client.Rest.SendMobileConnectMessageAsync("MzA6Nzg6MA", tooMany));
         Assert.Equal(10000, refused.ErrorCode);
     }
+
+    /// <summary>How many recipients each request carried, largest first (requests may run concurrently).</summary>
+    private static int[] RecipientsPerRequest(IEnumerable<Sfmc.Emulator.EmulatorSentMessage> sent) =>
+        sent.GroupBy(m => m.RequestId).Select(g => g.Count()).OrderDescending().ToArray();
 }
