@@ -53,6 +53,12 @@ public sealed class DataExtensionRowTests
         Assert.Equal("2026-03-01T10:15:00.123", ShippedAt(new DateTime(2026, 3, 1, 10, 15, 0, 123, DateTimeKind.Unspecified)));
         var local = new DateTime(2026, 3, 1, 10, 15, 0, DateTimeKind.Local);
         Assert.Equal(local.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture) + "Z", ShippedAt(local));
+
+        // The project's tests run in America/Chicago (test.runsettings), so Local is not UTC and the conversion shows:
+        // 10:15 CST in March (before daylight saving) is 16:15 UTC, 10:15 CDT in July is 15:15 UTC.
+        Assert.Equal("America/Chicago", TimeZoneInfo.Local.Id);
+        Assert.Equal("2026-03-01T16:15:00Z", ShippedAt(local));
+        Assert.Equal("2026-07-01T15:15:00Z", ShippedAt(new DateTime(2026, 7, 1, 10, 15, 0, DateTimeKind.Local)));
     }
 
     [Fact]
