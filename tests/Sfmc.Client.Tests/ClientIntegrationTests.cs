@@ -321,6 +321,30 @@ public sealed class ClientIntegrationTests
     }
 
     [Fact]
+    public async Task Async_results_past_the_first_page_are_read_after_polling_until_the_request_completes()
+    {
+        // 70 failing rows need two pages of results (50 a page); the request stays Pending for 5 s of the emulator's clock,
+        // so the status is polled more than once. Which rows failed is asserted exactly.
+        await using var host = await TestHost.StartAsync(e => e.AsyncProcessingDelay = TimeSpan.FromSeconds(5));
+        host.PumpTime(TimeSpan.FromMilliseconds(50));
+        var orders = host.Client.DataExtension<OrderLinesRow>();
+        await host.Emulator.AddRowsAsync(OrderLinesRow.CustomerKey, Lines(70).Select(l => (IReadOnlyDictionary<string, object?>)new Dictionary<string, object?> { ["order id"] = l.OrderId, ["line no"] = l.LineNo, ["sku"] = l.Sku, ["unit price"] = l.UnitPrice }));
+
+        var result = await orders.InsertAsync(Lines(130), new DataExtensionWriteOptions { PollInterval = TimeSpan.FromSeconds(1) });
+
+        var requestId = result.AsyncRequestIds.Single();
+        Assert.Equal(60, result.RowsSucceeded);
+        // SFMC's async results name no row, only a message; the duplicate's key is in the message text.
+        Assert.Equal(
+            Lines(70).Select(l => $"({l.OrderId}, {l.LineNo})").Order(StringComparer.Ordinal),
+            result.FailedRows.Select(f => System.Text.RegularExpressions.Regex.Match(f.Message, @"The duplicate key value is (\([^)]*\))").Groups[1].Value).Order(StringComparer.Ordinal));
+        Assert.All(result.FailedRows, f => Assert.Equal(requestId, f.AsyncRequestId));
+        Assert.True(host.Emulator.Requests.Count(r => r.Path == $"/data/v1/async/{requestId}/status") >= 2, "the status was polled once");
+        Assert.Equal(["$page=1", "$page=2"], host.Emulator.Requests.Where(r => r.Path.StartsWith($"/data/v1/async/{requestId}/results", StringComparison.Ordinal)).Select(r => r.Path[(r.Path.IndexOf('?', StringComparison.Ordinal) + 1)..]));
+        Assert.Equal(130, (await host.Emulator.GetRowsAsync(OrderLinesRow.CustomerKey)).Count);
+    }
+
+    [Fact]
     public async Task Async_insert_reports_duplicate_keys_from_SFMC_results()
     {
         await using var host = await TestHost.StartAsync();
