@@ -125,9 +125,16 @@ public sealed partial class EmulatorTests
     public async Task Disposing_while_async_jobs_write_waits_for_them_instead_of_closing_the_database_under_them()
     {
         // A CI run once failed in DisposeAsync: the connection closed while a background job's transaction was open.
+        // Each round disposes while jobs run; disposing must not throw, and the file database then opens again with every
+        // stored row whole (async rows are written one by one, as SFMC processes them, so a job may be cut between rows).
+        var database = Path.Combine(Path.GetTempPath(), "sfmc-dispose-" + Guid.NewGuid().ToString("N") + ".sqlite");
         for (var round = 0; round < 10; round++)
         {
-            var emulator = await SfmcEmulator.StartAsync(o => o.DataExtensions.Add(OrderLinesRow.Schema));
+            var emulator = await SfmcEmulator.StartAsync(o =>
+            {
+                o.DataExtensions.Add(OrderLinesRow.Schema);
+                o.DatabasePath = database;
+            });
             using (var http = await AuthorizedAsync(emulator))
             {
                 for (var job = 0; job < 5; job++)
@@ -138,7 +145,25 @@ public sealed partial class EmulatorTests
                 }
             }
 
-            await emulator.DisposeAsync();
+            Assert.Null(await Record.ExceptionAsync(() => emulator.DisposeAsync().AsTask()));
+        }
+
+        try
+        {
+            await using var reopened = await SfmcEmulator.StartAsync(o =>
+            {
+                o.DataExtensions.Add(OrderLinesRow.Schema);
+                o.DatabasePath = database;
+            });
+            var rows = await reopened.GetRowsAsync(OrderLinesRow.CustomerKey);
+            Assert.NotEmpty(rows);
+            Assert.All(rows, r => Assert.Equal(("s", "1.00"), (r["sku"], r["unit price"])));
+            Assert.All(rows.GroupBy(r => r["order id"]), job => Assert.InRange(job.Count(), 1, 200));
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            File.Delete(database);
         }
     }
 
