@@ -116,8 +116,9 @@ public sealed class SoapSerializationTests
         Assert.NotEmpty(dataExtensions);
         var existing = Assert.Single(dataExtensions, d => d.CustomerKey == "testExisting_dataExtension");
         Assert.Equal("testExisting_dataExtension", existing.Name);
-        Assert.NotNull(existing.IsSendable);
-        Assert.NotNull(existing.CreatedDate);
+        Assert.Equal(("bla bla", true, true, 2), (existing.Description, existing.IsSendable, existing.IsTestable, existing.CategoryID));
+        Assert.Equal(new DateTime(2022, 4, 21, 6, 56, 27, 927), existing.CreatedDate);
+        Assert.Equal(("ContactKey", "_SubscriberKey"), (existing.SendableDataExtensionField?.Name, existing.SendableSubscriberField?.Name));
         Assert.Null(existing.PartnerKey); // xsi:nil
 
         var (_, _, fields) = SfmcSoapClient.ParsePage("Retrieve", File.ReadAllBytes(TestData("mcdev-dataExtensionField-retrieve-response.xml")), static r => r.ReadObject<DataExtensionField>());
@@ -136,7 +137,9 @@ public sealed class SoapSerializationTests
         var result = Assert.Single(results);
         Assert.True(result.IsSuccess);
         Assert.NotNull(result.Returned);
-        Assert.NotEmpty(result.Returned.Fields);
+        var field = Assert.Single(result.Returned.Fields);
+        Assert.Equal(("testField", 254, true, false, Sfmc.Soap.DataExtensionFieldType.Text), (field.Name, field.MaxLength, field.IsRequired, field.IsPrimaryKey, field.FieldType));
+        Assert.Equal(2, result.Returned.CategoryID);
     }
 
     [Fact]
