@@ -136,12 +136,7 @@ public sealed partial class McdevTests
 
             // 3. What mcdev did, read back through our own SOAP client.
             var services = new ServiceCollection();
-            services.AddSfmc(o =>
-            {
-                o.AuthBaseUri = emulator.BaseUri;
-                o.ClientId = emulator.ClientId;
-                o.ClientSecret = emulator.ClientSecret;
-            });
+            services.AddSfmc(o => TestHost.Configure(o, emulator));
             await using var provider = services.BuildServiceProvider();
             var soap = provider.GetRequiredService<SfmcClient>().Soap;
             var definitions = await soap.RetrieveAsync<DataExtension>(DataExtension.Property.CustomerKey.IsIn("newsletter", "order_lines")).ToListAsync();

@@ -78,59 +78,54 @@ public sealed class LocalFeedTests
     [Fact]
     public async Task A_project_with_only_the_package_references_builds_runs_and_fails_where_it_should()
     {
-        var directory = Processes.TempFolder("sfmc-consumer");
-        try
+        await InConsumerFolderAsync("sfmc-consumer", async directory =>
         {
-            WriteConsumer(directory);
+        WriteConsumer(directory);
 
-            // 1. Restore from the feed into the empty cache, build: zero warnings.
-            var build = await Dotnet(directory, "build -nologo");
-            Assert.True(build.ExitCode == 0, "build failed:\n" + build.Output);
-            Assert.DoesNotContain(": warning ", build.Output, StringComparison.Ordinal);
-            Assert.Contains("0 Warning(s)", build.Output, StringComparison.Ordinal);
-            Assert.True(Directory.Exists(Path.Combine(_feed.Cache, "sfmc", _feed.Version)), "Sfmc did not come from the feed into the test's own cache");
+        // 1. Restore from the feed into the empty cache, build: zero warnings.
+        var build = await Dotnet(directory, "build -nologo");
+        Assert.True(build.ExitCode == 0, "build failed:\n" + build.Output);
+        Assert.DoesNotContain(": warning ", build.Output, StringComparison.Ordinal);
+        Assert.Contains("0 Warning(s)", build.Output, StringComparison.Ordinal);
+        Assert.True(Directory.Exists(Path.Combine(_feed.Cache, "sfmc", _feed.Version)), "Sfmc did not come from the feed into the test's own cache");
 
-            // 2. dotnet run: upserts, journey entry, a transactional email and a SOAP retrieve against the emulator package.
-            var run = await Dotnet(directory, "run --no-restore");
-            Assert.True(run.ExitCode == 0, "run failed:\n" + run.Output);
-            Assert.Contains("upserted 2/2 rows into Customers", run.Output, StringComparison.Ordinal);
-            Assert.Contains("entered journey APIEvent-welcome as c-1", run.Output, StringComparison.Ordinal);
-            Assert.Contains("emulator saw 1 journey entry, 1 email to ada@example.com", run.Output, StringComparison.Ordinal);
-            Assert.Contains("subscriber c-1 <ada@example.com> Active", run.Output, StringComparison.Ordinal);
-            Assert.Contains("rest: 2 rows of Customers, mcdev DE testExisting_dataExtension has 6 fields", run.Output, StringComparison.Ordinal);
+        // 2. dotnet run: upserts, journey entry, a transactional email and a SOAP retrieve against the emulator package.
+        var run = await Dotnet(directory, "run --no-restore");
+        Assert.True(run.ExitCode == 0, "run failed:\n" + run.Output);
+        Assert.Contains("upserted 2/2 rows into Customers", run.Output, StringComparison.Ordinal);
+        Assert.Contains("entered journey APIEvent-welcome as c-1", run.Output, StringComparison.Ordinal);
+        Assert.Contains("emulator saw 1 journey entry, 1 email to ada@example.com", run.Output, StringComparison.Ordinal);
+        Assert.Contains("subscriber c-1 <ada@example.com> Active", run.Output, StringComparison.Ordinal);
+        Assert.Contains("rest: 2 rows of Customers, mcdev DE testExisting_dataExtension has 6 fields", run.Output, StringComparison.Ordinal);
 
-            // 3. A row without its primary key: CS9035 at the object creation.
-            File.WriteAllText(Path.Combine(directory, "Bad.cs"), "static class Bad\n{\n    public static object Make() => new Shop.DataExtensions.CustomersRow { EmailAddress = \"a@example.com\" };\n}\n");
-            var missingKey = await Dotnet(directory, "build --no-restore -nologo");
-            Assert.NotEqual(0, missingKey.ExitCode);
-            Assert.Contains("Bad.cs(3,40): error CS9035", missingKey.Output, StringComparison.Ordinal);
-            Assert.Contains("SubscriberKey", missingKey.Output, StringComparison.Ordinal);
-            File.Delete(Path.Combine(directory, "Bad.cs"));
+        // 3. A row without its primary key: CS9035 at the object creation.
+        File.WriteAllText(Path.Combine(directory, "Bad.cs"), "static class Bad\n{\n    public static object Make() => new Shop.DataExtensions.CustomersRow { EmailAddress = \"a@example.com\" };\n}\n");
+        var missingKey = await Dotnet(directory, "build --no-restore -nologo");
+        Assert.NotEqual(0, missingKey.ExitCode);
+        Assert.Contains("Bad.cs(3,40): error CS9035", missingKey.Output, StringComparison.Ordinal);
+        Assert.Contains("SubscriberKey", missingKey.Output, StringComparison.Ordinal);
+        File.Delete(Path.Combine(directory, "Bad.cs"));
 
-            // 4. A DE key literal that no DE file declares: SFMC0150 at the literal, with a suggestion.
-            File.WriteAllText(Path.Combine(directory, "BadKey.cs"), "static class BadKey\n{\n    public static object Use(Sfmc.Client.SfmcClient c) => c.DataExtension(\"Custmers\");\n}\n");
-            var badKey = await Dotnet(directory, "build --no-restore -nologo");
-            Assert.NotEqual(0, badKey.ExitCode);
-            Assert.Contains("BadKey.cs(3,75): error SFMC0150", badKey.Output, StringComparison.Ordinal);
-            Assert.Contains("Did you mean 'Customers'?", badKey.Output, StringComparison.Ordinal);
-            File.Delete(Path.Combine(directory, "BadKey.cs"));
+        // 4. A DE key literal that no DE file declares: SFMC0150 at the literal, with a suggestion.
+        File.WriteAllText(Path.Combine(directory, "BadKey.cs"), "static class BadKey\n{\n    public static object Use(Sfmc.Client.SfmcClient c) => c.DataExtension(\"Custmers\");\n}\n");
+        var badKey = await Dotnet(directory, "build --no-restore -nologo");
+        Assert.NotEqual(0, badKey.ExitCode);
+        Assert.Contains("BadKey.cs(3,75): error SFMC0150", badKey.Output, StringComparison.Ordinal);
+        Assert.Contains("Did you mean 'Customers'?", badKey.Output, StringComparison.Ordinal);
+        File.Delete(Path.Combine(directory, "BadKey.cs"));
 
-            // 5. Editing a DE file regenerates its row from the package: a new field becomes a property.
-            File.WriteAllText(Path.Combine(directory, "Tier.cs"), "static class Tier\n{\n    public static string Name => Shop.DataExtensions.CustomersRow.Fields.LoyaltyTier;\n}\n");
-            var before = await Dotnet(directory, "build --no-restore -nologo");
-            Assert.NotEqual(0, before.ExitCode);
-            Assert.Contains("LoyaltyTier", before.Output, StringComparison.Ordinal);
-            var customers = Path.Combine(directory, "DataExtensions", "Customers.de.json");
-            File.WriteAllText(customers, File.ReadAllText(customers).Replace(
-                "{ \"name\": \"First Name\"", "{ \"name\": \"Loyalty Tier\", \"fieldType\": \"Text\", \"maxLength\": 20 },\n    { \"name\": \"First Name\"", StringComparison.Ordinal));
-            var after = await Dotnet(directory, "build --no-restore -nologo");
-            Assert.True(after.ExitCode == 0, "build after the DE edit failed:\n" + after.Output);
-            Assert.DoesNotContain(": warning ", after.Output, StringComparison.Ordinal);
-        }
-        finally
-        {
-            Processes.DeleteQuietly(directory);
-        }
+        // 5. Editing a DE file regenerates its row from the package: a new field becomes a property.
+        File.WriteAllText(Path.Combine(directory, "Tier.cs"), "static class Tier\n{\n    public static string Name => Shop.DataExtensions.CustomersRow.Fields.LoyaltyTier;\n}\n");
+        var before = await Dotnet(directory, "build --no-restore -nologo");
+        Assert.NotEqual(0, before.ExitCode);
+        Assert.Contains("LoyaltyTier", before.Output, StringComparison.Ordinal);
+        var customers = Path.Combine(directory, "DataExtensions", "Customers.de.json");
+        File.WriteAllText(customers, File.ReadAllText(customers).Replace(
+            "{ \"name\": \"First Name\"", "{ \"name\": \"Loyalty Tier\", \"fieldType\": \"Text\", \"maxLength\": 20 },\n    { \"name\": \"First Name\"", StringComparison.Ordinal));
+        var after = await Dotnet(directory, "build --no-restore -nologo");
+        Assert.True(after.ExitCode == 0, "build after the DE edit failed:\n" + after.Output);
+        Assert.DoesNotContain(": warning ", after.Output, StringComparison.Ordinal);
+        });
     }
 
     [Fact]
@@ -138,117 +133,120 @@ public sealed class LocalFeedTests
     {
         // The README says "trim- and AOT-safe": a consumer of DE rows, REST, SOAP, a journey and a transactional send,
         // published with PublishAot=true from the package, must publish without one IL2xxx/IL3xxx warning and run.
-        var directory = Processes.TempFolder("sfmc-aot");
-        try
+        await InConsumerFolderAsync("sfmc-aot", async directory =>
         {
-            _feed.WriteNuGetConfig(directory);
-            File.WriteAllText(Path.Combine(directory, "Aot.csproj"), $"""
-                <Project Sdk="Microsoft.NET.Sdk">
-                  <PropertyGroup>
-                    <OutputType>Exe</OutputType>
-                    <TargetFramework>net10.0</TargetFramework>
-                    <Nullable>enable</Nullable>
-                    <ImplicitUsings>enable</ImplicitUsings>
-                    <PublishAot>true</PublishAot>
-                  </PropertyGroup>
-                  <ItemGroup>
-                    <PackageReference Include="Sfmc" Version="{_feed.Version}" />
-                  </ItemGroup>
-                </Project>
-                """);
-            Directory.CreateDirectory(Path.Combine(directory, "DataExtensions"));
-            File.WriteAllText(Path.Combine(directory, "DataExtensions", "Customers.de.json"), """
-                { "customerKey": "Customers", "name": "Customers",
-                  "fields": [
-                    { "name": "Subscriber Key", "fieldType": "Text", "maxLength": 254, "isPrimaryKey": true, "isRequired": true },
-                    { "name": "Email Address", "fieldType": "EmailAddress", "isRequired": true },
-                    { "name": "First Name", "fieldType": "Text", "maxLength": 50 },
-                    { "name": "Joined", "fieldType": "Date" },
-                    { "name": "Score", "fieldType": "Decimal", "maxLength": 9, "scale": 2 } ] }
-                """);
-            File.WriteAllText(Path.Combine(directory, "sfmc.json"), """
-                { "journeys": [ { "name": "Welcome", "eventDefinitionKey": "APIEvent-welcome", "entryDataExtension": "Customers" } ],
-                  "transactionalEmails": [ { "name": "Receipt", "definitionKey": "receipt-email", "attributes": [ "Order Number" ] } ] }
-                """);
-            File.WriteAllText(Path.Combine(directory, "Program.cs"), """
-                using Microsoft.Extensions.DependencyInjection;
-                using Sfmc.Client;
-                using Sfmc.Soap;
-                using Aot.DataExtensions;
+        File.WriteAllText(Path.Combine(directory, "Aot.csproj"), $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <OutputType>Exe</OutputType>
+                <TargetFramework>net10.0</TargetFramework>
+                <Nullable>enable</Nullable>
+                <ImplicitUsings>enable</ImplicitUsings>
+                <PublishAot>true</PublishAot>
+              </PropertyGroup>
+              <ItemGroup>
+                <PackageReference Include="Sfmc" Version="{_feed.Version}" />
+              </ItemGroup>
+            </Project>
+            """);
+        Directory.CreateDirectory(Path.Combine(directory, "DataExtensions"));
+        File.WriteAllText(Path.Combine(directory, "DataExtensions", "Customers.de.json"), """
+            { "customerKey": "Customers", "name": "Customers",
+              "fields": [
+                { "name": "Subscriber Key", "fieldType": "Text", "maxLength": 254, "isPrimaryKey": true, "isRequired": true },
+                { "name": "Email Address", "fieldType": "EmailAddress", "isRequired": true },
+                { "name": "First Name", "fieldType": "Text", "maxLength": 50 },
+                { "name": "Joined", "fieldType": "Date" },
+                { "name": "Score", "fieldType": "Decimal", "maxLength": 9, "scale": 2 } ] }
+            """);
+        File.WriteAllText(Path.Combine(directory, "sfmc.json"), """
+            { "journeys": [ { "name": "Welcome", "eventDefinitionKey": "APIEvent-welcome", "entryDataExtension": "Customers" } ],
+              "transactionalEmails": [ { "name": "Receipt", "definitionKey": "receipt-email", "attributes": [ "Order Number" ] } ] }
+            """);
+        File.WriteAllText(Path.Combine(directory, "Program.cs"), """
+            using Microsoft.Extensions.DependencyInjection;
+            using Sfmc.Client;
+            using Sfmc.Soap;
+            using Aot.DataExtensions;
 
-                var services = new ServiceCollection();
-                services.AddSfmc(o =>
-                {
-                    o.AuthBaseUri = new Uri(Environment.GetEnvironmentVariable("SFMC__AUTHBASEURI")!);
-                    o.ClientId = Environment.GetEnvironmentVariable("SFMC__CLIENTID")!;
-                    o.ClientSecret = Environment.GetEnvironmentVariable("SFMC__CLIENTSECRET")!;
-                });
-                await using var provider = services.BuildServiceProvider();
-                var sfmc = provider.GetRequiredService<SfmcClient>();
-
-                var customers = new[] { new CustomersRow { SubscriberKey = "c-1", EmailAddress = "ada@example.com", FirstName = "Ada", Joined = new DateTime(2026, 1, 2, 12, 0, 0, DateTimeKind.Utc), Score = 12.5m } };
-                var written = await sfmc.DataExtension<CustomersRow>().UpsertAsync(customers);
-                Console.WriteLine($"rows: {written.RowsSucceeded}/{written.RowsSubmitted}");
-                await foreach (var row in sfmc.DataExtension<CustomersRow>().QueryAsync())
-                {
-                    Console.WriteLine($"read: {row.SubscriberKey} {row.FirstName} {row.Score} {row.Joined:yyyy-MM-dd}");
-                }
-
-                await sfmc.Journeys.Welcome.EnterAsync("c-1", customers[0]);
-                Console.WriteLine("journey: entered");
-                var key = await sfmc.Transactional.Receipt.SendAsync("c-1", "ada@example.com", new() { OrderNumber = "A-1" });
-                var status = await sfmc.Rest.GetEmailSendStatusAsync(key);
-                Console.WriteLine($"rest: {status.EventCategoryType} for {status.Info?.To}");
-                await sfmc.Soap.CreateAsync(new[] { new Subscriber { SubscriberKey = "c-1", EmailAddress = "ada@example.com" } });
-                await foreach (var s in sfmc.Soap.RetrieveAsync<Subscriber>(Subscriber.Property.SubscriberKey.IsEqualTo("c-1")))
-                {
-                    Console.WriteLine($"soap: {s.SubscriberKey} {s.EmailAddress} {s.Status}");
-                }
-                """);
-
-            var publish = await Dotnet(directory, "publish -c Release -r linux-x64 -o out -nologo");
-            Assert.True(publish.ExitCode == 0, "AOT publish failed:\n" + publish.Output);
-            Assert.DoesNotMatch(@"warning IL[23]\d{3}", publish.Output);
-            Assert.DoesNotContain(": warning ", publish.Output, StringComparison.Ordinal);
-            var native = Path.Combine(directory, "out", "Aot");
-            Assert.True(File.Exists(native), "no native executable");
-            Assert.False(File.Exists(Path.Combine(directory, "out", "Aot.dll")), "the publish is not native");
-
-            await using var emulator = await SfmcEmulator.StartAsync(o =>
+            var services = new ServiceCollection();
+            services.AddSfmc(o =>
             {
-                o.DataExtensionFiles.Add(Path.Combine(directory, "DataExtensions"));
-                o.DeclarationFiles.Add(Path.Combine(directory, "sfmc.json"));
+                o.AuthBaseUri = new Uri(Environment.GetEnvironmentVariable("SFMC__AUTHBASEURI")!);
+                o.ClientId = Environment.GetEnvironmentVariable("SFMC__CLIENTID")!;
+                o.ClientSecret = Environment.GetEnvironmentVariable("SFMC__CLIENTSECRET")!;
             });
-            var run = await Processes.RunAsync(_log, native, "", directory, new Dictionary<string, string?>
+            await using var provider = services.BuildServiceProvider();
+            var sfmc = provider.GetRequiredService<SfmcClient>();
+
+            var customers = new[] { new CustomersRow { SubscriberKey = "c-1", EmailAddress = "ada@example.com", FirstName = "Ada", Joined = new DateTime(2026, 1, 2, 12, 0, 0, DateTimeKind.Utc), Score = 12.5m } };
+            var written = await sfmc.DataExtension<CustomersRow>().UpsertAsync(customers);
+            Console.WriteLine($"rows: {written.RowsSucceeded}/{written.RowsSubmitted}");
+            await foreach (var row in sfmc.DataExtension<CustomersRow>().QueryAsync())
             {
-                ["SFMC__AUTHBASEURI"] = emulator.BaseUri.ToString(),
-                ["SFMC__CLIENTID"] = emulator.ClientId,
-                ["SFMC__CLIENTSECRET"] = emulator.ClientSecret,
-            }, TimeSpan.FromMinutes(1));
-            Assert.True(run.ExitCode == 0, "the native program failed:\n" + run.Output);
-            Assert.Equal(
-                "rows: 1/1\nread: c-1 Ada 12.50 2026-01-02\njourney: entered\nrest: TransactionalSendEvents.EmailSent for ada@example.com\nsoap: c-1 ada@example.com Active",
-                run.Output.Trim().ReplaceLineEndings("\n"));
-            Assert.Single(emulator.JourneyEntries);
-        }
-        finally
+                Console.WriteLine($"read: {row.SubscriberKey} {row.FirstName} {row.Score} {row.Joined:yyyy-MM-dd}");
+            }
+
+            await sfmc.Journeys.Welcome.EnterAsync("c-1", customers[0]);
+            Console.WriteLine("journey: entered");
+            var key = await sfmc.Transactional.Receipt.SendAsync("c-1", "ada@example.com", new() { OrderNumber = "A-1" });
+            var status = await sfmc.Rest.GetEmailSendStatusAsync(key);
+            Console.WriteLine($"rest: {status.EventCategoryType} for {status.Info?.To}");
+            await sfmc.Soap.CreateAsync(new[] { new Subscriber { SubscriberKey = "c-1", EmailAddress = "ada@example.com" } });
+            await foreach (var s in sfmc.Soap.RetrieveAsync<Subscriber>(Subscriber.Property.SubscriberKey.IsEqualTo("c-1")))
+            {
+                Console.WriteLine($"soap: {s.SubscriberKey} {s.EmailAddress} {s.Status}");
+            }
+            """);
+
+        var publish = await Dotnet(directory, "publish -c Release -r linux-x64 -o out -nologo");
+        Assert.True(publish.ExitCode == 0, "AOT publish failed:\n" + publish.Output);
+        Assert.DoesNotMatch(@"warning IL[23]\d{3}", publish.Output);
+        Assert.DoesNotContain(": warning ", publish.Output, StringComparison.Ordinal);
+        var native = Path.Combine(directory, "out", "Aot");
+        Assert.True(File.Exists(native), "no native executable");
+        Assert.False(File.Exists(Path.Combine(directory, "out", "Aot.dll")), "the publish is not native");
+
+        await using var emulator = await SfmcEmulator.StartAsync(o =>
         {
-            Processes.DeleteQuietly(directory);
-        }
+            o.DataExtensionFiles.Add(Path.Combine(directory, "DataExtensions"));
+            o.DeclarationFiles.Add(Path.Combine(directory, "sfmc.json"));
+        });
+        var run = await Processes.RunAsync(_log, native, "", directory, new Dictionary<string, string?>
+        {
+            ["SFMC__AUTHBASEURI"] = emulator.BaseUri.ToString(),
+            ["SFMC__CLIENTID"] = emulator.ClientId,
+            ["SFMC__CLIENTSECRET"] = emulator.ClientSecret,
+        }, TimeSpan.FromMinutes(1));
+        Assert.True(run.ExitCode == 0, "the native program failed:\n" + run.Output);
+        Assert.Equal(
+            "rows: 1/1\nread: c-1 Ada 12.50 2026-01-02\njourney: entered\nrest: TransactionalSendEvents.EmailSent for ada@example.com\nsoap: c-1 ada@example.com Active",
+            run.Output.Trim().ReplaceLineEndings("\n"));
+        Assert.Single(emulator.JourneyEntries);
+        });
     }
 
     [Fact]
     public async Task The_emulator_installs_as_a_dotnet_tool_from_the_feed()
     {
-        var directory = Processes.TempFolder("sfmc-tool");
+        await InConsumerFolderAsync("sfmc-tool", async directory =>
+        {
+        var install = await Dotnet(directory, $"tool install Sfmc.Emulator.Tool --version {_feed.Version} --tool-path tools");
+        Assert.True(install.ExitCode == 0, "tool install failed:\n" + install.Output);
+        var help = await Processes.RunAsync(_log, Path.Combine(directory, "tools", "sfmc-emulator"), "--help", directory, _feed.Environment, TimeSpan.FromMinutes(1));
+        Assert.Equal(0, help.ExitCode);
+        Assert.Contains("--sfmc-json", help.Output, StringComparison.Ordinal);
+        });
+    }
+
+    /// <summary>Runs <paramref name="test"/> in a new folder outside the repository that has the feed's nuget.config; deletes it after.</summary>
+    private async Task InConsumerFolderAsync(string prefix, Func<string, Task> test)
+    {
+        var directory = Processes.TempFolder(prefix);
         try
         {
             _feed.WriteNuGetConfig(directory);
-            var install = await Dotnet(directory, $"tool install Sfmc.Emulator.Tool --version {_feed.Version} --tool-path tools");
-            Assert.True(install.ExitCode == 0, "tool install failed:\n" + install.Output);
-            var help = await Processes.RunAsync(_log, Path.Combine(directory, "tools", "sfmc-emulator"), "--help", directory, _feed.Environment, TimeSpan.FromMinutes(1));
-            Assert.Equal(0, help.ExitCode);
-            Assert.Contains("--sfmc-json", help.Output, StringComparison.Ordinal);
+            await test(directory);
         }
         finally
         {
@@ -269,7 +267,6 @@ public sealed class LocalFeedTests
 
     private void WriteConsumer(string directory)
     {
-        _feed.WriteNuGetConfig(directory);
         File.WriteAllText(Path.Combine(directory, "Shop.csproj"), $"""
             <Project Sdk="Microsoft.NET.Sdk">
               <PropertyGroup>
