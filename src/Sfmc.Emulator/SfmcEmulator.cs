@@ -80,10 +80,10 @@ public sealed class SfmcEmulatorOptions
     /// <summary>The rate limit's window.</summary>
     public TimeSpan RateLimitWindow { get; set; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>Largest accepted rowset body (<c>/hub/v1/dataevents</c>; SFMC's limit is 5 MB): above it, 413 at once.</summary>
+    /// <summary>Largest accepted rowset body (<c>/hub/v1/dataevents</c>; SFMC's limit is 5 MB): above it, 413 as soon as that is known.</summary>
     public long MaxPayloadBytes { get; set; } = 5 * 1024 * 1024;
 
-    /// <summary>Largest accepted body of every other endpoint (SOAP, async rows, sends; default 32 MB): above it, 413 at once.</summary>
+    /// <summary>Largest accepted body of every other endpoint (SOAP, async rows, sends; default 32 MB): above it, 413 as soon as that is known.</summary>
     public long MaxRequestBytes { get; set; } = 32 * 1024 * 1024;
 
     /// <summary>The TCP port; 0 picks a free one.</summary>
@@ -300,8 +300,8 @@ public sealed class SfmcEmulator : IAsyncDisposable
             var at = _options.TimeProvider.GetUtcNow();
             var soap = request.Path.StartsWithSegments("/Service.asmx");
             // The largest body this endpoint takes, enforced by Kestrel while the body is read (chunked bodies too):
-            // SFMC's 5 MB for the synchronous rowset, MaxRequestBytes elsewhere. A declared length over it is answered
-            // at once, without reading the body.
+            // SFMC's 5 MB for the synchronous rowset, MaxRequestBytes elsewhere. Over it: 413 (see AnswerAsync for when
+            // the body is read first).
             var limit = request.Path.StartsWithSegments("/hub/v1/dataevents") ? _options.MaxPayloadBytes : _options.MaxRequestBytes;
             var size = context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature ? feature : null;
             if (size is not null)
