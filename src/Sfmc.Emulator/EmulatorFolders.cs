@@ -38,21 +38,18 @@ internal sealed class EmulatorFolders(EmulatorStore store, Func<string> now)
     private readonly SemaphoreSlim _gate = new(1, 1);
 
     /// <summary>The folders of a business unit, after making sure each named content type has its root.</summary>
-    public async Task<List<Dictionary<string, string?>>> ListAsync(string accountId, IEnumerable<string> contentTypes, CancellationToken cancellationToken)
-    {
-        await EnsureRootsAsync(accountId, contentTypes, cancellationToken);
-        return (await store.ReadSoapObjectsAsync(Type, cancellationToken))
+    public async Task<List<Dictionary<string, string?>>> ListAsync(string accountId, IEnumerable<string> contentTypes, CancellationToken cancellationToken) =>
+        (await EnsureRootsAsync(accountId, contentTypes, cancellationToken))
             .Where(f => f.GetValueOrDefault("Client.ID") == accountId)
             .ToList();
-    }
 
     /// <summary>The ID of a business unit's root folder of a content type (made if missing).</summary>
-    public async Task<string> RootIdAsync(string accountId, string contentType, CancellationToken cancellationToken)
-    {
-        await EnsureRootsAsync(accountId, [contentType], cancellationToken);
-        return (await store.ReadSoapObjectsAsync(Type, cancellationToken))
-            .First(f => IsRoot(f, accountId, contentType))["ID"]!;
-    }
+    public async Task<string> RootIdAsync(string accountId, string contentType, CancellationToken cancellationToken) =>
+        RootId(await ListAsync(accountId, [contentType], cancellationToken), accountId, contentType);
+
+    /// <summary>The ID of the root folder of a content type among a business unit's folders (from <see cref="ListAsync"/> with that content type).</summary>
+    public static string RootId(IEnumerable<Dictionary<string, string?>> folders, string accountId, string contentType) =>
+        folders.First(f => IsRoot(f, accountId, contentType))["ID"]!;
 
     /// <summary>The folder with this ID in this business unit, or null.</summary>
     public async Task<Dictionary<string, string?>?> FindAsync(string accountId, string id, CancellationToken cancellationToken) =>
@@ -79,13 +76,13 @@ internal sealed class EmulatorFolders(EmulatorStore store, Func<string> now)
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            var siblings = (await store.ReadSoapObjectsAsync(Type, cancellationToken)).Where(f => f.GetValueOrDefault("ParentFolder.ID") == parentId);
-            if (siblings.Any(f => string.Equals(f.GetValueOrDefault("Name"), name, StringComparison.OrdinalIgnoreCase)))
+            var folders = await store.ReadSoapObjectsAsync(Type, cancellationToken);
+            if (folders.Any(f => f.GetValueOrDefault("ParentFolder.ID") == parentId && string.Equals(f.GetValueOrDefault("Name"), name, StringComparison.OrdinalIgnoreCase)))
             {
                 return ($"A folder named '{name}' already exists in this folder.", 0);
             }
 
-            var id = await NextIdAsync(cancellationToken);
+            var id = NextId(folders);
             await SaveAsync(id, accountId, name, customerKey ?? Guid.NewGuid().ToString(), description, parent.GetValueOrDefault("ContentType")!, parent, editable: true, cancellationToken);
             return (null, id);
         }
@@ -95,7 +92,8 @@ internal sealed class EmulatorFolders(EmulatorStore store, Func<string> now)
         }
     }
 
-    private async Task EnsureRootsAsync(string accountId, IEnumerable<string> contentTypes, CancellationToken cancellationToken)
+    /// <summary>Makes the missing roots; returns every folder (all business units), those just made included.</summary>
+    private async Task<List<Dictionary<string, string?>>> EnsureRootsAsync(string accountId, IEnumerable<string> contentTypes, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken);
         try
@@ -105,12 +103,12 @@ internal sealed class EmulatorFolders(EmulatorStore store, Func<string> now)
             {
                 if (!folders.Any(f => IsRoot(f, accountId, contentType)))
                 {
-                    var id = await NextIdAsync(cancellationToken);
                     var name = RootNames.GetValueOrDefault(contentType) ?? contentType;
-                    await SaveAsync(id, accountId, name, $"{contentType.ToLowerInvariant()}_default", name, contentType.ToLowerInvariant(), parent: null, editable: false, cancellationToken);
-                    folders = await store.ReadSoapObjectsAsync(Type, cancellationToken);
+                    folders.Add(await SaveAsync(NextId(folders), accountId, name, $"{contentType.ToLowerInvariant()}_default", name, contentType.ToLowerInvariant(), parent: null, editable: false, cancellationToken));
                 }
             }
+
+            return folders;
         }
         finally
         {
@@ -118,10 +116,10 @@ internal sealed class EmulatorFolders(EmulatorStore store, Func<string> now)
         }
     }
 
-    private async Task<int> NextIdAsync(CancellationToken cancellationToken) =>
-        (await store.ReadSoapObjectsAsync(Type, cancellationToken)).Select(f => int.Parse(f["ID"]!, CultureInfo.InvariantCulture)).DefaultIfEmpty(100).Max() + 1;
+    private static int NextId(List<Dictionary<string, string?>> folders) =>
+        folders.Select(f => int.Parse(f["ID"]!, CultureInfo.InvariantCulture)).DefaultIfEmpty(100).Max() + 1;
 
-    private Task SaveAsync(int id, string accountId, string name, string customerKey, string? description, string contentType, Dictionary<string, string?>? parent, bool editable, CancellationToken cancellationToken)
+    private async Task<Dictionary<string, string?>> SaveAsync(int id, string accountId, string name, string customerKey, string? description, string contentType, Dictionary<string, string?>? parent, bool editable, CancellationToken cancellationToken)
     {
         var key = id.ToString(CultureInfo.InvariantCulture);
         var stamp = now();
@@ -144,7 +142,8 @@ internal sealed class EmulatorFolders(EmulatorStore store, Func<string> now)
             ["ParentFolder.Name"] = parent?.GetValueOrDefault("Name"),
             ["ParentFolder.ObjectID"] = parent?.GetValueOrDefault("ObjectID"),
         };
-        return store.SaveSoapObjectsAsync(Type, [(key, folder)], cancellationToken);
+        await store.SaveSoapObjectsAsync(Type, [(key, folder)], cancellationToken);
+        return folder;
     }
 
     private static bool IsRoot(Dictionary<string, string?> folder, string accountId, string contentType) =>

@@ -37,8 +37,9 @@ internal sealed partial class EmulatorSoap
     {
         var metas = (await store.ReadSoapObjectsAsync(DataExtensionMeta, cancellationToken))
             .ToDictionary(m => m.GetValueOrDefault("CustomerKey") ?? "", StringComparer.Ordinal);
-        var folders = (await _folders.ListAsync(account, [DataExtensionContentType], cancellationToken)).Select(f => f["ID"]).ToHashSet(StringComparer.Ordinal);
-        var root = await _folders.RootIdAsync(account, DataExtensionContentType, cancellationToken);
+        var folderList = await _folders.ListAsync(account, [DataExtensionContentType], cancellationToken);
+        var folders = folderList.Select(f => f["ID"]).ToHashSet(StringComparer.Ordinal);
+        var root = EmulatorFolders.RootId(folderList, account, DataExtensionContentType);
         return store.DataExtensions.Select(dataExtension =>
         {
             var meta = metas.GetValueOrDefault(dataExtension.CustomerKey);
