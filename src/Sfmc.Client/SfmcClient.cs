@@ -107,7 +107,9 @@ public sealed class SfmcClient
         HttpResponseMessage response;
         try
         {
-            response = await Http().SendAsync(request, cancellationToken);
+            // The body is already in memory (SfmcResponseBufferHandler reads it inside the attempt): HttpClient must not
+            // buffer it a second time.
+            response = await Http().SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         }
         catch (Exception ex) when (ex is HttpRequestException or TimeoutRejectedException && !cancellationToken.IsCancellationRequested)
         {
