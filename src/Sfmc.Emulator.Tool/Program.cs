@@ -62,6 +62,7 @@ root.SetAction(async (parse, _) =>
     using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
     using var quit = PosixSignalRegistration.Create(PosixSignal.SIGQUIT, Stop);
 
+    var secretFromEnvironment = Environment.GetEnvironmentVariable("SFMC_EMULATOR_CLIENT_SECRET");
     SfmcEmulator emulator;
     try
     {
@@ -72,7 +73,7 @@ root.SetAction(async (parse, _) =>
             o.DatabasePath = parse.GetValue(database)?.FullName;
             o.RateLimitPerWindow = parse.GetValue(rateLimit);
             o.ClientId = parse.GetValue(clientId) ?? Environment.GetEnvironmentVariable("SFMC_EMULATOR_CLIENT_ID") ?? o.ClientId;
-            o.ClientSecret = Environment.GetEnvironmentVariable("SFMC_EMULATOR_CLIENT_SECRET") ?? o.ClientSecret;
+            o.ClientSecret = secretFromEnvironment ?? o.ClientSecret;
             foreach (var path in parse.GetValue(dataExtensions) ?? [])
             {
                 o.DataExtensionFiles.Add(path.FullName);
@@ -97,7 +98,7 @@ root.SetAction(async (parse, _) =>
 
     await using (emulator)
     {
-        var secret = Environment.GetEnvironmentVariable("SFMC_EMULATOR_CLIENT_SECRET") is null ? $"secret '{emulator.ClientSecret}'" : "secret from SFMC_EMULATOR_CLIENT_SECRET";
+        var secret = secretFromEnvironment is null ? $"secret '{emulator.ClientSecret}'" : "secret from SFMC_EMULATOR_CLIENT_SECRET";
         Console.WriteLine($"SFMC emulator on {emulator.BaseUri} (client id '{emulator.ClientId}', {secret}). Ctrl+C or SIGTERM stops it.");
         try
         {
