@@ -99,20 +99,12 @@ public sealed class LocalFeedTests
         Assert.Contains("rest: 2 rows of Customers, mcdev DE testExisting_dataExtension has 6 fields", run.Output, StringComparison.Ordinal);
 
         // 3. A row without its primary key: CS9035 at the object creation.
-        File.WriteAllText(Path.Combine(directory, "Bad.cs"), "static class Bad\n{\n    public static object Make() => new Shop.DataExtensions.CustomersRow { EmailAddress = \"a@example.com\" };\n}\n");
-        var missingKey = await Dotnet(directory, "build --no-restore -nologo");
-        Assert.NotEqual(0, missingKey.ExitCode);
-        Assert.Contains("Bad.cs(3,40): error CS9035", missingKey.Output, StringComparison.Ordinal);
-        Assert.Contains("SubscriberKey", missingKey.Output, StringComparison.Ordinal);
-        File.Delete(Path.Combine(directory, "Bad.cs"));
+        await BuildFailsWithAsync(directory, "Bad.cs", "static class Bad\n{\n    public static object Make() => new Shop.DataExtensions.CustomersRow { EmailAddress = \"a@example.com\" };\n}\n",
+            "Bad.cs(3,40): error CS9035", "SubscriberKey");
 
         // 4. A DE key literal that no DE file declares: SFMC0150 at the literal, with a suggestion.
-        File.WriteAllText(Path.Combine(directory, "BadKey.cs"), "static class BadKey\n{\n    public static object Use(Sfmc.Client.SfmcClient c) => c.DataExtension(\"Custmers\");\n}\n");
-        var badKey = await Dotnet(directory, "build --no-restore -nologo");
-        Assert.NotEqual(0, badKey.ExitCode);
-        Assert.Contains("BadKey.cs(3,75): error SFMC0150", badKey.Output, StringComparison.Ordinal);
-        Assert.Contains("Did you mean 'Customers'?", badKey.Output, StringComparison.Ordinal);
-        File.Delete(Path.Combine(directory, "BadKey.cs"));
+        await BuildFailsWithAsync(directory, "BadKey.cs", "static class BadKey\n{\n    public static object Use(Sfmc.Client.SfmcClient c) => c.DataExtension(\"Custmers\");\n}\n",
+            "BadKey.cs(3,75): error SFMC0150", "Did you mean 'Customers'?");
 
         // 5. Editing a DE file regenerates its row from the package: a new field becomes a property.
         File.WriteAllText(Path.Combine(directory, "Tier.cs"), "static class Tier\n{\n    public static string Name => Shop.DataExtensions.CustomersRow.Fields.LoyaltyTier;\n}\n");
@@ -252,6 +244,20 @@ public sealed class LocalFeedTests
         {
             Processes.DeleteQuietly(directory);
         }
+    }
+
+    /// <summary>Adds <paramref name="file"/>, builds (it must fail, saying each of <paramref name="expected"/>), and removes the file again.</summary>
+    private async Task BuildFailsWithAsync(string directory, string file, string source, params string[] expected)
+    {
+        File.WriteAllText(Path.Combine(directory, file), source);
+        var build = await Dotnet(directory, "build --no-restore -nologo");
+        Assert.NotEqual(0, build.ExitCode);
+        foreach (var text in expected)
+        {
+            Assert.Contains(text, build.Output, StringComparison.Ordinal);
+        }
+
+        File.Delete(Path.Combine(directory, file));
     }
 
     private Task<(int ExitCode, string Output)> Dotnet(string directory, string arguments) =>
