@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using System.Net;
+using System.Net.Http;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Configuration;
@@ -152,7 +153,7 @@ public sealed class ClientIntegrationTests
     public async Task Throttling_429_is_retried_after_Retry_After_and_counted()
     {
         await using var host = await TestHost.StartAsync();
-        host.PumpTime(TimeSpan.FromMilliseconds(100));
+        host.PumpTime();
         host.Emulator.Faults.FailNext(2, HttpStatusCode.TooManyRequests, "/hub/");
 
         var result = await host.Client.DataExtension<OrderLinesRow>().UpsertAsync(Lines(10));
@@ -182,10 +183,29 @@ public sealed class ClientIntegrationTests
     }
 
     [Fact]
+    public async Task The_pumped_clock_does_not_turn_the_attempt_timeout_into_a_real_time_limit()
+    {
+        // Each request takes 1.5 s of real time (a slow machine). The clock moves only from timer to timer within the
+        // pump's 10 s, and the only timers are the attempt (12 s) and total (5 min) timeouts, so nothing times out. The
+        // pump before (100 ms of fake time per loop of about 1-10 ms) made the 12 s a 0.12-1.2 s real-time limit.
+        await using var host = await TestHost.StartAsync(client: c => c.Retry.AttemptTimeout = TimeSpan.FromSeconds(12), services: (c, _) =>
+            c.AddHttpClient(SfmcClientFactory.ApiClientName("")).AddHttpMessageHandler(() => new RealDelayHandler(TimeSpan.FromSeconds(1.5))));
+        await host.Client.DataExtension<OrderLinesRow>().QueryAsync().ToListAsync(); // token first
+        var before = host.Time.GetUtcNow();
+        host.PumpTime();
+
+        var result = await host.Client.DataExtension<OrderLinesRow>().UpsertAsync(Lines(3));
+
+        Assert.True(result.Succeeded);
+        Assert.Equal(0, result.Retries);
+        Assert.Equal(before, host.Time.GetUtcNow());
+    }
+
+    [Fact]
     public async Task Throttling_that_outlasts_the_retries_is_a_typed_error()
     {
         await using var host = await TestHost.StartAsync(client: c => c.Retry.MaxRetryAttempts = 2);
-        host.PumpTime(TimeSpan.FromMilliseconds(100));
+        host.PumpTime();
         host.Emulator.Faults.FailNext(3, HttpStatusCode.TooManyRequests, "/hub/");
 
         var ex = await Assert.ThrowsAsync<SfmcRateLimitedException>(() => host.Client.DataExtension<OrderLinesRow>().UpsertAsync(Lines(5)));
@@ -278,7 +298,7 @@ public sealed class ClientIntegrationTests
     public async Task Server_errors_and_dropped_connections_are_replayed_for_upserts()
     {
         await using var host = await TestHost.StartAsync();
-        host.PumpTime(TimeSpan.FromMilliseconds(100));
+        host.PumpTime();
         host.Emulator.Faults.FailNext(1, HttpStatusCode.InternalServerError, "/hub/");
         host.Emulator.Faults.DropNext(1, "/hub/");
         host.Emulator.Faults.FailNext(1, HttpStatusCode.ServiceUnavailable, "/hub/");
@@ -293,9 +313,10 @@ public sealed class ClientIntegrationTests
     [Fact]
     public async Task Hundred_thousand_rows_survive_throttling_errors_drops_and_token_expiry_exactly_once()
     {
-        // Tokens live far longer than the run (whose fake clock races ahead), so only the forced expiry refreshes one.
-        await using var host = await TestHost.StartAsync(e => e.TokenLifetimeSeconds = 100_000_000, c => c.Batching.MaxConcurrentRequests = 4);
-        host.PumpTime(TimeSpan.FromMilliseconds(100));
+        // Tokens keep their real lifetime (1,080 s): the clock moves only through the retry delays, so only the forced
+        // expiry refreshes one.
+        await using var host = await TestHost.StartAsync(client: c => c.Batching.MaxConcurrentRequests = 4);
+        host.PumpTime();
         var faults = host.Emulator.Faults;
         faults.FailNext(6, HttpStatusCode.TooManyRequests, "/hub/");
         faults.FailNext(4, HttpStatusCode.InternalServerError, "/hub/");
@@ -329,7 +350,7 @@ public sealed class ClientIntegrationTests
     public async Task Async_upsert_polls_status_until_complete()
     {
         await using var host = await TestHost.StartAsync(client: c => c.Batching.MaxRowsPerRequest = 40);
-        host.PumpTime(TimeSpan.FromMilliseconds(200));
+        host.PumpTime();
 
         var result = await host.Client.DataExtension<OrderLinesRow>().UpsertAsync(Lines(100), new DataExtensionWriteOptions { Api = DataExtensionApi.Async });
 
@@ -347,7 +368,7 @@ public sealed class ClientIntegrationTests
         // 70 failing rows need two pages of results (50 a page); the request stays Pending for 5 s of the emulator's clock,
         // so the status is polled more than once. Which rows failed is asserted exactly.
         await using var host = await TestHost.StartAsync(e => e.AsyncProcessingDelay = TimeSpan.FromSeconds(5));
-        host.PumpTime(TimeSpan.FromMilliseconds(50));
+        host.PumpTime();
         var orders = host.Client.DataExtension<OrderLinesRow>();
         await host.Emulator.AddRowsAsync(OrderLinesRow.CustomerKey, Lines(70).Select(l => (IReadOnlyDictionary<string, object?>)new Dictionary<string, object?> { ["order id"] = l.OrderId, ["line no"] = l.LineNo, ["sku"] = l.Sku, ["unit price"] = l.UnitPrice }));
 
@@ -369,7 +390,7 @@ public sealed class ClientIntegrationTests
     public async Task Async_insert_reports_duplicate_keys_from_SFMC_results()
     {
         await using var host = await TestHost.StartAsync();
-        host.PumpTime(TimeSpan.FromMilliseconds(200));
+        host.PumpTime();
         var orders = host.Client.DataExtension<OrderLinesRow>();
         Assert.True((await orders.InsertAsync(Lines(10))).Succeeded);
 
@@ -386,7 +407,7 @@ public sealed class ClientIntegrationTests
     public async Task Insert_that_may_have_reached_SFMC_is_reported_not_replayed()
     {
         await using var host = await TestHost.StartAsync();
-        host.PumpTime(TimeSpan.FromMilliseconds(200));
+        host.PumpTime();
         host.Emulator.Faults.FailNext(1, HttpStatusCode.InternalServerError, "/data/v1/async/dataextensions/");
 
         var result = await host.Client.DataExtension<OrderLinesRow>().InsertAsync(Lines(4));
@@ -401,7 +422,7 @@ public sealed class ClientIntegrationTests
     public async Task Throttled_insert_is_retried_because_SFMC_did_not_process_it()
     {
         await using var host = await TestHost.StartAsync();
-        host.PumpTime(TimeSpan.FromMilliseconds(200));
+        host.PumpTime();
         host.Emulator.Faults.FailNext(1, HttpStatusCode.TooManyRequests, "/data/v1/async/dataextensions/");
 
         var result = await host.Client.DataExtension<OrderLinesRow>().InsertAsync(Lines(4));
@@ -415,7 +436,7 @@ public sealed class ClientIntegrationTests
     public async Task Async_request_unfinished_at_the_deadline_reports_its_rows_as_failed_not_also_pending()
     {
         await using var host = await TestHost.StartAsync(e => e.AsyncProcessingDelay = TimeSpan.FromHours(1));
-        host.PumpTime(TimeSpan.FromMilliseconds(500));
+        host.PumpTime();
 
         var result = await host.Client.DataExtension<OrderLinesRow>().UpsertAsync(
             Lines(6),
@@ -458,7 +479,7 @@ public sealed class ClientIntegrationTests
     public async Task Requests_retries_and_throttles_are_measured_on_the_Sfmc_meter()
     {
         await using var host = await TestHost.StartAsync();
-        host.PumpTime(TimeSpan.FromMilliseconds(100));
+        host.PumpTime();
         var meters = host.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
         using var requests = new Microsoft.Extensions.Diagnostics.Metrics.Testing.MetricCollector<long>(meters, SfmcTelemetry.Name, "sfmc.requests");
         using var retries = new Microsoft.Extensions.Diagnostics.Metrics.Testing.MetricCollector<long>(meters, SfmcTelemetry.Name, "sfmc.retries");
@@ -512,7 +533,7 @@ public sealed class ClientIntegrationTests
     public async Task Secrets_and_tokens_never_reach_logs_or_exception_messages()
     {
         await using var host = await TestHost.StartAsync(client: c => c.Retry.MaxRetryAttempts = 1);
-        host.PumpTime(TimeSpan.FromMilliseconds(100));
+        host.PumpTime();
         var orders = host.Client.DataExtension<OrderLinesRow>();
         await orders.UpsertAsync(Lines(5));
         host.Emulator.Faults.ExpireTokens();
@@ -555,7 +576,7 @@ public sealed class ClientIntegrationTests
                 o.ResponseHeadersDataClasses["Content-Type"] = Microsoft.Extensions.Compliance.Classification.DataClassification.None;
             });
         });
-        host.PumpTime(TimeSpan.FromMilliseconds(100));
+        host.PumpTime();
         await host.Client.DataExtension<OrderLinesRow>().UpsertAsync(Lines(3));
         await foreach (var _ in host.Client.Soap.RetrieveAsync<Sfmc.Soap.Subscriber>())
         {
@@ -643,5 +664,14 @@ public sealed class ClientIntegrationTests
     private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
     {
         public void Report(T value) => report(value);
+    }
+
+    private sealed class RealDelayHandler(TimeSpan delay) : DelegatingHandler
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            await Task.Delay(delay, cancellationToken);
+            return await base.SendAsync(request, cancellationToken);
+        }
     }
 }

@@ -243,7 +243,7 @@ public sealed partial class EmulatorTests
     public async Task Blocked_50200_without_Retry_After_is_retried_with_backoff()
     {
         await using var host = await TestHost.StartAsync();
-        host.PumpTime(TimeSpan.FromMilliseconds(100));
+        host.PumpTime();
         host.Emulator.Faults.BlockNext(2, "/hub/");
 
         var result = await host.Client.DataExtension<OrderLinesRow>().UpsertAsync(new[] { new OrderLinesRow { OrderId = "A", LineNo = 1, Sku = "s", UnitPrice = 1m } });
@@ -262,7 +262,7 @@ public sealed partial class EmulatorTests
             c.Retry.MaxRetryAttempts = 1;
         });
         await host.Client.DataExtension<OrderLinesRow>().QueryAsync().ToListAsync(); // token first, before the latency
-        host.PumpTime(TimeSpan.FromMilliseconds(500));
+        host.PumpTime(TimeSpan.FromSeconds(30)); // the attempt timeout is the earliest timer each time
         host.Emulator.Faults.Latency = TimeSpan.FromSeconds(45);
 
         var ex = await Assert.ThrowsAsync<SfmcTransientException>(() => host.Client.DataExtension<OrderLinesRow>().UpsertAsync(new[] { new OrderLinesRow { OrderId = "A", LineNo = 1, Sku = "s", UnitPrice = 1m } }));

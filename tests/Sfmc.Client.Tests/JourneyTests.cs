@@ -144,7 +144,7 @@ public sealed class JourneyTests
     public async Task Throttled_batches_are_retried_but_a_failed_batch_is_never_replayed()
     {
         await using var host = await StartAsync();
-        host.PumpTime(TimeSpan.FromMilliseconds(100));
+        host.PumpTime();
         host.Emulator.Faults.FailNext(1, HttpStatusCode.TooManyRequests, "/interaction/v1/async/events");
         var first = await host.Client.Journeys.EnterAsync("APIEvent-newsletter", Enumerable.Range(0, 150).Select(i => new JourneyMember("t-" + i)));
         Assert.Equal(150, first.Queued);

@@ -207,7 +207,7 @@ public sealed class SoapClientTests
     public async Task Throttling_faults_are_retried_even_for_a_create()
     {
         await using var host = await TestHost.StartAsync();
-        host.PumpTime(TimeSpan.FromMilliseconds(100));
+        host.PumpTime();
         host.Emulator.Faults.BlockNext(2, "/Service.asmx");
 
         var result = await host.Client.Soap.CreateAsync([new Subscriber { SubscriberKey = "t", EmailAddress = "t@example.com" }]);
@@ -221,7 +221,7 @@ public sealed class SoapClientTests
     public async Task A_server_fault_on_a_create_is_not_replayed_and_surfaces_typed()
     {
         await using var host = await TestHost.StartAsync();
-        host.PumpTime(TimeSpan.FromMilliseconds(100));
+        host.PumpTime();
         host.Emulator.Faults.FailNext(1, HttpStatusCode.InternalServerError, "/Service.asmx");
 
         var ex = await Assert.ThrowsAsync<SfmcSoapFaultException>(() => host.Client.Soap.CreateAsync([new Subscriber { SubscriberKey = "t", EmailAddress = "t@example.com" }]));
@@ -234,7 +234,7 @@ public sealed class SoapClientTests
     public async Task A_server_fault_on_a_retrieve_is_retried()
     {
         await using var host = await TestHost.StartAsync();
-        host.PumpTime(TimeSpan.FromMilliseconds(100));
+        host.PumpTime();
         await host.Emulator.AddSoapObjectsAsync("Subscriber", "SubscriberKey", Subscribers(3));
         host.Emulator.Faults.FailNext(1, HttpStatusCode.InternalServerError, "/Service.asmx");
 
@@ -249,7 +249,7 @@ public sealed class SoapClientTests
         // A token SFMC does not know (revoked, or from another tenant) is refused with a Security fault ("Login
         // Failed"), not "Token Expired": sending it again cannot help.
         await using var host = await TestHost.StartAsync(services: (s, emulator) => s.AddSingleton<ISfmcTokenStore>(new UnknownTokenStore(emulator.BaseUri)));
-        host.PumpTime(TimeSpan.FromMilliseconds(100));
+        host.PumpTime();
 
         var ex = await Assert.ThrowsAsync<SfmcSoapFaultException>(async () => await host.Client.Soap.RetrieveAsync<Subscriber>().ToListAsync());
 

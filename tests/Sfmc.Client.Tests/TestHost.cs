@@ -20,18 +20,23 @@ internal sealed class TestHost : IAsyncDisposable
     private readonly CancellationTokenSource _pump = new();
     private Task? _pumping;
 
-    private TestHost(SfmcEmulator emulator, ServiceProvider services, FakeTimeProvider time)
+    private TestHost(SfmcEmulator emulator, ServiceProvider services, FakeTimeProvider time, TimerClock clock)
     {
         Emulator = emulator;
         Services = services;
         Time = time;
+        Clock = clock;
     }
 
     public SfmcEmulator Emulator { get; }
 
     public ServiceProvider Services { get; }
 
+    /// <summary>The fake clock; advancing it moves the client's and the emulator's time.</summary>
     public FakeTimeProvider Time { get; }
+
+    /// <summary>The <see cref="TimeProvider"/> the client and the emulator use: <see cref="Time"/>, with its timers known.</summary>
+    public TimerClock Clock { get; }
 
     public SfmcClient Client => Services.GetRequiredService<SfmcClient>();
 
@@ -43,20 +48,21 @@ internal sealed class TestHost : IAsyncDisposable
         Action<IServiceCollection, SfmcEmulator>? services = null)
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
+        var clock = new TimerClock(time);
         var emu = await SfmcEmulator.StartAsync(o =>
         {
-            o.TimeProvider = time;
+            o.TimeProvider = clock;
             o.DataExtensions.Add(DataExtensions.OrderLinesRow.Schema);
             o.DataExtensions.Add(DataExtensions.TestExistingDataExtensionRow.Schema);
             emulator?.Invoke(o);
         });
         var collection = new ServiceCollection();
-        collection.AddSingleton<TimeProvider>(time);
+        collection.AddSingleton<TimeProvider>(clock);
         collection.AddLogging(b => b.SetMinimumLevel(LogLevel.Trace));
         collection.AddFakeLogging(o => o.CollectRecordsForDisabledLogLevels = false);
         collection.AddSfmc(o => Configure(o, emu, client));
         services?.Invoke(collection, emu);
-        return new TestHost(emu, collection.BuildServiceProvider(), time);
+        return new TestHost(emu, collection.BuildServiceProvider(), time, clock);
     }
 
     public static void Configure(SfmcClientOptions options, SfmcEmulator emulator, Action<SfmcClientOptions>? more = null)
@@ -69,15 +75,37 @@ internal sealed class TestHost : IAsyncDisposable
         more?.Invoke(options);
     }
 
-    /// <summary>Moves the fake clock forward in the background so retry delays (Polly uses this clock) pass without sleeping.</summary>
-    public void PumpTime(TimeSpan step)
+    /// <summary>
+    /// Moves the fake clock in the background from one timer to the next, so retry delays, polling intervals and the
+    /// emulator's latency pass without sleeping. The clock jumps only to the earliest pending timer, only when that timer
+    /// is due within <paramref name="maxJump"/> (default 10 s) and has stayed the earliest for two looks a millisecond
+    /// apart. So the clock never races: a timeout longer than <paramref name="maxJump"/> (the 100 s attempt timeout,
+    /// the 5 min total) fires only when the delays before it add up to it, never because the machine is slow.
+    /// </summary>
+    public void PumpTime(TimeSpan? maxJump = null)
     {
+        var limit = maxJump ?? TimeSpan.FromSeconds(10);
         _pumping = Task.Run(async () =>
         {
+            (object Timer, DateTimeOffset Due)? seen = null;
             while (!_pump.IsCancellationRequested)
             {
-                Time.Advance(step);
                 await Task.Delay(1);
+                var next = Clock.NextTimer();
+                var now = Time.GetUtcNow();
+                if (next is not { } n || n.Due - now > limit)
+                {
+                    seen = null;
+                }
+                else if (seen is { } s && ReferenceEquals(s.Timer, n.Timer) && s.Due == n.Due)
+                {
+                    Time.Advance(n.Due > now ? n.Due - now : TimeSpan.Zero);
+                    seen = null;
+                }
+                else
+                {
+                    seen = n;
+                }
             }
         });
     }
@@ -96,5 +124,118 @@ internal sealed class TestHost : IAsyncDisposable
         await Services.DisposeAsync();
         await Emulator.DisposeAsync();
         _pump.Dispose();
+    }
+}
+
+/// <summary>
+/// A <see cref="TimeProvider"/> over a <see cref="FakeTimeProvider"/> that knows when each of its timers is due, so
+/// <see cref="TestHost.PumpTime"/> can move the clock from timer to timer (Polly's delays and timeouts, the client's
+/// polling and the emulator's latency all run on timers of this provider).
+/// </summary>
+internal sealed class TimerClock(FakeTimeProvider time) : TimeProvider
+{
+    private readonly object _gate = new();
+    private readonly HashSet<Tracked> _timers = [];
+
+    public override DateTimeOffset GetUtcNow() => time.GetUtcNow();
+
+    public override long GetTimestamp() => time.GetTimestamp();
+
+    public override long TimestampFrequency => time.TimestampFrequency;
+
+    public override TimeZoneInfo LocalTimeZone => time.LocalTimeZone;
+
+    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+    {
+        var tracked = new Tracked(this, period);
+        tracked.Inner = time.CreateTimer(
+            s =>
+            {
+                tracked.Fired();
+                callback(s);
+            },
+            state,
+            Timeout.InfiniteTimeSpan,
+            Timeout.InfiniteTimeSpan);
+        tracked.Change(dueTime, period);
+        return tracked;
+    }
+
+    /// <summary>The pending timer due first, if any.</summary>
+    public (object Timer, DateTimeOffset Due)? NextTimer()
+    {
+        lock (_gate)
+        {
+            (object Timer, DateTimeOffset Due)? next = null;
+            foreach (var t in _timers)
+            {
+                if (next is null || t.Due < next.Value.Due)
+                {
+                    next = (t, t.Due);
+                }
+            }
+
+            return next;
+        }
+    }
+
+    private sealed class Tracked(TimerClock clock, TimeSpan period) : ITimer
+    {
+        private TimeSpan _period = period;
+
+        public ITimer Inner { get; set; } = null!;
+
+        public DateTimeOffset Due { get; private set; }
+
+        public bool Change(TimeSpan dueTime, TimeSpan period)
+        {
+            lock (clock._gate)
+            {
+                _period = period;
+                if (dueTime == Timeout.InfiniteTimeSpan)
+                {
+                    clock._timers.Remove(this);
+                }
+                else
+                {
+                    Due = clock.GetUtcNow() + dueTime;
+                    clock._timers.Add(this);
+                }
+            }
+
+            // Outside the lock: the fake clock may run the callback at once.
+            return Inner.Change(dueTime, period);
+        }
+
+        public void Fired()
+        {
+            lock (clock._gate)
+            {
+                if (_period == Timeout.InfiniteTimeSpan || _period == TimeSpan.Zero)
+                {
+                    clock._timers.Remove(this);
+                }
+                else
+                {
+                    Due += _period;
+                }
+            }
+        }
+
+        public void Dispose()
+        {
+            lock (clock._gate)
+            {
+                clock._timers.Remove(this);
+            }
+
+            Inner.Dispose();
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            Dispose();
+            return ValueTask.CompletedTask;
+        }
     }
 }
