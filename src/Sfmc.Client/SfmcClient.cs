@@ -121,7 +121,7 @@ public sealed class SfmcClient
 
         using (response)
         {
-            var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+            var body = await SfmcBufferedContent.ReadBytesAsync(response.Content, cancellationToken);
             if (response.IsSuccessStatusCode)
             {
                 return body;

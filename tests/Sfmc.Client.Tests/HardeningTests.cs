@@ -378,6 +378,61 @@ public sealed class HardeningTests(Xunit.Abstractions.ITestOutputHelper log)
     }
 
     [Fact]
+    public async Task A_DTD_in_an_answer_is_refused_as_it_arrives_not_after_the_body()
+    {
+        // The prolog comes a byte at a time, then the body never ends: the DTD must be refused from what has arrived.
+        await using var emulator = await SfmcEmulator.StartAsync();
+        var services = new ServiceCollection();
+        services.AddSfmc(o => TestHost.Configure(o, emulator)).AddHttpMessageHandler(() => new AnswerHandler(_ => new HttpResponseMessage(HttpStatusCode.OK)
+        {
+            Content = new StreamContent(new EndlessStream(TimeSpan.FromMilliseconds(20), "\uFEFF<?xml version=\"1.0\"?>\n<!-- a -- comment? -->\n<!DOCTYPE soap [<!ENTITY a \"aaaa\">"u8.ToArray())),
+        }));
+        await using var provider = services.BuildServiceProvider();
+        var stopwatch = Stopwatch.StartNew();
+
+        var ex = await Assert.ThrowsAsync<SfmcException>(async () => await provider.GetRequiredService<SfmcClient>().Soap.RetrieveAsync<Subscriber>().ToListAsync());
+
+        Assert.Contains("declares a DTD (a DOCTYPE)", ex.Message, StringComparison.Ordinal);
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(20), $"took {stopwatch.Elapsed}"); // the attempt timeout is 100 s
+    }
+
+    [Theory]
+    [InlineData("<?xml version=\"1.0\" encoding=\"utf-8\"?><!DOCTYPE x []><x/>", "Doctype")]
+    [InlineData("\uFEFF \r\n<!DOCTYPE x><x/>", "Doctype")]
+    [InlineData("<?pi a?b ??><!-- <!DOCTYPE x> - -- --><!--x--><!DOCTYPE", "Doctype")]
+    [InlineData("<?xml version=\"1.0\"?><soap:Envelope><!DOCTYPE x></soap:Envelope>", "Done")]
+    [InlineData("<!-- <!DOCTYPE x> --><x/>", "Done")]
+    [InlineData("<!DOCTYP", "More")]
+    [InlineData("<!DOCTYPO x>", "Done")]
+    [InlineData("<!- x -->", "Done")]
+    [InlineData("{\"items\":[]}", "Done")]
+    [InlineData("<?xml version=\"1.0\"?><!-- open", "More")]
+    public void The_XML_prolog_is_judged_the_same_however_its_bytes_are_split(string text, string expected)
+    {
+        var bytes = Encoding.UTF8.GetBytes(text);
+        for (var split = 0; split <= bytes.Length; split++)
+        {
+            var scanner = new XmlPrologScanner();
+            var verdict = scanner.Scan(bytes.AsSpan(0, split));
+            if (verdict == XmlPrologScanner.Verdict.More)
+            {
+                verdict = scanner.Scan(bytes.AsSpan(split));
+            }
+
+            Assert.Equal(expected, verdict.ToString());
+        }
+
+        var bytewise = new XmlPrologScanner();
+        var last = XmlPrologScanner.Verdict.More;
+        for (var i = 0; i < bytes.Length && last == XmlPrologScanner.Verdict.More; i++)
+        {
+            last = bytewise.Scan(bytes.AsSpan(i, 1));
+        }
+
+        Assert.Equal(expected, last.ToString());
+    }
+
+    [Fact]
     public async Task A_full_SOAP_page_of_a_wide_DE_is_far_under_the_default_response_limit()
     {
         // 2,500 rows (one SOAP page) of 50 Text(100) fields, each full: the measurement behind MaxResponseBytes' default.
@@ -432,9 +487,11 @@ public sealed class HardeningTests(Xunit.Abstractions.ITestOutputHelper log)
         return System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("access_token").GetString()!;
     }
 
-    /// <summary>A body that never ends: a byte every <paramref name="interval"/> (or as fast as read), until cancelled.</summary>
-    private sealed class EndlessStream(TimeSpan interval) : System.IO.Stream
+    /// <summary>A body that never ends: <paramref name="prefix"/>, then a byte every <paramref name="interval"/> (or as fast as read), until cancelled.</summary>
+    private sealed class EndlessStream(TimeSpan interval, byte[]? prefix = null) : System.IO.Stream
     {
+        private int _sent;
+
         public override bool CanRead => true;
 
         public override bool CanSeek => false;
@@ -447,6 +504,13 @@ public sealed class HardeningTests(Xunit.Abstractions.ITestOutputHelper log)
 
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
+            if (prefix is not null && _sent < prefix.Length)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                buffer.Span[0] = prefix[_sent++];
+                return 1;
+            }
+
             if (interval > TimeSpan.Zero)
             {
                 await Task.Delay(interval, cancellationToken);
@@ -481,5 +545,62 @@ public sealed class HardeningTests(Xunit.Abstractions.ITestOutputHelper log)
         }
 
         protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) => Task.FromResult(answer(request));
+    }
+}
+
+/// <summary>Runs alone (no other test allocating meanwhile), because it counts the process's allocated bytes.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class AllocationCollection
+{
+    public const string Name = "Allocation counts";
+}
+
+[Collection(AllocationCollection.Name)]
+public sealed class ResponseMemoryTests
+{
+    [Theory]
+    [InlineData(true, 1.1)]
+    [InlineData(false, 2.1)]
+    public async Task An_answer_costs_about_one_byte_of_memory_per_byte_of_body(bool declared, double most)
+    {
+        // Before: a growing MemoryStream, then HttpContent's copy (and LoadIntoBuffer's): 3-4 bytes allocated per byte.
+        const int Size = 32 * 1024 * 1024;
+        var body = new byte[Size];
+        Random.Shared.NextBytes(body);
+        using var http = new HttpClient(new SfmcResponseBufferHandler(128L * 1024 * 1024) { InnerHandler = new BodyHandler(body, declared) });
+        await ReadAsync(http); // warm up: JIT, pools
+
+        var before = GC.GetTotalAllocatedBytes(precise: true);
+        var read = await ReadAsync(http);
+        var allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+
+        Assert.Equal(body, read);
+        Assert.True(allocated < most * Size, $"{allocated:N0} bytes allocated for a body of {Size:N0} ({(double)allocated / Size:F2} per byte)");
+    }
+
+    private static async Task<byte[]> ReadAsync(HttpClient http)
+    {
+        using var response = await http.GetAsync("http://127.0.0.1/", HttpCompletionOption.ResponseHeadersRead);
+        return await SfmcBufferedContent.ReadBytesAsync(response.Content, CancellationToken.None);
+    }
+
+    /// <summary>Answers with <paramref name="body"/>, its length declared or not (as a chunked answer), read without copying it.</summary>
+    private sealed class BodyHandler(byte[] body, bool declared) : HttpMessageHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+            Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK) { Content = new BodyContent(body, declared) });
+    }
+
+    private sealed class BodyContent(byte[] body, bool declared) : HttpContent
+    {
+        protected override Task SerializeToStreamAsync(System.IO.Stream stream, TransportContext? context) => stream.WriteAsync(body, 0, body.Length);
+
+        protected override Task<System.IO.Stream> CreateContentReadStreamAsync() => Task.FromResult<System.IO.Stream>(new System.IO.MemoryStream(body, writable: false));
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = body.Length;
+            return declared;
+        }
     }
 }

@@ -61,7 +61,7 @@ internal sealed class SfmcAuthenticationHandler(SfmcTokenProvider tokens, SfmcTe
     /// <summary>The fault of a SOAP call's HTTP 500 answer (the body is buffered, so the caller still reads it); else null.</summary>
     private static async Task<Soap.SoapFault?> ReadSoapFaultAsync(HttpRequestMessage request, HttpResponseMessage response, CancellationToken cancellationToken) =>
         request.Content is Soap.SoapEnvelopeContent && response.StatusCode == HttpStatusCode.InternalServerError
-            ? Soap.SoapEnvelope.TryReadFault(await response.Content.ReadAsByteArrayAsync(cancellationToken))
+            ? Soap.SoapEnvelope.TryReadFault(await SfmcBufferedContent.ReadBytesAsync(response.Content, cancellationToken))
             : null;
 
     /// <summary>Counts a throttled answer (meter and the request's context); returns the context, if any.</summary>

@@ -121,7 +121,7 @@ internal sealed class SfmcTokenProvider
 
         using (response)
         {
-            var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+            var body = await SfmcBufferedContent.ReadBytesAsync(response.Content, cancellationToken);
             if (!response.IsSuccessStatusCode)
             {
                 var detail = "";
