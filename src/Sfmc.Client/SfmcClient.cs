@@ -148,16 +148,17 @@ public sealed class SfmcClient
             var root = document.RootElement;
             if (root.ValueKind == JsonValueKind.Object)
             {
-                message = root.TryGetProperty("message", out var m) ? m.GetString() : null;
+                message = root.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString() : null;
                 errorCode = root.TryGetProperty("errorcode", out var c) && c.TryGetInt32(out var code) ? code : null;
                 if (root.TryGetProperty("additionalErrors", out var errors) && errors.ValueKind == JsonValueKind.Array)
                 {
-                    additional.AddRange(errors.EnumerateArray().Select(e => e.TryGetProperty("message", out var em) ? em.GetString() ?? "" : e.ToString()));
+                    additional.AddRange(errors.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.Object && e.TryGetProperty("message", out var em) ? em.ToString() : e.ToString()));
                 }
             }
         }
-        catch (JsonException)
+        catch (Exception ex) when (IsUnreadable(ex))
         {
+            // An error body of another shape: the status alone decides the exception.
         }
 
         var status = response.StatusCode;
@@ -179,6 +180,27 @@ public sealed class SfmcClient
             _ => new SfmcException(what + detail, status, errorCode),
         };
     }
+
+    /// <summary>
+    /// Reads an answer's body with <paramref name="read"/>: a body that is not JSON, or not of the shape the reader
+    /// expects (a string where an object belongs, a number out of range), is an <see cref="SfmcResponseFormatException"/>
+    /// naming the call, never a bare <see cref="JsonException"/> or <see cref="InvalidOperationException"/>.
+    /// </summary>
+    internal static T Read<T>(HttpRequestMessage request, byte[] body, Func<byte[], T> read)
+    {
+        try
+        {
+            return read(body);
+        }
+        catch (Exception ex) when (IsUnreadable(ex))
+        {
+            throw new SfmcResponseFormatException($"SFMC's answer to {request.Method} /{RequestPath(request)} could not be read: {SfmcException.Clip(ex.Message)}", ex);
+        }
+    }
+
+    /// <summary>What System.Text.Json and the parsers raise for a body of the wrong shape.</summary>
+    internal static bool IsUnreadable(Exception ex) =>
+        ex is JsonException or InvalidOperationException or FormatException or OverflowException or KeyNotFoundException or InvalidCastException;
 
     private static string? MissingScope(string? message) =>
         message is null ? null : Regex.Match(message, @"\b[a-z]+(?:_[a-z]+)*_(?:read|write|execute|send|publish)\b") is { Success: true } match ? match.Value : null;

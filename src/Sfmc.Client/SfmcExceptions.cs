@@ -33,6 +33,13 @@ public class SfmcException : Exception
         : string.Concat(text.AsSpan(0, MaxQuotedLength), "… (", text.Length.ToString("N0", System.Globalization.CultureInfo.InvariantCulture), " characters)");
 }
 
+/// <summary>
+/// SFMC answered with success, but with a body the client cannot read (not JSON, or not the shape SFMC documents). What
+/// the call did on SFMC is unknown; the message names the call and quotes the reader's complaint.
+/// </summary>
+public sealed class SfmcResponseFormatException(string message, Exception? inner = null)
+    : SfmcException(message, null, null, inner);
+
 /// <summary>The credentials were refused (bad client id/secret, or a 401 that persisted after a token refresh).</summary>
 public sealed class SfmcAuthenticationException(string message, HttpStatusCode? statusCode = null, Exception? inner = null)
     : SfmcException(message, statusCode, null, inner);

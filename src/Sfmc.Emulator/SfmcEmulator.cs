@@ -798,18 +798,41 @@ public sealed class SfmcEmulator : IAsyncDisposable
     {
         if (lostAnswer is null)
         {
-            await next(context);
+            await RunAsync(context, next, soap);
             return;
         }
 
         var answer = context.Response.Body;
         context.Response.Body = new MemoryStream();
-        await next(context);
+        await RunAsync(context, next, soap);
         context.Response.Body = answer;
         context.Response.Headers.Clear();
         context.Response.ContentLength = null;
         await (soap ? WriteSoapFaultAsync(context, lostAnswer) : WriteFaultAsync(context, lostAnswer));
     }
+
+    /// <summary>
+    /// Runs the endpoint. A JSON body of the wrong shape (a number where SFMC expects a string, an object for an array)
+    /// that an endpoint's reader trips over is SFMC's 400 with errorcode 10001, not an empty 500.
+    /// </summary>
+    private static async Task RunAsync(HttpContext context, RequestDelegate next, bool soap)
+    {
+        try
+        {
+            await next(context);
+        }
+        catch (Exception ex) when (!soap && !context.Response.HasStarted && IsJsonShapeError(ex))
+        {
+            context.Response.Clear();
+            await WriteErrorAsync(context, HttpStatusCode.BadRequest, "The request body is not of the shape this endpoint expects: " + ex.Message, 10001);
+        }
+    }
+
+    /// <summary>What System.Text.Json raises reading a value of another kind or range than asked for.</summary>
+    private static bool IsJsonShapeError(Exception ex) =>
+        ex is JsonException
+        || (ex is InvalidOperationException or FormatException or OverflowException
+            && ex.TargetSite?.DeclaringType?.Namespace?.StartsWith("System.Text.Json", StringComparison.Ordinal) == true);
 
     private static Task WriteSoapFaultAsync(HttpContext context, EmulatorFaults.InjectedFault fault) =>
         fault.Blocked || fault.Status == HttpStatusCode.TooManyRequests

@@ -140,9 +140,24 @@ internal sealed class SfmcTokenProvider
                     : new SfmcTransientException(message, response.StatusCode);
             }
 
-            using var document = JsonDocument.Parse(body);
+            JsonDocument document;
+            try
+            {
+                document = JsonDocument.Parse(body);
+            }
+            catch (JsonException ex)
+            {
+                throw new SfmcResponseFormatException($"The SFMC token response for client '{_clientName}' is not JSON: {SfmcException.Clip(ex.Message)}", ex);
+            }
+
+            using var parsed = document;
             var root = document.RootElement;
-            var expiresIn = root.TryGetProperty("expires_in", out var e) && e.TryGetInt32(out var seconds) ? seconds : 0;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                throw new SfmcResponseFormatException($"The SFMC token response for client '{_clientName}' is not a JSON object.");
+            }
+
+            var expiresIn = root.TryGetProperty("expires_in", out var e) && e.ValueKind == JsonValueKind.Number && e.TryGetInt32(out var seconds) ? seconds : 0;
             var token = Text(root, "access_token");
             if (string.IsNullOrEmpty(token) || expiresIn <= 0)
             {

@@ -49,13 +49,13 @@ internal static class DataExtensionRequests
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, $"data/v1/customobjectdata/key/{Uri.EscapeDataString(key)}/rowset?$page={page}&$pageSize={pageSize}");
             var body = await client.SendAsync(request, new SfmcRequestContext { Replayable = true }, key, cancellationToken);
-            var rows = parse(body);
+            var (rows, count) = SfmcClient.Read(request, body, b => (parse(b), ReadCount(b)));
             foreach (var row in rows)
             {
                 yield return row;
             }
 
-            if (rows.Count < pageSize || (long)page * pageSize >= ReadCount(body))
+            if (rows.Count < pageSize || (long)page * pageSize >= count)
             {
                 yield break;
             }
@@ -268,13 +268,11 @@ internal sealed class DataExtensionWriter<TRow>(SfmcClient client, string key, R
             Content = SfmcClient.JsonContent(batch.Payload(0, batch.Count, async: true)),
         };
         var context = new SfmcRequestContext { Replayable = !insert };
-        string requestId;
+        byte[] answer;
         try
         {
-            var body = await _client.SendAsync(request, context, Key, cancellationToken);
+            answer = await _client.SendAsync(request, context, Key, cancellationToken);
             state.Sent(context, succeeded: 0);
-            using var document = JsonDocument.Parse(body);
-            requestId = document.RootElement.TryGetProperty("requestId", out var id) ? id.GetString() ?? "" : "";
         }
         catch (SfmcValidationException ex)
         {
@@ -287,6 +285,21 @@ internal sealed class DataExtensionWriter<TRow>(SfmcClient client, string key, R
             // Not replayed: the insert may have reached SFMC. Report, do not guess.
             state.Sent(context, succeeded: 0);
             FailAll(batch, state, "The insert may or may not have been written (not replayed, inserts are not idempotent): " + ex.Message, null, null);
+            return;
+        }
+
+        string requestId;
+        try
+        {
+            requestId = SfmcClient.Read(request, answer, static body =>
+            {
+                using var document = JsonDocument.Parse(body);
+                return document.RootElement.TryGetProperty("requestId", out var id) ? id.GetString() ?? "" : "";
+            });
+        }
+        catch (SfmcResponseFormatException ex)
+        {
+            FailAll(batch, state, "The rows may or may not have been written (SFMC's answer named no request to follow): " + ex.Message, null, null);
             return;
         }
 
@@ -304,10 +317,21 @@ internal sealed class DataExtensionWriter<TRow>(SfmcClient client, string key, R
             var statusContext = new SfmcRequestContext { Replayable = true };
             var statusBody = await _client.SendAsync(status, statusContext, null, cancellationToken);
             state.Sent(statusContext, succeeded: 0);
-            var (pending, hasErrors) = ReadStatus(statusBody);
+            bool pending, hasErrors;
+            List<DataExtensionRowError> errors;
+            try
+            {
+                (pending, hasErrors) = SfmcClient.Read(status, statusBody, ReadStatus);
+                errors = !pending && hasErrors ? await ReadResultsAsync(requestId, state, cancellationToken) : [];
+            }
+            catch (SfmcResponseFormatException ex)
+            {
+                FailAll(batch, state, $"The outcome of async request {requestId} is unknown: " + ex.Message, null, requestId);
+                return;
+            }
+
             if (!pending)
             {
-                var errors = hasErrors ? await ReadResultsAsync(requestId, state, cancellationToken) : new List<DataExtensionRowError>();
                 foreach (var error in errors)
                 {
                     state.Fail(error);
@@ -348,18 +372,21 @@ internal sealed class DataExtensionWriter<TRow>(SfmcClient client, string key, R
             var context = new SfmcRequestContext { Replayable = true };
             var body = await _client.SendAsync(request, context, null, cancellationToken);
             state.Sent(context, succeeded: 0);
-            using var document = JsonDocument.Parse(body);
-            var root = document.RootElement;
-            var items = root.TryGetProperty("items", out var i) && i.ValueKind == JsonValueKind.Array ? i.EnumerateArray().ToList() : new List<JsonElement>();
-            foreach (var item in items.Where(item => !item.TryGetProperty("status", out var st) || !string.Equals(st.GetString(), "OK", StringComparison.OrdinalIgnoreCase)))
+            var (items, count) = SfmcClient.Read(request, body, body =>
             {
-                var code = item.TryGetProperty("errorCode", out var c) ? c.ToString() : null;
-                var message = item.TryGetProperty("message", out var m) ? m.GetString() : null;
-                errors.Add(new DataExtensionRowError(new DataExtensionPrimaryKey(), $"{code}: {message}", null, requestId));
-            }
+                using var document = JsonDocument.Parse(body);
+                var root = document.RootElement;
+                var items = root.TryGetProperty("items", out var i) && i.ValueKind == JsonValueKind.Array ? i.EnumerateArray().ToList() : new List<JsonElement>();
+                foreach (var item in items.Where(item => !item.TryGetProperty("status", out var st) || !string.Equals(st.GetString(), "OK", StringComparison.OrdinalIgnoreCase)))
+                {
+                    var code = item.TryGetProperty("errorCode", out var c) ? c.ToString() : null;
+                    var message = item.TryGetProperty("message", out var m) ? m.GetString() : null;
+                    errors.Add(new DataExtensionRowError(new DataExtensionPrimaryKey(), $"{code}: {message}", null, requestId));
+                }
 
-            var count = root.TryGetProperty("count", out var n) && n.TryGetInt32(out var total) ? total : 0;
-            if (items.Count == 0 || errors.Count >= count)
+                return (items.Count, root.TryGetProperty("count", out var n) && n.TryGetInt32(out var total) ? total : 0);
+            });
+            if (items == 0 || errors.Count >= count)
             {
                 return errors;
             }

@@ -68,10 +68,13 @@ public sealed class JourneyClient
         activity?.SetTag("sfmc.journey.event_definition_key", eventDefinitionKey);
         using var request = new HttpRequestMessage(HttpMethod.Post, "interaction/v1/events") { Content = SfmcClient.JsonContent(body) };
         var response = await _client.SendAsync(request, new SfmcRequestContext { Replayable = false }, eventDefinitionKey, cancellationToken);
-        using var document = JsonDocument.Parse(response);
-        return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("eventInstanceId", out var id)
-            ? id.GetString() ?? ""
-            : "";
+        return SfmcClient.Read(request, response, static body =>
+        {
+            using var document = JsonDocument.Parse(body);
+            return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("eventInstanceId", out var id)
+                ? id.GetString() ?? ""
+                : "";
+        });
     }
 
     internal async Task<JourneyEntryResult> EnterCoreAsync<TData>(string eventDefinitionKey, IEnumerable<JourneyMember<TData>> members, Action<Utf8JsonWriter, TData> writeData, CancellationToken cancellationToken)
@@ -183,12 +186,36 @@ public sealed class JourneyClient
         }
 
         state.Sent(context);
-        using var document = JsonDocument.Parse(response);
-        var root = document.RootElement;
-        if (root.TryGetProperty("requestId", out var requestId) && requestId.GetString() is { } id)
+        string? id;
+        List<JourneyMemberError> errors;
+        try
+        {
+            (id, errors) = SfmcClient.Read(request, response, body => ReadChunkAnswer(body, chunk));
+        }
+        catch (SfmcResponseFormatException ex)
+        {
+            state.FailAll(chunk, null, "The members may or may not have been queued (SFMC's answer could not be read): " + ex.Message);
+            return;
+        }
+
+        if (id is not null)
         {
             state.RequestIds.Add((chunk.Members[0].Index, id));
         }
+
+        foreach (var error in errors)
+        {
+            state.Errors.Add(error);
+        }
+    }
+
+    /// <summary>The requestId of an async entry answer, and the members it did not queue.</summary>
+    private static (string? RequestId, List<JourneyMemberError> Errors) ReadChunkAnswer(byte[] body, Chunk chunk)
+    {
+        using var document = JsonDocument.Parse(body);
+        var root = document.RootElement;
+        var id = root.TryGetProperty("requestId", out var requestId) ? requestId.GetString() : null;
+        var errors = new List<JourneyMemberError>();
 
         // SFMC returns the members in the order it received them; an errorcode marks one that was not queued.
         if (root.TryGetProperty("members", out var answered) && answered.ValueKind == JsonValueKind.Array)
@@ -199,12 +226,14 @@ public sealed class JourneyClient
                 if (i < chunk.Count && member.ValueKind == JsonValueKind.Object && member.TryGetProperty("errorcode", out var code))
                 {
                     var message = member.TryGetProperty("message", out var m) ? m.GetString() ?? "" : "";
-                    state.Errors.Add(new JourneyMemberError(chunk.Members[i].Index, chunk.Members[i].ContactKey, code.ValueKind == JsonValueKind.String ? code.GetString() : code.GetRawText(), message));
+                    errors.Add(new JourneyMemberError(chunk.Members[i].Index, chunk.Members[i].ContactKey, code.ValueKind == JsonValueKind.String ? code.GetString() : code.GetRawText(), message));
                 }
 
                 i++;
             }
         }
+
+        return (id, errors);
     }
 
     internal static void CheckKey(string eventDefinitionKey)

@@ -111,10 +111,13 @@ public sealed class MobileConnectClient
 
         using var request = new HttpRequestMessage(HttpMethod.Post, $"sms/v1/messageContact/{Uri.EscapeDataString(messageId)}/send") { Content = SfmcClient.JsonContent(body) };
         var response = await _client.SendAsync(request, new SfmcRequestContext { Replayable = false }, messageId, cancellationToken);
-        using var document = JsonDocument.Parse(response);
-        return document.RootElement.TryGetProperty("tokenId", out var token) && token.GetString() is { } tokenId
-            ? tokenId
-            : throw new SfmcException($"SFMC's answer to MobileConnect message '{messageId}' has no tokenId.");
+        return SfmcClient.Read(request, response, body =>
+        {
+            using var document = JsonDocument.Parse(body);
+            return document.RootElement.TryGetProperty("tokenId", out var token) && token.GetString() is { } tokenId
+                ? tokenId
+                : throw new SfmcResponseFormatException($"SFMC's answer to MobileConnect message '{messageId}' has no tokenId.");
+        });
     }
 }
 

@@ -39,13 +39,20 @@ public sealed class SfmcRestClient
     {
         ArgumentNullException.ThrowIfNull(readResponse);
         var body = await SendCoreAsync(method, path, writeBody, replayable, operationId, cancellationToken);
-        var reader = new Utf8JsonReader(body);
-        if (!reader.Read())
+        try
         {
-            throw new SfmcException($"SFMC {method} /{path} ({operationId}) answered with no JSON body.", null, null);
-        }
+            var reader = new Utf8JsonReader(body);
+            if (!reader.Read())
+            {
+                throw new SfmcResponseFormatException($"SFMC {method} /{path} ({operationId}) answered with no JSON body.");
+            }
 
-        return readResponse(ref reader);
+            return readResponse(ref reader);
+        }
+        catch (Exception ex) when (SfmcClient.IsUnreadable(ex))
+        {
+            throw new SfmcResponseFormatException($"SFMC's answer to {method} /{path} ({operationId}) could not be read: {SfmcException.Clip(ex.Message)}", ex);
+        }
     }
 
     /// <summary>Used by generated operations that have no JSON answer.</summary>

@@ -86,8 +86,12 @@ public sealed class TransactionalMessagesClient
         activity?.SetTag("sfmc.transactional.definition_key", definitionKey);
         using var request = new HttpRequestMessage(HttpMethod.Post, $"messaging/v1/{_channel}/messages/{Uri.EscapeDataString(messageKey)}") { Content = SfmcClient.JsonContent(body) };
         var response = await _client.SendAsync(request, new SfmcRequestContext { Replayable = true }, definitionKey, cancellationToken);
-        using var document = JsonDocument.Parse(response);
-        if (Items(document.RootElement).FirstOrDefault() is { } item && ErrorOf(item) is { } error)
+        var refused = SfmcClient.Read(request, response, static body =>
+        {
+            using var document = JsonDocument.Parse(body);
+            return Items(document.RootElement).FirstOrDefault() is { } item ? ErrorOf(item) : null;
+        });
+        if (refused is { } error)
         {
             throw new SfmcValidationException($"SFMC refused {_channel} message '{messageKey}': {error.Message} (errorcode {error.Code})", int.TryParse(error.Code, NumberStyles.Integer, CultureInfo.InvariantCulture, out var code) ? code : null, Array.Empty<string>());
         }
@@ -176,7 +180,7 @@ public sealed class TransactionalMessagesClient
                         requestIds.Add((part[0].Index, id));
                     }
                 }
-                catch (SfmcException ex) when (ex is SfmcValidationException or SfmcTransientException or SfmcRateLimitedException)
+                catch (SfmcException ex) when (ex is SfmcValidationException or SfmcTransientException or SfmcRateLimitedException or SfmcResponseFormatException)
                 {
                     var safe = ex is SfmcValidationException ? "" : " Sending the same recipients again with the same messageKeys is safe: SFMC sends a messageKey once within 72 hours.";
                     foreach (var (index, recipient, messageKey) in part)
@@ -204,7 +208,12 @@ public sealed class TransactionalMessagesClient
         ArgumentException.ThrowIfNullOrEmpty(messageKey);
         using var request = new HttpRequestMessage(HttpMethod.Get, $"messaging/v1/{_channel}/messages/{Uri.EscapeDataString(messageKey)}");
         var response = await _client.SendAsync(request, new SfmcRequestContext { Replayable = true }, null, cancellationToken);
-        using var document = JsonDocument.Parse(response);
+        return SfmcClient.Read(request, response, body => ReadStatus(messageKey, body));
+    }
+
+    private static TransactionalMessageStatus ReadStatus(string messageKey, byte[] body)
+    {
+        using var document = JsonDocument.Parse(body);
         var root = document.RootElement;
         var category = root.TryGetProperty("eventCategoryType", out var c) ? c.GetString() ?? "" : "";
         var info = root.TryGetProperty("info", out var i) && i.ValueKind == JsonValueKind.Object ? i : default;
@@ -262,17 +271,27 @@ public sealed class TransactionalMessagesClient
 
         using var request = new HttpRequestMessage(HttpMethod.Post, $"messaging/v1/{_channel}/messages/") { Content = SfmcClient.JsonContent(body) };
         var response = await _client.SendAsync(request, context, definitionKey, cancellationToken);
-        using var document = JsonDocument.Parse(response);
-        var byKey = part.ToDictionary(p => p.MessageKey, StringComparer.Ordinal);
-        foreach (var item in Items(document.RootElement))
+        var (requestId, refused) = SfmcClient.Read(request, response, body =>
         {
-            if (ErrorOf(item) is { } error && item.TryGetProperty("messageKey", out var k) && k.GetString() is { } key && byKey.TryGetValue(key, out var failed))
+            using var document = JsonDocument.Parse(body);
+            var byKey = part.ToDictionary(p => p.MessageKey, StringComparer.Ordinal);
+            var refused = new List<TransactionalRecipientError>();
+            foreach (var item in Items(document.RootElement))
             {
-                errors.Add(new TransactionalRecipientError(failed.Index, failed.Recipient.ContactKey, key, error.Code, error.Message));
+                if (ErrorOf(item) is { } error && item.TryGetProperty("messageKey", out var k) && k.GetString() is { } key && byKey.TryGetValue(key, out var failed))
+                {
+                    refused.Add(new TransactionalRecipientError(failed.Index, failed.Recipient.ContactKey, key, error.Code, error.Message));
+                }
             }
+
+            return (document.RootElement.TryGetProperty("requestId", out var id) ? id.GetString() : null, refused);
+        });
+        foreach (var error in refused)
+        {
+            errors.Add(error);
         }
 
-        return document.RootElement.TryGetProperty("requestId", out var id) ? id.GetString() : null;
+        return requestId;
     }
 
     private static TransactionalRecipient<IReadOnlyDictionary<string, object?>?> Typed(TransactionalRecipient recipient) =>
