@@ -104,6 +104,7 @@ public sealed class SfmcClient
     internal async Task<byte[]> SendAsync(HttpRequestMessage request, SfmcRequestContext context, string? key, CancellationToken cancellationToken)
     {
         request.Options.Set(SfmcRequestContext.Key, context);
+        context.Started = Time.GetTimestamp();
         HttpResponseMessage response;
         try
         {
@@ -220,6 +221,9 @@ internal sealed class SfmcRequestContext
 
     /// <summary>Safe to send again after a failure that may have reached SFMC (upsert by key, GET).</summary>
     public bool Replayable { get; init; }
+
+    /// <summary>When the request was first sent (a <see cref="TimeProvider"/> timestamp): what its retries have spent.</summary>
+    public long Started { get; set; }
 
     public int Retries => Volatile.Read(ref _retries);
 

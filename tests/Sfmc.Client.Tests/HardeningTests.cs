@@ -378,6 +378,33 @@ public sealed class HardeningTests(Xunit.Abstractions.ITestOutputHelper log)
     }
 
     [Fact]
+    public async Task A_Retry_After_past_the_total_timeout_is_a_rate_limit_error_at_once_not_a_timeout()
+    {
+        await using var emulator = await SfmcEmulator.StartAsync(o => o.DataExtensions.Add(DataExtensions.OrderLinesRow.Schema));
+        var services = new ServiceCollection();
+        services.AddSfmc(o =>
+        {
+            TestHost.Configure(o, emulator);
+            o.Retry.TotalTimeout = TimeSpan.FromSeconds(20);
+            o.Retry.AttemptTimeout = TimeSpan.FromSeconds(10);
+            o.Retry.MaxRetryAttempts = 2;
+        }).AddHttpMessageHandler(() => new AnswerHandler(_ => new HttpResponseMessage(HttpStatusCode.TooManyRequests)
+        {
+            Headers = { RetryAfter = new System.Net.Http.Headers.RetryConditionHeaderValue(TimeSpan.FromDays(1)) },
+            Content = new StringContent("""{"message":"Rate limit exceeded","errorcode":50100}""", Encoding.UTF8, "application/json"),
+        }));
+        await using var provider = services.BuildServiceProvider();
+        var stopwatch = Stopwatch.StartNew();
+
+        var ex = await Assert.ThrowsAsync<SfmcRateLimitedException>(async () => await provider.GetRequiredService<SfmcClient>().DataExtension<DataExtensions.OrderLinesRow>().QueryAsync().ToListAsync());
+
+        // Before: slept until the 20 s total timeout, then an SfmcTransientException that hid the throttling.
+        Assert.Equal(TimeSpan.FromDays(1), ex.RetryAfter);
+        Assert.Contains("answered 429 after 1 attempts", ex.Message, StringComparison.Ordinal);
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(10), $"took {stopwatch.Elapsed}");
+    }
+
+    [Fact]
     public async Task A_DTD_in_an_answer_is_refused_as_it_arrives_not_after_the_body()
     {
         // The prolog comes a byte at a time, then the body never ends: the DTD must be refused from what has arrived.

@@ -99,7 +99,7 @@ public static class SfmcServiceCollectionExtensions
         pipeline.AddTimeout(options.Retry.TotalTimeout);
         if (options.Retry.MaxRetryAttempts > 0) // Polly requires at least one; 0 means "no retry strategy"
         {
-            AddRetry(pipeline, options, telemetry, logger);
+            AddRetry(pipeline, options, services.GetService<TimeProvider>() ?? TimeProvider.System, telemetry, logger);
         }
 
         // Inside the retry: every attempt, retries included, spends the budget (outside, retries would burst past it).
@@ -123,11 +123,13 @@ public static class SfmcServiceCollectionExtensions
         pipeline.AddTimeout(options.Retry.AttemptTimeout);
     }
 
-    private static void AddRetry(ResiliencePipelineBuilder<HttpResponseMessage> pipeline, SfmcClientOptions options, SfmcTelemetry telemetry, ILogger logger)
+    private static void AddRetry(ResiliencePipelineBuilder<HttpResponseMessage> pipeline, SfmcClientOptions options, TimeProvider time, SfmcTelemetry telemetry, ILogger logger)
     {
         var retry = RetryOptions(options.Retry);
         retry.ShouldRetryAfterHeader = true;
-        retry.ShouldHandle = args => ValueTask.FromResult(ShouldRetry(args.Outcome, Replayable(args.Context), TakeSoapFault(args.Context)));
+        retry.ShouldHandle = args => ValueTask.FromResult(
+            ShouldRetry(args.Outcome, Replayable(args.Context), TakeSoapFault(args.Context))
+            && !RetryAfterOutlastsTotalTimeout(args.Outcome, args.Context, options.Retry.TotalTimeout, time));
         retry.OnRetry = args =>
         {
             var request = args.Context.GetRequestMessage();
@@ -153,6 +155,25 @@ public static class SfmcServiceCollectionExtensions
         BackoffType = DelayBackoffType.Exponential,
         UseJitter = true,
     };
+
+    /// <summary>
+    /// A Retry-After that ends past the request's total timeout is not waited for (the wait could only end in a
+    /// timeout that hides the throttling): the caller gets <see cref="SfmcRateLimitedException"/> with
+    /// <see cref="SfmcRateLimitedException.RetryAfter"/> at once, and can schedule the work for later.
+    /// </summary>
+    private static bool RetryAfterOutlastsTotalTimeout(Outcome<HttpResponseMessage> outcome, ResilienceContext context, TimeSpan totalTimeout, TimeProvider time)
+    {
+        if (outcome.Result?.Headers.RetryAfter is not { } retryAfter)
+        {
+            return false;
+        }
+
+        var wait = retryAfter.Delta ?? (retryAfter.Date is { } date ? date - time.GetUtcNow() : TimeSpan.Zero);
+        var spent = context.GetRequestMessage() is { } request && request.Options.TryGetValue(SfmcRequestContext.Key, out var requestContext)
+            ? time.GetElapsedTime(requestContext.Started)
+            : TimeSpan.Zero;
+        return wait > totalTimeout - spent;
+    }
 
     private static bool Replayable(ResilienceContext context) =>
         context.GetRequestMessage() is { } request
