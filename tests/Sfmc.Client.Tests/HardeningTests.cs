@@ -378,6 +378,28 @@ public sealed class HardeningTests(Xunit.Abstractions.ITestOutputHelper log)
     }
 
     [Fact]
+    public async Task An_empty_page_that_says_MoreDataAvailable_ends_the_retrieve_instead_of_looping()
+    {
+        var requests = 0;
+        await using var emulator = await SfmcEmulator.StartAsync();
+        var services = new ServiceCollection();
+        services.AddSfmc(o => TestHost.Configure(o, emulator)).AddHttpMessageHandler(() => new AnswerHandler(_ =>
+        {
+            Interlocked.Increment(ref requests);
+            return new HttpResponseMessage(HttpStatusCode.OK)
+            {
+                Content = new StringContent(Envelope + "<RetrieveResponseMsg xmlns=\"http://exacttarget.com/wsdl/partnerAPI\"><OverallStatus>MoreDataAvailable</OverallStatus><RequestID>r-1</RequestID></RetrieveResponseMsg></soap:Body></soap:Envelope>", Encoding.UTF8, "text/xml"),
+            };
+        }));
+        await using var provider = services.BuildServiceProvider();
+
+        var ex = await Assert.ThrowsAsync<SfmcSoapException>(async () => await provider.GetRequiredService<SfmcClient>().Soap.RetrieveAsync<Subscriber>().ToListAsync());
+
+        Assert.Contains("MoreDataAvailable for Subscriber with an empty page (RequestID r-1)", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(1, requests);
+    }
+
+    [Fact]
     public async Task A_Retry_After_past_the_total_timeout_is_a_rate_limit_error_at_once_not_a_timeout()
     {
         await using var emulator = await SfmcEmulator.StartAsync(o => o.DataExtensions.Add(DataExtensions.OrderLinesRow.Schema));

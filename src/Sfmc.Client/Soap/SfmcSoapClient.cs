@@ -103,6 +103,11 @@ public sealed class SfmcSoapClient
             }
 
             continueId = requestId ?? throw new SfmcSoapException($"SFMC answered MoreDataAvailable for {objectType} without a RequestID to continue from", status ?? "", null);
+            if (page.Count == 0)
+            {
+                // Following it would ask for the same nothing forever.
+                throw new SfmcSoapException($"SFMC answered MoreDataAvailable for {objectType} with an empty page (RequestID {requestId}); not following it", status ?? "", requestId);
+            }
         }
     }
 
