@@ -35,7 +35,7 @@ internal sealed class TestHost : IAsyncDisposable
     /// <summary>The fake clock; advancing it moves the client's and the emulator's time.</summary>
     public FakeTimeProvider Time { get; }
 
-    /// <summary>The <see cref="TimeProvider"/> the client and the emulator use: <see cref="Time"/>, with its timers known.</summary>
+    /// <summary>The <see cref="TimeProvider"/> the client uses: <see cref="Time"/>, with its timers known to <see cref="PumpTime"/>.</summary>
     public TimerClock Clock { get; }
 
     public SfmcClient Client => Services.GetRequiredService<SfmcClient>();
@@ -51,7 +51,9 @@ internal sealed class TestHost : IAsyncDisposable
         var clock = new TimerClock(time);
         var emu = await SfmcEmulator.StartAsync(o =>
         {
-            o.TimeProvider = clock;
+            // The emulator's timers (latency, async processing) are not the pump's to jump to: they fire as the
+            // client's waits move the clock past them (see PumpTime).
+            o.TimeProvider = time;
             o.DataExtensions.Add(DataExtensions.OrderLinesRow.Schema);
             o.DataExtensions.Add(DataExtensions.TestExistingDataExtensionRow.Schema);
             emulator?.Invoke(o);
@@ -76,11 +78,13 @@ internal sealed class TestHost : IAsyncDisposable
     }
 
     /// <summary>
-    /// Moves the fake clock in the background from one timer to the next, so retry delays, polling intervals and the
-    /// emulator's latency pass without sleeping. The clock jumps only to the earliest pending timer, only when that timer
-    /// is due within <paramref name="maxJump"/> (default 10 s) and has stayed the earliest for two looks a millisecond
-    /// apart. So the clock never races: a timeout longer than <paramref name="maxJump"/> (the 100 s attempt timeout,
-    /// the 5 min total) fires only when the delays before it add up to it, never because the machine is slow.
+    /// Moves the fake clock in the background from one of the client's timers to the next, so retry delays and polling
+    /// intervals pass without sleeping. The clock jumps only to the client's earliest pending timer, only when that
+    /// timer is due within <paramref name="maxJump"/> (default 10 s) and has stayed the earliest for two looks a
+    /// millisecond apart. So the clock never races: a timeout longer than <paramref name="maxJump"/> (the 100 s attempt
+    /// timeout, the 5 min total) fires only when the delays before it add up to it, never because the machine is slow;
+    /// and the emulator's own timers (latency, async processing) are never jumped to while the client is busy between
+    /// two requests: they fire when the client's waits have moved the clock past them, as they would on a real clock.
     /// </summary>
     public void PumpTime(TimeSpan? maxJump = null)
     {
@@ -129,8 +133,8 @@ internal sealed class TestHost : IAsyncDisposable
 
 /// <summary>
 /// A <see cref="TimeProvider"/> over a <see cref="FakeTimeProvider"/> that knows when each of its timers is due, so
-/// <see cref="TestHost.PumpTime"/> can move the clock from timer to timer (Polly's delays and timeouts, the client's
-/// polling and the emulator's latency all run on timers of this provider).
+/// <see cref="TestHost.PumpTime"/> can move the clock from timer to timer (Polly's delays and timeouts and the client's
+/// polling run on timers of this provider).
 /// </summary>
 internal sealed class TimerClock(FakeTimeProvider time) : TimeProvider
 {
