@@ -7,6 +7,9 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using System.Threading.Tasks;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using Sfmc.Client.Tests.DataExtensions;
 using Sfmc.Emulator;
 using Xunit;
@@ -237,6 +240,25 @@ public sealed partial class EmulatorTests
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
             File.Delete(path);
         }
+    }
+
+    [Fact]
+    public async Task Every_endpoint_declares_how_it_is_authorized_and_the_DE_endpoints_their_scopes()
+    {
+        await using var emulator = await SfmcEmulator.StartAsync();
+        var endpoints = emulator.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>().ToList();
+
+        Assert.True(endpoints.Count >= 20, $"{endpoints.Count} endpoints");
+        Assert.All(endpoints, e => Assert.True(
+            e.Metadata.GetMetadata<SfmcScopeMetadata>() is not null || e.Metadata.GetMetadata<SfmcSoapMetadata>() is not null || e.Metadata.GetMetadata<IAllowAnonymous>() is not null,
+            $"{e.DisplayName} declares neither a scope, a token, SOAP nor anonymous access"));
+        string? Scope(string method, string pattern) => endpoints
+            .Single(e => e.RoutePattern.RawText == pattern && e.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.HttpMethodMetadata>()!.HttpMethods.Contains(method))
+            .Metadata.GetMetadata<SfmcScopeMetadata>()!.Scope;
+        Assert.Equal("data_extensions_write", Scope("POST", "/hub/v1/dataevents/key:{key}/rowset"));
+        Assert.Equal("data_extensions_write", Scope("PUT", "/data/v1/async/dataextensions/key:{key}/rows"));
+        Assert.Equal("data_extensions_read", Scope("GET", "/data/v1/async/{requestId}/status"));
+        Assert.Equal("data_extensions_read", Scope("GET", "/data/v1/customobjectdata/key/{key}/rowset"));
     }
 
     [Fact]

@@ -88,18 +88,3 @@ public sealed class EmulatorFaults
 
     internal sealed record InjectedFault(HttpStatusCode Status, string? PathPrefix, bool Drop, bool Blocked = false, bool AfterProcessing = false);
 }
-
-/// <summary>A token the emulator issued: the client id that asked, the account (MID) and scope it asked for, when.</summary>
-/// <param name="ClientId">The client id of the token request.</param>
-/// <param name="AccountId">The <c>account_id</c> (MID) asked for; null when the request named none.</param>
-/// <param name="Scope">The scope asked for; null when the request named none.</param>
-/// <param name="At">When it was issued (emulator's TimeProvider).</param>
-public sealed record EmulatorTokenGrant(string ClientId, string? AccountId, string? Scope, DateTimeOffset At);
-
-/// <summary>One request the emulator answered.</summary>
-/// <param name="Method">HTTP method.</param>
-/// <param name="Path">Path and query.</param>
-/// <param name="StatusCode">The status answered (0 when the connection was dropped).</param>
-/// <param name="RequestBytes">Size of the request body.</param>
-/// <param name="At">When it arrived (emulator's TimeProvider).</param>
-public sealed record EmulatorRequest(string Method, string Path, int StatusCode, long RequestBytes, DateTimeOffset At);

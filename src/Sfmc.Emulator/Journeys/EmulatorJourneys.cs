@@ -6,7 +6,9 @@ using System.Linq;
 using System.Net;
 using System.Text.Json;
 using System.Threading.Tasks;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 
 namespace Sfmc.Emulator;
 
@@ -29,14 +31,20 @@ public sealed record EmulatorJourneyEntry(string EventDefinitionKey, string Cont
 /// Salesforce documents the statuses, the 100-member limit with errorcode 10000 and the response fields; the message
 /// texts here are ours (the documented table is cut off in our sources), so match on codes, not on wording.
 /// </remarks>
-internal sealed class EmulatorJourneys(IEnumerable<string> keys, ISet<string> inactiveContacts, TimeProvider time)
+internal sealed class EmulatorJourneys(EmulatorTenant tenant, TimeProvider time)
 {
     private const int MaxMembers = 100;
 
-    private readonly HashSet<string> _keys = new(keys, StringComparer.Ordinal);
     private readonly ConcurrentQueue<EmulatorJourneyEntry> _entries = new();
 
     public IReadOnlyList<EmulatorJourneyEntry> Entries => _entries.ToArray();
+
+    /// <summary>Journey entry events; the emulator checks no scope on them.</summary>
+    public void Map(IEndpointRouteBuilder routes)
+    {
+        routes.MapPost("/interaction/v1/events", EnterAsync).RequireSfmcToken();
+        routes.MapPost("/interaction/v1/async/events", EnterBatchAsync).RequireSfmcToken();
+    }
 
     public async Task EnterAsync(HttpContext context)
     {
@@ -52,25 +60,25 @@ internal sealed class EmulatorJourneys(IEnumerable<string> keys, ISet<string> in
         var contactKey = Property(root, "ContactKey")?.GetString();
         if (string.IsNullOrEmpty(key) || string.IsNullOrEmpty(contactKey))
         {
-            await SfmcEmulator.WriteErrorAsync(context, HttpStatusCode.BadRequest, "ContactKey and EventDefinitionKey are required.", 10001);
+            await SfmcResponses.WriteErrorAsync(context, HttpStatusCode.BadRequest, "ContactKey and EventDefinitionKey are required.", 10001);
             return;
         }
 
-        if (!_keys.Contains(key))
+        if (!tenant.JourneyKeys.Contains(key))
         {
             await UnknownKeyAsync(context, key);
             return;
         }
 
-        if (inactiveContacts.Contains(contactKey))
+        if (tenant.InactiveContactKeys.Contains(contactKey))
         {
-            await SfmcEmulator.WriteErrorAsync(context, HttpStatusCode.BadRequest, $"Contact '{contactKey}' is not active.", 30000);
+            await SfmcResponses.WriteErrorAsync(context, HttpStatusCode.BadRequest, $"Contact '{contactKey}' is not active.", 30000);
             return;
         }
 
         var id = Guid.NewGuid().ToString();
         _entries.Enqueue(new EmulatorJourneyEntry(key, contactKey, id, null, Data(Property(root, "Data")), time.GetUtcNow()));
-        await SfmcEmulator.WriteJsonAsync(context, HttpStatusCode.Created, new { eventInstanceId = id });
+        await SfmcResponses.WriteJsonAsync(context, HttpStatusCode.Created, new { eventInstanceId = id });
     }
 
     public async Task EnterBatchAsync(HttpContext context)
@@ -85,18 +93,18 @@ internal sealed class EmulatorJourneys(IEnumerable<string> keys, ISet<string> in
         var key = Property(root, "eventDefinitionKey")?.GetString();
         if (string.IsNullOrEmpty(key) || Property(root, "members") is not { ValueKind: JsonValueKind.Array } members)
         {
-            await SfmcEmulator.WriteErrorAsync(context, HttpStatusCode.BadRequest, "eventDefinitionKey and a members array are required.", 10001);
+            await SfmcResponses.WriteErrorAsync(context, HttpStatusCode.BadRequest, "eventDefinitionKey and a members array are required.", 10001);
             return;
         }
 
         var count = members.GetArrayLength();
         if (count > MaxMembers)
         {
-            await SfmcEmulator.WriteErrorAsync(context, HttpStatusCode.BadRequest, $"We could not queue your request: it has {count} members and the limit is {MaxMembers}.", 10000);
+            await SfmcResponses.WriteErrorAsync(context, HttpStatusCode.BadRequest, $"We could not queue your request: it has {count} members and the limit is {MaxMembers}.", 10000);
             return;
         }
 
-        if (!_keys.Contains(key))
+        if (!tenant.JourneyKeys.Contains(key))
         {
             await UnknownKeyAsync(context, key);
             return;
@@ -110,7 +118,7 @@ internal sealed class EmulatorJourneys(IEnumerable<string> keys, ISet<string> in
         {
             var contactKey = member.ValueKind == JsonValueKind.Object ? Property(member, "contactKey")?.GetString() : null;
             string? error = string.IsNullOrEmpty(contactKey) ? "A contactKey is required."
-                : inactiveContacts.Contains(contactKey) ? $"Contact '{contactKey}' is not active."
+                : tenant.InactiveContactKeys.Contains(contactKey) ? $"Contact '{contactKey}' is not active."
                 : null;
             if (error is not null)
             {
@@ -124,7 +132,7 @@ internal sealed class EmulatorJourneys(IEnumerable<string> keys, ISet<string> in
             answered.Add(new() { ["contactKey"] = contactKey!, ["eventInstanceId"] = id });
         }
 
-        await SfmcEmulator.WriteJsonAsync(context, HttpStatusCode.Accepted, new { requestId, count, notQueuedCount = notQueued, members = answered });
+        await SfmcResponses.WriteJsonAsync(context, HttpStatusCode.Accepted, new { requestId, count, notQueuedCount = notQueued, members = answered });
     }
 
     internal static async Task<JsonDocument?> ReadAsync(HttpContext context)
@@ -138,18 +146,18 @@ internal sealed class EmulatorJourneys(IEnumerable<string> keys, ISet<string> in
             }
 
             document.Dispose();
-            await SfmcEmulator.WriteErrorAsync(context, HttpStatusCode.BadRequest, "The body must be a JSON object.", 10001);
+            await SfmcResponses.WriteErrorAsync(context, HttpStatusCode.BadRequest, "The body must be a JSON object.", 10001);
         }
         catch (JsonException ex)
         {
-            await SfmcEmulator.WriteErrorAsync(context, HttpStatusCode.BadRequest, "Invalid JSON: " + ex.Message, 10001);
+            await SfmcResponses.WriteErrorAsync(context, HttpStatusCode.BadRequest, "Invalid JSON: " + ex.Message, 10001);
         }
 
         return null;
     }
 
     private static Task UnknownKeyAsync(HttpContext context, string key) =>
-        SfmcEmulator.WriteErrorAsync(context, HttpStatusCode.BadRequest, $"Unable to find an event definition with key '{key}'. Keys are case-sensitive.", 30000);
+        SfmcResponses.WriteErrorAsync(context, HttpStatusCode.BadRequest, $"Unable to find an event definition with key '{key}'. Keys are case-sensitive.", 30000);
 
     internal static JsonElement? Property(JsonElement element, string name)
     {
@@ -166,61 +174,4 @@ internal sealed class EmulatorJourneys(IEnumerable<string> keys, ISet<string> in
 
     internal static JsonElement Data(JsonElement? data) =>
         data is { ValueKind: JsonValueKind.Object } value ? value.Clone() : JsonDocument.Parse("{}").RootElement.Clone();
-}
-
-/// <summary>
-/// What the tenant has according to <c>sfmc.json</c> files (the same files the generator reads): journeys'
-/// eventDefinitionKeys, triggered send and transactional definition keys (declared, hence Active), MobileConnect
-/// message ids and synchronized (read-only) DE keys.
-/// </summary>
-internal sealed record EmulatorDeclarations(
-    IReadOnlyList<string> JourneyKeys,
-    IReadOnlyList<string> TriggeredSendKeys,
-    IReadOnlyList<string> TransactionalKeys,
-    IReadOnlyList<string> MobileConnectMessageIds,
-    IReadOnlyList<string> SynchronizedDataExtensions)
-{
-    public static EmulatorDeclarations Load(IEnumerable<string> paths)
-    {
-        var documents = new List<JsonDocument>();
-        try
-        {
-            foreach (var path in paths)
-            {
-                documents.Add(Parse(path));
-            }
-
-            List<string> Values(string section, string? property) => documents
-                .SelectMany(d => d.RootElement.ValueKind == JsonValueKind.Object && d.RootElement.TryGetProperty(section, out var items) && items.ValueKind == JsonValueKind.Array ? items.EnumerateArray() : Enumerable.Empty<JsonElement>())
-                .Select(item => property is null ? item : item.ValueKind == JsonValueKind.Object && item.TryGetProperty(property, out var value) ? value : default)
-                .Where(value => value.ValueKind == JsonValueKind.String)
-                .Select(value => value.GetString()!)
-                .ToList();
-
-            return new EmulatorDeclarations(
-                Values("journeys", "eventDefinitionKey"),
-                Values("triggeredSends", "definitionKey"),
-                Values("transactionalEmails", "definitionKey").Concat(Values("transactionalSms", "definitionKey")).ToList(),
-                Values("mobileConnectMessages", "messageId"),
-                Values("synchronizedDataExtensions", null));
-        }
-        finally
-        {
-            documents.ForEach(d => d.Dispose());
-        }
-    }
-
-    /// <summary>A declarations file, or an <see cref="InvalidDataException"/> naming the file and the position of the error.</summary>
-    private static JsonDocument Parse(string path)
-    {
-        try
-        {
-            return JsonDocument.Parse(File.ReadAllBytes(path), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
-        }
-        catch (JsonException ex)
-        {
-            var position = ex.LineNumber is { } line ? $"({line + 1},{(ex.BytePositionInLine ?? 0) + 1})" : "";
-            throw new InvalidDataException($"{path}{position}: the declarations file is not valid JSON. {ex.Message}", ex);
-        }
-    }
 }

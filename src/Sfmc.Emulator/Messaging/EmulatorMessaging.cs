@@ -5,7 +5,9 @@ using System.Linq;
 using System.Net;
 using System.Text.Json;
 using System.Threading.Tasks;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 
 namespace Sfmc.Emulator;
 
@@ -32,7 +34,7 @@ public sealed record EmulatorSentMessage(string Channel, string DefinitionKey, s
 /// (TransactionalSendEvents.EmailSent/EmailNotSent/EmailQueued) and 18001/18002 for a definition not ready to send.
 /// Other codes and all message texts are ours: match on the documented codes only.
 /// </remarks>
-internal sealed class EmulatorMessaging(SfmcEmulatorOptions options)
+internal sealed class EmulatorMessaging(EmulatorTenant tenant, SfmcEmulatorOptions options)
 {
     public const int MaxRecipients = 2000;
     public const int MaxMobileConnectSubscribers = 250;
@@ -43,6 +45,19 @@ internal sealed class EmulatorMessaging(SfmcEmulatorOptions options)
     private readonly System.Threading.Lock _gate = new();
 
     public IReadOnlyList<EmulatorSentMessage> Sent => _sent.ToArray();
+
+    /// <summary>Transactional messaging, triggered sends and MobileConnect; the emulator checks no scope on them.</summary>
+    public void Map(IEndpointRouteBuilder routes)
+    {
+        routes.MapPost("/messaging/v1/email/messages/{messageKey}", SendEmailAsync).RequireSfmcToken();
+        routes.MapPost("/messaging/v1/email/messages", SendEmailBatchAsync).RequireSfmcToken();
+        routes.MapGet("/messaging/v1/email/messages/{messageKey}", EmailStatusAsync).RequireSfmcToken();
+        routes.MapPost("/messaging/v1/sms/messages/{messageKey}", SendSmsAsync).RequireSfmcToken();
+        routes.MapPost("/messaging/v1/sms/messages", SendSmsBatchAsync).RequireSfmcToken();
+        routes.MapGet("/messaging/v1/sms/messages/{messageKey}", SmsStatusAsync).RequireSfmcToken();
+        routes.MapPost("/messaging/v1/messageDefinitionSends/key:{key}/send", SendTriggeredAsync).RequireSfmcToken();
+        routes.MapPost("/sms/v1/messageContact/{messageId}/send", SendMobileConnectAsync).RequireSfmcToken();
+    }
 
     public Task SendEmailAsync(HttpContext context, string messageKey) => SendOneAsync(context, "email", messageKey);
 
@@ -68,7 +83,7 @@ internal sealed class EmulatorMessaging(SfmcEmulatorOptions options)
         var definitionKey = EmulatorJourneys.Property(root, "definitionKey")?.GetString();
         if (string.IsNullOrEmpty(definitionKey) || EmulatorJourneys.Property(root, "recipient") is not { ValueKind: JsonValueKind.Object } recipient)
         {
-            await SfmcEmulator.WriteErrorAsync(context, HttpStatusCode.BadRequest, "definitionKey and recipient are required (use recipients for a batch).", 10001);
+            await SfmcResponses.WriteErrorAsync(context, HttpStatusCode.BadRequest, "definitionKey and recipient are required (use recipients for a batch).", 10001);
             return;
         }
 
@@ -79,7 +94,7 @@ internal sealed class EmulatorMessaging(SfmcEmulatorOptions options)
 
         var requestId = Guid.NewGuid().ToString();
         var item = Accept(channel, definitionKey, messageKey, recipient, default, requestId);
-        await SfmcEmulator.WriteJsonAsync(context, HttpStatusCode.Accepted, new { requestId, errorcode = 0, responses = new[] { item } });
+        await SfmcResponses.WriteJsonAsync(context, HttpStatusCode.Accepted, new { requestId, errorcode = 0, responses = new[] { item } });
     }
 
     private async Task SendBatchAsync(HttpContext context, string channel)
@@ -94,14 +109,14 @@ internal sealed class EmulatorMessaging(SfmcEmulatorOptions options)
         var definitionKey = EmulatorJourneys.Property(root, "definitionKey")?.GetString();
         if (string.IsNullOrEmpty(definitionKey) || EmulatorJourneys.Property(root, "recipients") is not { ValueKind: JsonValueKind.Array } recipients)
         {
-            await SfmcEmulator.WriteErrorAsync(context, HttpStatusCode.BadRequest, "definitionKey and a recipients array are required.", 10001);
+            await SfmcResponses.WriteErrorAsync(context, HttpStatusCode.BadRequest, "definitionKey and a recipients array are required.", 10001);
             return;
         }
 
         var count = recipients.GetArrayLength();
         if (count > MaxRecipients)
         {
-            await SfmcEmulator.WriteErrorAsync(context, HttpStatusCode.BadRequest, $"The request has {count} recipients; the limit is {MaxRecipients}.", 10000);
+            await SfmcResponses.WriteErrorAsync(context, HttpStatusCode.BadRequest, $"The request has {count} recipients; the limit is {MaxRecipients}.", 10000);
             return;
         }
 
@@ -126,7 +141,7 @@ internal sealed class EmulatorMessaging(SfmcEmulatorOptions options)
             items.Add(Accept(channel, definitionKey, messageKey, recipient, shared, requestId));
         }
 
-        await SfmcEmulator.WriteJsonAsync(context, HttpStatusCode.Accepted, new { requestId, errorcode = 0, responses = items });
+        await SfmcResponses.WriteJsonAsync(context, HttpStatusCode.Accepted, new { requestId, errorcode = 0, responses = items });
     }
 
     /// <summary>Sends one recipient's message unless its messageKey was used in the last 72 hours; the response item either way.</summary>
@@ -165,13 +180,13 @@ internal sealed class EmulatorMessaging(SfmcEmulatorOptions options)
     {
         if (!_byKey.TryGetValue((channel, messageKey), out var message) || options.TimeProvider.GetUtcNow() - message.At > TimeSpan.FromDays(3))
         {
-            await SfmcEmulator.WriteErrorAsync(context, HttpStatusCode.NotFound, $"No message with messageKey '{messageKey}' in the last 3 days.", 30003);
+            await SfmcResponses.WriteErrorAsync(context, HttpStatusCode.NotFound, $"No message with messageKey '{messageKey}' in the last 3 days.", 30003);
             return;
         }
 
         var prefix = channel == "email" ? "Email" : "Sms";
         var queued = options.TimeProvider.GetUtcNow() - message.At < options.SendDelay;
-        var refused = message.To is { } to && options.UndeliverableAddresses.Contains(to);
+        var refused = message.To is { } to && tenant.UndeliverableAddresses.Contains(to);
         var category = queued ? "Queued" : refused ? "NotSent" : "Sent";
         var info = new Dictionary<string, object?> { ["messageKey"] = message.MessageKey, ["contactKey"] = message.ContactKey, ["to"] = message.To };
         if (!queued && refused)
@@ -180,7 +195,7 @@ internal sealed class EmulatorMessaging(SfmcEmulatorOptions options)
             info["statusMessage"] = "Invalid channel address";
         }
 
-        await SfmcEmulator.WriteJsonAsync(context, HttpStatusCode.OK, new
+        await SfmcResponses.WriteJsonAsync(context, HttpStatusCode.OK, new
         {
             requestId = Guid.NewGuid().ToString(),
             eventCategoryType = $"TransactionalSendEvents.{prefix}{category}",
@@ -208,7 +223,7 @@ internal sealed class EmulatorMessaging(SfmcEmulatorOptions options)
         var subscriberKey = to is { ValueKind: JsonValueKind.Object } s ? EmulatorJourneys.Property(s, "SubscriberKey")?.GetString() : null;
         if (string.IsNullOrEmpty(address) || string.IsNullOrEmpty(subscriberKey))
         {
-            await SfmcEmulator.WriteErrorAsync(context, HttpStatusCode.BadRequest, "To.Address and To.SubscriberKey are required.", 10001);
+            await SfmcResponses.WriteErrorAsync(context, HttpStatusCode.BadRequest, "To.Address and To.SubscriberKey are required.", 10001);
             return;
         }
 
@@ -218,7 +233,7 @@ internal sealed class EmulatorMessaging(SfmcEmulatorOptions options)
         var requestId = Guid.NewGuid().ToString();
         var recipientSendId = Guid.NewGuid().ToString();
         _sent.Enqueue(new EmulatorSentMessage("triggered", key, recipientSendId, subscriberKey, address, EmulatorJourneys.Data(attributes), requestId, options.TimeProvider.GetUtcNow()));
-        await SfmcEmulator.WriteJsonAsync(context, HttpStatusCode.Accepted, new
+        await SfmcResponses.WriteJsonAsync(context, HttpStatusCode.Accepted, new
         {
             requestId,
             responses = new[] { new { recipientSendId, hasErrors = false, messages = new[] { "Queued" } } },
@@ -233,9 +248,9 @@ internal sealed class EmulatorMessaging(SfmcEmulatorOptions options)
             return;
         }
 
-        if (options.MobileConnectMessages.Count > 0 && !options.MobileConnectMessages.Contains(messageId))
+        if (tenant.MobileConnectMessages.Count > 0 && !tenant.MobileConnectMessages.Contains(messageId))
         {
-            await SfmcEmulator.WriteErrorAsync(context, HttpStatusCode.NotFound, $"No MobileConnect message with id '{messageId}' (ids are case-sensitive).", 30006);
+            await SfmcResponses.WriteErrorAsync(context, HttpStatusCode.NotFound, $"No MobileConnect message with id '{messageId}' (ids are case-sensitive).", 30006);
             return;
         }
 
@@ -244,13 +259,13 @@ internal sealed class EmulatorMessaging(SfmcEmulatorOptions options)
         var subscribers = EmulatorJourneys.Property(root, "Subscribers") is { ValueKind: JsonValueKind.Array } s ? s.EnumerateArray().ToList() : new List<JsonElement>();
         if (subscribers.Count > MaxMobileConnectSubscribers)
         {
-            await SfmcEmulator.WriteErrorAsync(context, HttpStatusCode.BadRequest, $"The request has {subscribers.Count} subscribers; the limit is {MaxMobileConnectSubscribers}.", 10000);
+            await SfmcResponses.WriteErrorAsync(context, HttpStatusCode.BadRequest, $"The request has {subscribers.Count} subscribers; the limit is {MaxMobileConnectSubscribers}.", 10000);
             return;
         }
 
         if (numbers.Count == 0 && subscribers.Count == 0)
         {
-            await SfmcEmulator.WriteErrorAsync(context, HttpStatusCode.BadRequest, "mobileNumbers or Subscribers is required.", 10001);
+            await SfmcResponses.WriteErrorAsync(context, HttpStatusCode.BadRequest, "mobileNumbers or Subscribers is required.", 10001);
             return;
         }
 
@@ -268,13 +283,13 @@ internal sealed class EmulatorMessaging(SfmcEmulatorOptions options)
                 EmulatorJourneys.Property(subscriber, "MobileNumber")?.GetString(), EmulatorJourneys.Data(EmulatorJourneys.Property(subscriber, "Attributes")), tokenId, now));
         }
 
-        await SfmcEmulator.WriteJsonAsync(context, HttpStatusCode.Accepted, new { tokenId });
+        await SfmcResponses.WriteJsonAsync(context, HttpStatusCode.Accepted, new { tokenId });
     }
 
     /// <summary>A definition the emulator was told about that cannot send: 404 when unknown (if any are declared), 400 18001 when not Active.</summary>
     private async Task<bool> RefuseDefinitionAsync(HttpContext context, string channel, string definitionKey)
     {
-        var declared = channel == "triggered" ? options.TriggeredSendDefinitions : options.MessageDefinitions;
+        var declared = channel == "triggered" ? tenant.TriggeredSendDefinitions : tenant.MessageDefinitions;
         if (declared.Count == 0)
         {
             return false;
@@ -282,13 +297,13 @@ internal sealed class EmulatorMessaging(SfmcEmulatorOptions options)
 
         if (!declared.TryGetValue(definitionKey, out var status))
         {
-            await SfmcEmulator.WriteErrorAsync(context, HttpStatusCode.NotFound, $"No definition with key '{definitionKey}' (keys are case-sensitive).", 30004);
+            await SfmcResponses.WriteErrorAsync(context, HttpStatusCode.NotFound, $"No definition with key '{definitionKey}' (keys are case-sensitive).", 30004);
             return true;
         }
 
         if (!string.Equals(status, "Active", StringComparison.OrdinalIgnoreCase))
         {
-            await SfmcEmulator.WriteErrorAsync(context, HttpStatusCode.BadRequest, $"The definition '{definitionKey}' is not completely configured or is in a {status} status; it must be Active to send.", 18001);
+            await SfmcResponses.WriteErrorAsync(context, HttpStatusCode.BadRequest, $"The definition '{definitionKey}' is not completely configured or is in a {status} status; it must be Active to send.", 18001);
             return true;
         }
 

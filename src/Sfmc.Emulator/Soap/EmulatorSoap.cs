@@ -11,7 +11,9 @@ using System.Threading;
 using System.Threading.Tasks;
 using System.Xml;
 using System.Xml.Linq;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 using Sfmc.Client;
 
 namespace Sfmc.Emulator;
@@ -23,7 +25,7 @@ namespace Sfmc.Emulator;
 /// Create/Update of DataExtension and Create of DataFolder (the folder tree of the token's business unit); Create
 /// TriggeredSend against an Active TriggeredSendDefinition. Faults as SFMC sends them.
 /// </summary>
-internal sealed partial class EmulatorSoap(EmulatorStore store, Func<string?, TokenState> tokenState, Func<string?, string> accountOf, TimeProvider time, ISet<string> readOnlyDataExtensions)
+internal sealed partial class EmulatorSoap(EmulatorStore store, EmulatorAuth auth, EmulatorTenant tenant, TimeProvider time)
 {
     public const int PageSize = 2500;
 
@@ -55,6 +57,10 @@ internal sealed partial class EmulatorSoap(EmulatorStore store, Func<string?, To
     private readonly ConcurrentDictionary<string, Continuation> _continuations = new(StringComparer.Ordinal);
     private readonly EmulatorFolders _folders = new(store, () => ServerTime(time));
     private int _nextId = 1000;
+
+    /// <summary>The SOAP endpoint; its token travels in the envelope's <c>fueloauth</c> header.</summary>
+    public void Map(IEndpointRouteBuilder routes) =>
+        routes.MapPost("/Service.asmx", HandleAsync).SfmcSoap();
 
     public async Task HandleAsync(HttpContext context)
     {
@@ -88,7 +94,7 @@ internal sealed partial class EmulatorSoap(EmulatorStore store, Func<string?, To
         }
 
         var token = document.Root?.Element(XName.Get("Header", Envelope))?.Elements().FirstOrDefault(e => e.Name.LocalName == "fueloauth")?.Value;
-        switch (tokenState(token))
+        switch (auth.SoapTokenState(token))
         {
             case TokenState.Expired:
                 await WriteFaultAsync(context, HttpStatusCode.InternalServerError, "q0:Security", "Token Expired");
@@ -106,7 +112,7 @@ internal sealed partial class EmulatorSoap(EmulatorStore store, Func<string?, To
         }
 
         // The business unit (MID) the token was issued for: folders and DE categories are per business unit.
-        var account = accountOf(token);
+        var account = auth.AccountOf(token);
         var response = message?.Name.LocalName switch
         {
             "RetrieveRequestMsg" => await RetrieveAsync(account, message.Element(Api + "RetrieveRequest"), context.RequestAborted),
@@ -129,7 +135,7 @@ internal sealed partial class EmulatorSoap(EmulatorStore store, Func<string?, To
     {
         var requestId = Guid.NewGuid().ToString();
         XElement Response(string status, IEnumerable<XElement>? results = null) =>
-            new(Api + "RetrieveResponseMsg", new XElement(Api + "OverallStatus", SfmcEmulator.Clip(status)), new XElement(Api + "RequestID", requestId), results);
+            new(Api + "RetrieveResponseMsg", new XElement(Api + "OverallStatus", SfmcResponses.Clip(status)), new XElement(Api + "RequestID", requestId), results);
 
         if (request is null)
         {
@@ -252,7 +258,7 @@ internal sealed partial class EmulatorSoap(EmulatorStore store, Func<string?, To
             var (status, statusMessage, errorCode, newId) = await WriteOneAsync(account, action, upsert, type, item, cancellationToken);
             var result = new XElement(Api + "Results",
                 new XElement(Api + "StatusCode", status),
-                new XElement(Api + "StatusMessage", SfmcEmulator.Clip(statusMessage)),
+                new XElement(Api + "StatusMessage", SfmcResponses.Clip(statusMessage)),
                 new XElement(Api + "OrdinalID", ordinal++));
             if (errorCode is not null)
             {
@@ -387,9 +393,9 @@ internal sealed partial class EmulatorSoap(EmulatorStore store, Func<string?, To
             return ("Error", $"Unable to find a data extension with CustomerKey '{key}'. External keys are case-sensitive.", 310001, null);
         }
 
-        if (readOnlyDataExtensions.Contains(key))
+        if (tenant.ReadOnlyDataExtensions.Contains(key))
         {
-            return ("Error", SfmcEmulator.ReadOnlyMessage(key), 30005, null);
+            return ("Error", SfmcResponses.ReadOnlyMessage(key), 30005, null);
         }
 
         var values = item.Descendants(Api + "Property")
@@ -621,7 +627,7 @@ internal sealed partial class EmulatorSoap(EmulatorStore store, Func<string?, To
     public static Task WriteFaultAsync(HttpContext context, HttpStatusCode status, string code, string text) =>
         WriteEnvelopeAsync(context, status, new XElement(XName.Get("Fault", Envelope),
             new XElement("faultcode", new XAttribute(XNamespace.Xmlns + "q0", "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"), code),
-            new XElement("faultstring", SfmcEmulator.Clip(text))));
+            new XElement("faultstring", SfmcResponses.Clip(text))));
 
     private static async Task WriteEnvelopeAsync(HttpContext context, HttpStatusCode status, XElement body)
     {
@@ -642,11 +648,4 @@ internal sealed partial class EmulatorSoap(EmulatorStore store, Func<string?, To
     }
 
     private sealed record Continuation(List<XElement> Remaining);
-}
-
-internal enum TokenState
-{
-    Valid,
-    Expired,
-    Unknown,
 }

@@ -157,9 +157,9 @@ internal sealed partial class EmulatorSoap
             return ("Error", $"Unable to find a data extension with {(key is not null ? $"CustomerKey '{key}'" : $"ObjectID '{objectId}'")}. External keys are case-sensitive.", 310001, null);
         }
 
-        if (readOnlyDataExtensions.Contains(existing.CustomerKey))
+        if (tenant.ReadOnlyDataExtensions.Contains(existing.CustomerKey))
         {
-            return ("Error", SfmcEmulator.ReadOnlyMessage(existing.CustomerKey), 30005, null);
+            return ("Error", SfmcResponses.ReadOnlyMessage(existing.CustomerKey), 30005, null);
         }
 
         var (category, categoryError) = await CategoryAsync(account, item, cancellationToken);
