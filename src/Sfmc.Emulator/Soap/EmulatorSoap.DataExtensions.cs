@@ -85,24 +85,24 @@ internal sealed partial class EmulatorSoap
 
     private static string FieldId(DataExtensionInfo dataExtension, DataExtensionFieldInfo field) => StableId(dataExtension.CustomerKey + "/" + field.Name);
 
-    private async Task<(string, string, int?, int?)> CreateDataExtensionAsync(string account, XElement item, CancellationToken cancellationToken)
+    private async Task<SoapWriteResult> CreateDataExtensionAsync(string account, XElement item, CancellationToken cancellationToken)
     {
         var key = item.Element(Api + "CustomerKey")?.Value ?? item.Element(Api + "Name")?.Value;
         var name = item.Element(Api + "Name")?.Value ?? key;
         if (string.IsNullOrEmpty(key) || string.IsNullOrEmpty(name))
         {
-            return ("Error", "A DataExtension needs a Name.", 310002, null);
+            return SoapWriteResult.Error("A DataExtension needs a Name.", 310002);
         }
 
         if (store.TryGet(key, out _))
         {
-            return ("Error", $"A data extension with CustomerKey '{key}' already exists.", 310003, null);
+            return SoapWriteResult.Error($"A data extension with CustomerKey '{key}' already exists.", 310003);
         }
 
         var (category, categoryError) = await CategoryAsync(account, item, cancellationToken);
         if (categoryError is not null)
         {
-            return ("Error", categoryError, 310007, null);
+            return SoapWriteResult.Error(categoryError, 310007);
         }
 
         var fields = new List<DataExtensionFieldInfo>();
@@ -111,7 +111,7 @@ internal sealed partial class EmulatorSoap
             var (parsed, error) = NewField(field, fields);
             if (error is not null)
             {
-                return ("Error", error, 310007, null);
+                return SoapWriteResult.Error(error, 310007);
             }
 
             fields.Add(parsed!);
@@ -119,7 +119,7 @@ internal sealed partial class EmulatorSoap
 
         if (fields.Count == 0)
         {
-            return ("Error", "A DataExtension needs at least one field.", 310002, null);
+            return SoapWriteResult.Error("A DataExtension needs at least one field.", 310002);
         }
 
         DataExtensionInfo dataExtension;
@@ -131,12 +131,12 @@ internal sealed partial class EmulatorSoap
         }
         catch (ArgumentException ex)
         {
-            return ("Error", ex.Message, 310007, null);
+            return SoapWriteResult.Error(ex.Message, 310007);
         }
 
         await store.AddDataExtensionAsync(dataExtension, cancellationToken);
         await SaveMetaAsync(key, category, created: ServerTime(), cancellationToken);
-        return ("OK", "Data Extension created.", null, Interlocked.Increment(ref _nextId));
+        return SoapWriteResult.Ok("Data Extension created.", Interlocked.Increment(ref _nextId));
     }
 
     /// <summary>
@@ -145,7 +145,7 @@ internal sealed partial class EmulatorSoap
     /// type change, a shorter MaxLength, another scale, a field made required or a primary key added while the DE has
     /// rows, a required field without a default added to a DE with rows.
     /// </summary>
-    private async Task<(string, string, int?, int?)> UpdateDataExtensionAsync(string account, XElement item, CancellationToken cancellationToken)
+    private async Task<SoapWriteResult> UpdateDataExtensionAsync(string account, XElement item, CancellationToken cancellationToken)
     {
         var key = NonEmpty(item.Element(Api + "CustomerKey")?.Value);
         var objectId = NonEmpty(item.Element(Api + "ObjectID")?.Value);
@@ -154,18 +154,18 @@ internal sealed partial class EmulatorSoap
             : store.DataExtensions.FirstOrDefault(d => string.Equals(StableId(d.CustomerKey), objectId, StringComparison.OrdinalIgnoreCase));
         if (existing is null)
         {
-            return ("Error", $"Unable to find a data extension with {(key is not null ? $"CustomerKey '{key}'" : $"ObjectID '{objectId}'")}. External keys are case-sensitive.", 310001, null);
+            return SoapWriteResult.Error($"Unable to find a data extension with {(key is not null ? $"CustomerKey '{key}'" : $"ObjectID '{objectId}'")}. External keys are case-sensitive.", 310001);
         }
 
         if (tenant.ReadOnlyDataExtensions.Contains(existing.CustomerKey))
         {
-            return ("Error", SfmcResponses.ReadOnlyMessage(existing.CustomerKey), 30005, null);
+            return SoapWriteResult.Error(SfmcResponses.ReadOnlyMessage(existing.CustomerKey), 30005);
         }
 
         var (category, categoryError) = await CategoryAsync(account, item, cancellationToken);
         if (categoryError is not null)
         {
-            return ("Error", categoryError, 310007, null);
+            return SoapWriteResult.Error(categoryError, 310007);
         }
 
         var (rows, _) = await store.ReadAsync(existing, 1, 1, cancellationToken);
@@ -178,7 +178,7 @@ internal sealed partial class EmulatorSoap
                 : AddField(fields, added, field, rows);
             if (error is not null)
             {
-                return ("Error", error, 310007, null);
+                return SoapWriteResult.Error(error, 310007);
             }
         }
 
@@ -194,13 +194,13 @@ internal sealed partial class EmulatorSoap
         }
         catch (ArgumentException ex)
         {
-            return ("Error", ex.Message, 310007, null);
+            return SoapWriteResult.Error(ex.Message, 310007);
         }
 
         await store.UpdateDataExtensionAsync(updated, added, cancellationToken);
         var meta = (await store.ReadSoapObjectsAsync(DataExtensionMeta, cancellationToken, existing.CustomerKey)).FirstOrDefault();
         await SaveMetaAsync(existing.CustomerKey, item.Element(Api + "CategoryID") is null ? meta?.GetValueOrDefault("CategoryID") : category, meta?.GetValueOrDefault("CreatedDate") ?? _started, cancellationToken);
-        return ("OK", "Data Extension updated.", null, null);
+        return SoapWriteResult.Ok("Data Extension updated.");
     }
 
     private static string? ChangeField(DataExtensionInfo dataExtension, List<DataExtensionFieldInfo> fields, string fieldId, XElement field, long rows)

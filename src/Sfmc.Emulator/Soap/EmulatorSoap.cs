@@ -255,19 +255,19 @@ internal sealed partial class EmulatorSoap(EmulatorStore store, EmulatorAuth aut
         foreach (var item in message.Elements(Api + "Objects"))
         {
             var type = LocalName(item.Attribute(XName.Get("type", Xsi))?.Value) ?? "";
-            var (status, statusMessage, errorCode, newId) = await WriteOneAsync(account, action, upsert, type, item, cancellationToken);
+            var written = await WriteOneAsync(account, action, upsert, type, item, cancellationToken);
             var result = new XElement(Api + "Results",
-                new XElement(Api + "StatusCode", status),
-                new XElement(Api + "StatusMessage", SfmcResponses.Clip(statusMessage)),
+                new XElement(Api + "StatusCode", written.Status),
+                new XElement(Api + "StatusMessage", SfmcResponses.Clip(written.Message)),
                 new XElement(Api + "OrdinalID", ordinal++));
-            if (errorCode is not null)
+            if (written.ErrorCode is { } errorCode)
             {
                 result.Add(new XElement(Api + "ErrorCode", errorCode));
             }
 
             if (action == "Create")
             {
-                result.Add(new XElement(Api + "NewID", newId ?? 0));
+                result.Add(new XElement(Api + "NewID", written.NewId ?? 0));
             }
 
             result.Add(new XElement(Api + "Object", new XAttribute(XName.Get("type", Xsi), type), item.Elements()));
@@ -279,123 +279,118 @@ internal sealed partial class EmulatorSoap(EmulatorStore store, EmulatorAuth aut
         return new XElement(Api + action + "Response", results, new XElement(Api + "RequestID", Guid.NewGuid().ToString()), new XElement(Api + "OverallStatus", overall));
     }
 
-    private async Task<(string Status, string Message, int? ErrorCode, int? NewId)> WriteOneAsync(string account, string action, bool upsert, string type, XElement item, CancellationToken cancellationToken)
+    /// <summary>One object of a Create, Update or Delete (an Update with SaveOption UpdateAdd is an upsert), by object type.</summary>
+    private Task<SoapWriteResult> WriteOneAsync(string account, string action, bool upsert, string type, XElement item, CancellationToken cancellationToken) => (type, action) switch
+    {
+        ("Subscriber", _) => WriteSubscriberAsync(action, upsert, item, cancellationToken),
+        ("DataExtensionObject", _) => WriteRowAsync(action, upsert, item, cancellationToken),
+        ("DataExtension", "Create") => CreateDataExtensionAsync(account, item, cancellationToken),
+        ("DataExtension", "Update") => UpdateDataExtensionAsync(account, item, cancellationToken),
+        ("DataFolder", "Create") => CreateFolderAsync(account, item, cancellationToken),
+        ("TriggeredSend", "Create") => CreateTriggeredSendAsync(item, cancellationToken),
+        _ => Task.FromResult(SoapWriteResult.Error($"Unable to find a handler for object type {type} ({action}). Object types are case-sensitive, check spelling.", 2)),
+    };
+
+    private async Task<SoapWriteResult> WriteSubscriberAsync(string action, bool upsert, XElement item, CancellationToken cancellationToken)
     {
         string? Value(string name) => item.Element(Api + name)?.Value;
-        switch (type, action)
+        var key = Value("SubscriberKey") ?? Value("EmailAddress");
+        if (string.IsNullOrEmpty(key))
         {
-            case ("Subscriber", _):
-            {
-                var key = Value("SubscriberKey") ?? Value("EmailAddress");
-                if (string.IsNullOrEmpty(key))
-                {
-                    return ("Error", "SubscriberKey or EmailAddress is required.", 12000, null);
-                }
-
-                var existing = (await store.ReadSoapObjectsAsync("Subscriber", cancellationToken, key)).FirstOrDefault();
-                if (action == "Delete")
-                {
-                    return await store.DeleteSoapObjectAsync("Subscriber", key, cancellationToken) ? ("OK", "Subscriber deleted", null, null) : ("Error", "Subscriber not found.", 12001, null);
-                }
-
-                if (action == "Create" && existing is not null)
-                {
-                    return ("Error", "The subscriber is already on the list", 12014, null);
-                }
-
-                if (action == "Update" && existing is null && !upsert)
-                {
-                    return ("Error", "Subscriber not found.", 12001, null);
-                }
-
-                var bag = existing ?? new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
-                {
-                    ["ID"] = Interlocked.Increment(ref _nextId).ToString(CultureInfo.InvariantCulture),
-                    ["CreatedDate"] = ServerTime(),
-                    ["Status"] = "Active",
-                    ["Client.ID"] = "9999999",
-                };
-                bag["SubscriberKey"] = key;
-                foreach (var name in new[] { "EmailAddress", "Status", "EmailTypePreference", "UnsubscribedDate" })
-                {
-                    if (Value(name) is { } v)
-                    {
-                        bag[name] = v;
-                    }
-                }
-
-                if (bag.GetValueOrDefault("EmailAddress") is null)
-                {
-                    bag["EmailAddress"] = key;
-                }
-                await store.SaveSoapObjectsAsync("Subscriber", [(key, bag)], cancellationToken);
-                return ("OK", existing is null ? "Created Subscriber." : "Updated Subscriber.", null, int.Parse(bag["ID"]!, CultureInfo.InvariantCulture));
-            }
-
-            case ("DataExtensionObject", _):
-                return await WriteRowAsync(action, upsert, item, cancellationToken);
-
-            case ("DataExtension", "Create"):
-                return await CreateDataExtensionAsync(account, item, cancellationToken);
-
-            case ("DataExtension", "Update"):
-                return await UpdateDataExtensionAsync(account, item, cancellationToken);
-
-            case ("DataFolder", "Create"):
-            {
-                var (error, id) = await _folders.CreateAsync(account, Value("Name"), Value("CustomerKey"), Value("Description"), Value("ContentType"), item.Element(Api + "ParentFolder")?.Element(Api + "ID")?.Value, cancellationToken);
-                return error is null ? ("OK", "Folder created successfully.", null, id) : ("Error", error, 2, null);
-            }
-
-            case ("TriggeredSend", "Create"):
-            {
-                var definitionKey = item.Element(Api + "TriggeredSendDefinition")?.Element(Api + "CustomerKey")?.Value;
-                var definition = (await store.ReadSoapObjectsAsync("TriggeredSendDefinition", cancellationToken))
-                    .FirstOrDefault(d => string.Equals(d.GetValueOrDefault("CustomerKey"), definitionKey, StringComparison.Ordinal));
-                if (definition is null)
-                {
-                    return ("Error", $"TriggeredSendDefinition '{definitionKey}' was not found. Keys are case-sensitive.", 180008, null);
-                }
-
-                if (!string.Equals(definition.GetValueOrDefault("TriggeredSendStatus"), "Active", StringComparison.OrdinalIgnoreCase))
-                {
-                    return ("Error", $"The TriggeredSendDefinition '{definitionKey}' is not Active; start it before sending.", 180008, null);
-                }
-
-                var subscribers = item.Elements(Api + "Subscribers").ToList();
-                if (subscribers.Count == 0 || subscribers.Any(s => string.IsNullOrEmpty(s.Element(Api + "EmailAddress")?.Value)))
-                {
-                    return ("Error", "Each subscriber of a TriggeredSend needs an EmailAddress.", 180009, null);
-                }
-
-                var sends = subscribers.Select(s => (Guid.NewGuid().ToString(), (IReadOnlyDictionary<string, string?>)new Dictionary<string, string?>
-                {
-                    ["TriggeredSendDefinitionObjectID"] = definition.GetValueOrDefault("ObjectID"),
-                    ["SubscriberKey"] = s.Element(Api + "SubscriberKey")?.Value ?? s.Element(Api + "EmailAddress")!.Value,
-                    ["EventDate"] = ServerTime(),
-                    ["EventType"] = "Sent",
-                    ["SendID"] = definition.GetValueOrDefault("SendID") ?? "1",
-                }));
-                await store.SaveSoapObjectsAsync("SentEvent", sends, cancellationToken);
-                return ("OK", "Created TriggeredSend", null, Interlocked.Increment(ref _nextId));
-            }
-
-            default:
-                return ("Error", $"Unable to find a handler for object type {type} ({action}). Object types are case-sensitive, check spelling.", 2, null);
+            return SoapWriteResult.Error("SubscriberKey or EmailAddress is required.", 12000);
         }
+
+        var existing = (await store.ReadSoapObjectsAsync("Subscriber", cancellationToken, key)).FirstOrDefault();
+        if (action == "Delete")
+        {
+            return await store.DeleteSoapObjectAsync("Subscriber", key, cancellationToken) ? SoapWriteResult.Ok("Subscriber deleted") : SoapWriteResult.Error("Subscriber not found.", 12001);
+        }
+
+        if (action == "Create" && existing is not null)
+        {
+            return SoapWriteResult.Error("The subscriber is already on the list", 12014);
+        }
+
+        if (action == "Update" && existing is null && !upsert)
+        {
+            return SoapWriteResult.Error("Subscriber not found.", 12001);
+        }
+
+        var bag = existing ?? new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["ID"] = Interlocked.Increment(ref _nextId).ToString(CultureInfo.InvariantCulture),
+            ["CreatedDate"] = ServerTime(),
+            ["Status"] = "Active",
+            ["Client.ID"] = "9999999",
+        };
+        bag["SubscriberKey"] = key;
+        foreach (var name in new[] { "EmailAddress", "Status", "EmailTypePreference", "UnsubscribedDate" })
+        {
+            if (Value(name) is { } v)
+            {
+                bag[name] = v;
+            }
+        }
+
+        if (bag.GetValueOrDefault("EmailAddress") is null)
+        {
+            bag["EmailAddress"] = key;
+        }
+        await store.SaveSoapObjectsAsync("Subscriber", [(key, bag)], cancellationToken);
+        return SoapWriteResult.Ok(existing is null ? "Created Subscriber." : "Updated Subscriber.", int.Parse(bag["ID"]!, CultureInfo.InvariantCulture));
     }
 
-    private async Task<(string, string, int?, int?)> WriteRowAsync(string action, bool upsert, XElement item, CancellationToken cancellationToken)
+    private async Task<SoapWriteResult> CreateFolderAsync(string account, XElement item, CancellationToken cancellationToken)
+    {
+        string? Value(string name) => item.Element(Api + name)?.Value;
+        var (error, id) = await _folders.CreateAsync(account, Value("Name"), Value("CustomerKey"), Value("Description"), Value("ContentType"), item.Element(Api + "ParentFolder")?.Element(Api + "ID")?.Value, cancellationToken);
+        return error is null ? SoapWriteResult.Ok("Folder created successfully.", id) : SoapWriteResult.Error(error, 2);
+    }
+
+    private async Task<SoapWriteResult> CreateTriggeredSendAsync(XElement item, CancellationToken cancellationToken)
+    {
+        var definitionKey = item.Element(Api + "TriggeredSendDefinition")?.Element(Api + "CustomerKey")?.Value;
+        var definition = (await store.ReadSoapObjectsAsync("TriggeredSendDefinition", cancellationToken))
+            .FirstOrDefault(d => string.Equals(d.GetValueOrDefault("CustomerKey"), definitionKey, StringComparison.Ordinal));
+        if (definition is null)
+        {
+            return SoapWriteResult.Error($"TriggeredSendDefinition '{definitionKey}' was not found. Keys are case-sensitive.", 180008);
+        }
+
+        if (!string.Equals(definition.GetValueOrDefault("TriggeredSendStatus"), "Active", StringComparison.OrdinalIgnoreCase))
+        {
+            return SoapWriteResult.Error($"The TriggeredSendDefinition '{definitionKey}' is not Active; start it before sending.", 180008);
+        }
+
+        var subscribers = item.Elements(Api + "Subscribers").ToList();
+        if (subscribers.Count == 0 || subscribers.Any(s => string.IsNullOrEmpty(s.Element(Api + "EmailAddress")?.Value)))
+        {
+            return SoapWriteResult.Error("Each subscriber of a TriggeredSend needs an EmailAddress.", 180009);
+        }
+
+        var sends = subscribers.Select(s => (Guid.NewGuid().ToString(), (IReadOnlyDictionary<string, string?>)new Dictionary<string, string?>
+        {
+            ["TriggeredSendDefinitionObjectID"] = definition.GetValueOrDefault("ObjectID"),
+            ["SubscriberKey"] = s.Element(Api + "SubscriberKey")?.Value ?? s.Element(Api + "EmailAddress")!.Value,
+            ["EventDate"] = ServerTime(),
+            ["EventType"] = "Sent",
+            ["SendID"] = definition.GetValueOrDefault("SendID") ?? "1",
+        }));
+        await store.SaveSoapObjectsAsync("SentEvent", sends, cancellationToken);
+        return SoapWriteResult.Ok("Created TriggeredSend", Interlocked.Increment(ref _nextId));
+    }
+
+    private async Task<SoapWriteResult> WriteRowAsync(string action, bool upsert, XElement item, CancellationToken cancellationToken)
     {
         var key = item.Element(Api + "CustomerKey")?.Value;
         if (key is null || !store.TryGet(key, out var dataExtension))
         {
-            return ("Error", $"Unable to find a data extension with CustomerKey '{key}'. External keys are case-sensitive.", 310001, null);
+            return SoapWriteResult.Error($"Unable to find a data extension with CustomerKey '{key}'. External keys are case-sensitive.", 310001);
         }
 
         if (tenant.ReadOnlyDataExtensions.Contains(key))
         {
-            return ("Error", SfmcResponses.ReadOnlyMessage(key), 30005, null);
+            return SoapWriteResult.Error(SfmcResponses.ReadOnlyMessage(key), 30005);
         }
 
         var values = item.Descendants(Api + "Property")
@@ -407,19 +402,19 @@ internal sealed partial class EmulatorSoap(EmulatorStore store, EmulatorAuth aut
         {
             if (dataExtension.PrimaryKey.Count == 0 || dataExtension.PrimaryKey.Any(f => !values.ContainsKey(f.Name)))
             {
-                return ("Error", $"Deleting from '{key}' needs every primary-key field in Keys ({string.Join(", ", dataExtension.PrimaryKey.Select(f => f.Name))}).", 310007, null);
+                return SoapWriteResult.Error($"Deleting from '{key}' needs every primary-key field in Keys ({string.Join(", ", dataExtension.PrimaryKey.Select(f => f.Name))}).", 310007);
             }
 
             var keys = dataExtension.PrimaryKey.ToDictionary(f => f.Name, f => values[f.Name].GetString(), StringComparer.OrdinalIgnoreCase);
             return await store.DeleteRowAsync(dataExtension, keys, cancellationToken)
-                ? ("OK", "Deleted DataExtensionObject", null, null)
-                : ("Error", "No row matches the given keys.", 310007, null);
+                ? SoapWriteResult.Ok("Deleted DataExtensionObject")
+                : SoapWriteResult.Error("No row matches the given keys.", 310007);
         }
 
         var errors = await store.UpsertAsync(dataExtension, [values], insertOnly: action == "Create" && !upsert, cancellationToken);
         return errors.Count == 0
-            ? ("OK", action == "Create" ? "Created DataExtensionObject" : "Updated DataExtensionObject", null, null)
-            : ("Error", errors[0].Message, 310007, null);
+            ? SoapWriteResult.Ok(action == "Create" ? "Created DataExtensionObject" : "Updated DataExtensionObject")
+            : SoapWriteResult.Error(errors[0].Message, 310007);
     }
 
     /// <summary>An xsd:boolean's true ("true" or "1"); the value has been checked by <see cref="InvalidValue"/>.</summary>
@@ -648,4 +643,16 @@ internal sealed partial class EmulatorSoap(EmulatorStore store, EmulatorAuth aut
     }
 
     private sealed record Continuation(List<XElement> Remaining);
+}
+
+/// <summary>What SFMC answers for one object of a Create, Update or Delete: a Results element's StatusCode, StatusMessage, ErrorCode and NewID.</summary>
+/// <param name="Status">OK or Error.</param>
+/// <param name="Message">The StatusMessage.</param>
+/// <param name="ErrorCode">SFMC's error code, for errors.</param>
+/// <param name="NewId">The new object's ID, for creates.</param>
+internal sealed record SoapWriteResult(string Status, string Message, int? ErrorCode, int? NewId)
+{
+    public static SoapWriteResult Ok(string message, int? newId = null) => new("OK", message, null, newId);
+
+    public static SoapWriteResult Error(string message, int errorCode) => new("Error", message, errorCode, null);
 }
