@@ -134,7 +134,7 @@ public sealed class SfmcClient
 
     private static SfmcException ToException(HttpRequestMessage request, HttpResponseMessage response, byte[] body, string? key, SfmcRequestContext context)
     {
-        if (request.Content is global::Sfmc.Client.Soap.SoapEnvelopeContent soap && global::Sfmc.Client.Soap.SoapEnvelope.TryReadFault(body) is { } fault)
+        if (request.Content is global::Sfmc.Client.Soap.SoapEnvelopeContent soap && SfmcAnswer.SoapFaultOf(request, response) is { } fault)
         {
             var retried = context.Retries > 0 ? $" after {context.Retries + 1} attempts" : "";
             return new global::Sfmc.Client.Soap.SfmcSoapFaultException($"SFMC SOAP {soap.Action} answered {(int)response.StatusCode} with a fault{retried}: {SfmcException.Clip(fault.FaultString)}" + (fault.ApiCode is { } code ? $" (code {code})" : ""), fault, response.StatusCode);
@@ -217,7 +217,6 @@ internal sealed class SfmcRequestContext
 
     private int _retries;
     private int _throttles;
-    private int _soapFault;
 
     /// <summary>Safe to send again after a failure that may have reached SFMC (upsert by key, GET).</summary>
     public bool Replayable { get; init; }
@@ -232,23 +231,4 @@ internal sealed class SfmcRequestContext
     public void AddRetry() => Interlocked.Increment(ref _retries);
 
     public void AddThrottle() => Interlocked.Increment(ref _throttles);
-
-    /// <summary>What the SOAP fault (HTTP 500) of the last attempt says about retrying it.</summary>
-    public void MarkSoapFault(SoapFaultKind kind) => Volatile.Write(ref _soapFault, (int)kind);
-
-    /// <summary>Reads and clears the mark, so the next attempt starts unmarked.</summary>
-    public SoapFaultKind TakeSoapFault() => (SoapFaultKind)Interlocked.Exchange(ref _soapFault, 0);
-}
-
-/// <summary>A SOAP fault (HTTP 500) as the retry strategy sees it.</summary>
-internal enum SoapFaultKind
-{
-    /// <summary>No SOAP fault, or a Server fault: retried only when the request is safe to replay, like any 500.</summary>
-    None,
-
-    /// <summary>Throttling: nothing was processed, so it is retried like a 429.</summary>
-    Throttled,
-
-    /// <summary>A Client or Security fault: the same request would fail the same way, so it is never retried.</summary>
-    Permanent,
 }

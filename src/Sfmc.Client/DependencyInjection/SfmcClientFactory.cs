@@ -29,5 +29,8 @@ internal sealed class SfmcClientFactory(IHttpClientFactory httpClients, IOptions
         n, options.Get(n), () => httpClients.CreateClient(AuthClientName(n)), store, time, telemetry, loggers.CreateLogger("Sfmc.Client.Auth")));
 
     internal SfmcAuthenticationHandler CreateAuthenticationHandler(string name) =>
-        new(GetTokenProvider(name), telemetry, time, loggers.CreateLogger("Sfmc.Client"));
+        new(GetTokenProvider(name), loggers.CreateLogger("Sfmc.Client"));
+
+    internal SfmcTelemetryHandler CreateTelemetryHandler() =>
+        new(telemetry, time, loggers.CreateLogger("Sfmc.Client"));
 }

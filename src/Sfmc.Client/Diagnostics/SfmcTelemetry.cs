@@ -1,5 +1,9 @@
+using System;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using System.Net.Http;
+using System.Threading;
+using System.Threading.Tasks;
 using Microsoft.Extensions.Logging;
 
 namespace Sfmc.Client;
@@ -35,6 +39,43 @@ public sealed class SfmcTelemetry
     internal Counter<long> TokenRefreshes { get; }
 
     internal Histogram<double> RequestDuration { get; }
+}
+
+/// <summary>
+/// Measures each HTTP exchange with SFMC (every attempt, and the replay after a 401): <c>sfmc.requests</c> by method
+/// and status, <c>sfmc.request.duration</c>, throttles (the meter and the request's count; a SOAP throttling fault
+/// counts as one) and a Debug log line. Sits below the authentication handler, above the buffered read.
+/// </summary>
+internal sealed class SfmcTelemetryHandler(SfmcTelemetry telemetry, TimeProvider time, ILogger logger) : DelegatingHandler
+{
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var started = time.GetTimestamp();
+        try
+        {
+            var response = await base.SendAsync(request, cancellationToken);
+            var elapsed = time.GetElapsedTime(started);
+            var status = (int)response.StatusCode;
+            telemetry.Requests.Add(1, new TagList { { "http.request.method", request.Method.Method }, { "http.response.status_code", status } });
+            telemetry.RequestDuration.Record(elapsed.TotalSeconds);
+            if (SfmcAnswer.IsThrottled(request, response))
+            {
+                telemetry.Throttles.Add(1);
+                if (request.Options.TryGetValue(SfmcRequestContext.Key, out var context))
+                {
+                    context.AddThrottle();
+                }
+            }
+
+            Log.RequestCompleted(logger, request.Method.Method, request.RequestUri?.PathAndQuery ?? "?", status, (long)elapsed.TotalMilliseconds);
+            return response;
+        }
+        catch (HttpRequestException)
+        {
+            telemetry.Requests.Add(1, new TagList { { "http.request.method", request.Method.Method }, { "error.type", "connection" } });
+            throw;
+        }
+    }
 }
 
 /// <summary>Log events. Paths, statuses and durations only: never a secret, a token or a row value.</summary>

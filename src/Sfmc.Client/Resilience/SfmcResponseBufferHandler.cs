@@ -282,11 +282,29 @@ internal struct XmlPrologScanner
 /// </summary>
 internal sealed class SfmcBufferedContent(byte[] bytes) : HttpContent
 {
+    private Soap.SoapFault? _fault;
+    private bool _faultRead;
+
     /// <summary>The body's bytes: the buffered array itself for <see cref="SfmcBufferedContent"/>, else a read of <paramref name="content"/>.</summary>
     public static Task<byte[]> ReadBytesAsync(HttpContent content, CancellationToken cancellationToken) =>
         content is SfmcBufferedContent buffered ? Task.FromResult(buffered.Bytes) : content.ReadAsByteArrayAsync(cancellationToken);
 
     public byte[] Bytes => bytes;
+
+    /// <summary>The SOAP fault in the body, if any: parsed on first use, once (see <see cref="SfmcAnswer.SoapFaultOf"/>).</summary>
+    public Soap.SoapFault? SoapFault
+    {
+        get
+        {
+            if (!_faultRead)
+            {
+                _fault = Soap.SoapEnvelope.TryReadFault(bytes);
+                _faultRead = true;
+            }
+
+            return _fault;
+        }
+    }
 
     protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) => stream.WriteAsync(bytes, 0, bytes.Length);
 
