@@ -24,11 +24,12 @@ namespace Sfmc.Generator;
 public sealed class SfmcKeyAnalyzer : DiagnosticAnalyzer
 {
     private const string SfmcKeyAttribute = "Sfmc.Client.SfmcKeyAttribute";
-    private const int DataExtensionKind = 0; // Sfmc.Client.SfmcKeyKind.DataExtension
-    private const int JourneyKind = 1; // Sfmc.Client.SfmcKeyKind.Journey
-    private const int TriggeredSendKind = 2; // Sfmc.Client.SfmcKeyKind.TriggeredSend
-    private const int TransactionalKind = 3; // Sfmc.Client.SfmcKeyKind.TransactionalMessage
-    private const int MobileConnectKind = 4; // Sfmc.Client.SfmcKeyKind.MobileConnectMessage
+    // The attribute's argument arrives as its underlying int; the enum is the runtime's own file, linked in.
+    private const int DataExtensionKind = (int)Sfmc.Client.SfmcKeyKind.DataExtension;
+    private const int JourneyKind = (int)Sfmc.Client.SfmcKeyKind.Journey;
+    private const int TriggeredSendKind = (int)Sfmc.Client.SfmcKeyKind.TriggeredSend;
+    private const int TransactionalKind = (int)Sfmc.Client.SfmcKeyKind.TransactionalMessage;
+    private const int MobileConnectKind = (int)Sfmc.Client.SfmcKeyKind.MobileConnectMessage;
     private const string RowsClient = "Sfmc.Client.DataExtensionRowsClient";
 
     /// <inheritdoc />

@@ -141,6 +141,23 @@ public sealed class DiagnosticTests
         }
     }
 
+    [Fact]
+    public void Every_descriptor_links_to_an_anchor_that_exists_in_docs_diagnostics_md()
+    {
+        // GitHub's heading anchors: lower case, punctuation dropped, spaces as hyphens.
+        var anchors = System.IO.File.ReadAllLines(System.IO.Path.Combine(GeneratorHarness.RepoRoot, "docs", "diagnostics.md"))
+            .Where(l => l.StartsWith("#", StringComparison.Ordinal))
+            .Select(l => System.Text.RegularExpressions.Regex.Replace(l.TrimStart('#').Trim().ToLowerInvariant(), @"[^a-z0-9 \-]", "").Replace(' ', '-'))
+            .ToHashSet(StringComparer.Ordinal);
+        foreach (var descriptor in Diagnostics.DiagnosticDescriptors.All)
+        {
+            var link = new Uri(descriptor.HelpLinkUri);
+            Assert.Equal(Diagnostics.DiagnosticDescriptors.HelpLinkBase, link.GetLeftPart(UriPartial.Path));
+            Assert.Contains(link.Fragment.TrimStart('#'), anchors);
+            Assert.Equal(descriptor.Id.ToLowerInvariant(), link.Fragment.TrimStart('#'));
+        }
+    }
+
     private static object[] Case(string id, DiagnosticSeverity severity, string markup) => new object[] { id, severity, markup };
 
     private static (GeneratorDriverRunResult Result, IReadOnlyList<Diagnostic> Diagnostics) Run(params (string Path, string Text)[] files)

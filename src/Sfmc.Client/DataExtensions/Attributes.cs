@@ -2,25 +2,6 @@ using System;
 
 namespace Sfmc.Client;
 
-/// <summary>What kind of SFMC key a string parameter takes (see <see cref="SfmcKeyAttribute"/>).</summary>
-public enum SfmcKeyKind
-{
-    /// <summary>A Data Extension customer key (external key), declared by a <c>*.de.json</c> or mcdev file.</summary>
-    DataExtension,
-
-    /// <summary>A journey's EventDefinitionKey, declared in <c>sfmc.json</c>.</summary>
-    Journey,
-
-    /// <summary>A triggered send definition's external key, declared in <c>sfmc.json</c> (<c>triggeredSends</c>).</summary>
-    TriggeredSend,
-
-    /// <summary>A transactional email or SMS definition's key, declared in <c>sfmc.json</c> (<c>transactionalEmails</c>, <c>transactionalSms</c>).</summary>
-    TransactionalMessage,
-
-    /// <summary>A MobileConnect message id, declared in <c>sfmc.json</c> (<c>mobileConnectMessages</c>).</summary>
-    MobileConnectMessage,
-}
-
 /// <summary>
 /// Marks a string parameter that takes an SFMC key. The Sfmc analyzer checks constant arguments passed to it
 /// against the keys the project declares: an unknown key is an error with "did you mean", and so is a key that differs only in case (SFMC keys are case-sensitive).

@@ -17,7 +17,6 @@ namespace Sfmc.Client.Soap;
 internal sealed class SoapEnvelopeContent : HttpContent
 {
     internal const string EnvelopeNamespace = "http://schemas.xmlsoap.org/soap/envelope/";
-    private const string FuelOAuthNamespace = "http://exacttarget.com";
 
     private readonly Action<SoapWriter> _body;
 

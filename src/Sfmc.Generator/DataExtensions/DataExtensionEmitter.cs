@@ -344,7 +344,7 @@ internal static class DataExtensionEmitter
         w.Line();
         for (var i = 0; i < model.Fields.Count; i++)
         {
-            w.Line($"{ValueType(model.Fields[i])}? v{Index(i)} = default;");
+            w.Line($"{ValueType(model.Fields[i])}? v{Int(i)} = default;");
         }
 
         w.Line("var depth = 0;");
@@ -359,7 +359,7 @@ internal static class DataExtensionEmitter
                 read = "ReadOptionalString"; // SFMC answers "" for "no value"
             }
 
-            w.Line($"case {Int(i)}: v{Index(i)} = {Helpers}.{read}(ref reader, Schema, {Int(i)}); break;");
+            w.Line($"case {Int(i)}: v{Int(i)} = {Helpers}.{read}(ref reader, Schema, {Int(i)}); break;");
         }
 
         w.Close();
@@ -369,7 +369,7 @@ internal static class DataExtensionEmitter
         {
             if (model.Fields[i].IsRequiredMember)
             {
-                w.Line($"if (v{Index(i)} is null) throw {Helpers}.Missing(Schema, {Int(i)});");
+                w.Line($"if (v{Int(i)} is null) throw {Helpers}.Missing(Schema, {Int(i)});");
             }
         }
 
@@ -378,7 +378,7 @@ internal static class DataExtensionEmitter
         for (var i = 0; i < model.Fields.Count; i++)
         {
             var field = model.Fields[i];
-            var value = "v" + Index(i) + (field.IsRequiredMember && !IsReference(field) ? ".Value" : "");
+            var value = "v" + Int(i) + (field.IsRequiredMember && !IsReference(field) ? ".Value" : "");
             w.Line($"    {field.PropertyName} = {value},");
         }
 
@@ -416,8 +416,6 @@ internal static class DataExtensionEmitter
     };
 
     private static string Int(int value) => value.ToString(CultureInfo.InvariantCulture);
-
-    private static string Index(int value) => value.ToString(CultureInfo.InvariantCulture);
 
     private static string NullableInt(int? value) => value is { } v ? Int(v) : "null";
 

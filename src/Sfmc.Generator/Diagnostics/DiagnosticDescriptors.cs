@@ -11,6 +11,12 @@ namespace Sfmc.Generator.Diagnostics;
 /// </summary>
 internal static class DiagnosticDescriptors
 {
+    /// <summary>
+    /// Where <c>docs/diagnostics.md</c> is published: the repository's web address. No public remote exists yet (see
+    /// <c>Directory.Build.props</c>, RepositoryUrl); change this one constant when it does.
+    /// </summary>
+    public const string HelpLinkBase = "https://github.com/sfmc-dotnet/sfmc/blob/main/docs/diagnostics.md";
+
     private const string SpecCategory = "Sfmc.Spec";
     private const string UsageCategory = "Sfmc.Usage";
 
@@ -238,8 +244,11 @@ internal static class DiagnosticDescriptors
     public static readonly IReadOnlyDictionary<string, DiagnosticDescriptor> ById = All.ToDictionary(d => d.Id);
 
     private static DiagnosticDescriptor Error(string id, string title, string message, string help, string category = SpecCategory) =>
-        new(id, title, message, category, DiagnosticSeverity.Error, isEnabledByDefault: true, description: help);
+        new(id, title, message, category, DiagnosticSeverity.Error, isEnabledByDefault: true, description: help, helpLinkUri: HelpLink(id));
 
     private static DiagnosticDescriptor Warning(string id, string title, string message, string help, string category = SpecCategory) =>
-        new(id, title, message, category, DiagnosticSeverity.Warning, isEnabledByDefault: true, description: help);
+        new(id, title, message, category, DiagnosticSeverity.Warning, isEnabledByDefault: true, description: help, helpLinkUri: HelpLink(id));
+
+    /// <summary>The page of <c>docs/diagnostics.md</c> and its heading's anchor (<c>## SFMC0001</c> → <c>#sfmc0001</c>).</summary>
+    private static string HelpLink(string id) => HelpLinkBase + "#" + id.ToLowerInvariant();
 }
