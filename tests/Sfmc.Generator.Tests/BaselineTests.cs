@@ -48,6 +48,38 @@ public sealed class BaselineTests
         Compare("Soap", "Subscriber", generated);
     }
 
+    /// <summary>
+    /// Every baseline again with the thread's culture set to Turkish (dotted/dotless i in case changes) and German
+    /// (decimal comma): generated code must not depend on the machine's culture. BannedSymbols.txt keeps the
+    /// culture-sensitive APIs out; this proves the output.
+    /// </summary>
+    [Theory]
+    [InlineData("tr-TR")]
+    [InlineData("de-DE")]
+    public void Every_baseline_is_generated_the_same_under_another_culture(string culture)
+    {
+        var (previous, previousUi) = (System.Globalization.CultureInfo.CurrentCulture, System.Globalization.CultureInfo.CurrentUICulture);
+        try
+        {
+            System.Globalization.CultureInfo.CurrentCulture = System.Globalization.CultureInfo.CurrentUICulture = new System.Globalization.CultureInfo(culture);
+            // The culture took (not invariant-globalization mode): both write a decimal comma.
+            Assert.Equal(culture, System.Globalization.CultureInfo.CurrentCulture.Name);
+            Assert.Equal("1,5", 1.5m.ToString(System.Globalization.CultureInfo.CurrentCulture));
+            Generated_code_matches_baseline("OrderLines", "DataExtensions/OrderLines.de.json");
+            Generated_code_matches_baseline("Sendable", "DataExtensions/Customers.de.json");
+            Generated_code_matches_baseline("Mcdev", "mcdev/*.dataExtension-meta.json");
+            Generated_SOAP_code_matches_baseline();
+            new JourneyGeneratorTests().Generated_journeys_match_their_baselines_and_compile_without_warnings();
+            new MessagingGeneratorTests().Generated_sends_and_the_read_only_row_match_their_baselines_and_compile_without_warnings();
+            new RestGeneratorTests().Generated_rest_code_matches_its_baselines_and_compiles_without_warnings();
+        }
+        finally
+        {
+            System.Globalization.CultureInfo.CurrentCulture = previous;
+            System.Globalization.CultureInfo.CurrentUICulture = previousUi;
+        }
+    }
+
     internal static void Compare(string kind, string scenario, Dictionary<string, string> generated)
     {
         var directory = Path.Combine(GeneratorHarness.SourceDirectory(), "Baselines", kind, scenario);
