@@ -39,6 +39,20 @@ internal sealed class SourceWriter
         return Line("}" + suffix);
     }
 
+    /// <summary>One level deeper without a brace: continuation lines, arguments, initializers, case bodies.</summary>
+    public SourceWriter Indent()
+    {
+        _indent++;
+        return this;
+    }
+
+    /// <summary>Back from <see cref="Indent"/>.</summary>
+    public SourceWriter Outdent()
+    {
+        _indent--;
+        return this;
+    }
+
     /// <summary>A C# string literal for any text (quotes, escapes, non-ASCII all handled).</summary>
     public static string Literal(string? value) =>
         value is null ? "null" : SymbolDisplay.FormatLiteral(value, quote: true);

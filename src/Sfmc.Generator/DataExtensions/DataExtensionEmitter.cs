@@ -10,7 +10,7 @@ namespace Sfmc.Generator.DataExtensions;
 /// <summary>Emits one <c>sealed partial record …Row</c> per Data Extension. Pure function of the model: deterministic.</summary>
 internal static class DataExtensionEmitter
 {
-    private const string Client = "global::Sfmc.Client";
+    private const string Client = KnownTypes.Client;
     private const string Json = "global::System.Text.Json";
     private const string Helpers = Client + ".DataExtensionJson";
 
@@ -128,22 +128,23 @@ internal static class DataExtensionEmitter
         w.Line();
         w.Line("/// <summary>The Data Extension as declared: key, name and fields.</summary>");
         w.Line($"public static {Client}.DataExtensionInfo Schema {{ get; }} = new {Client}.DataExtensionInfo(");
-        w.Line("    " + SourceWriter.Literal(model.CustomerKey) + ",");
-        w.Line("    " + SourceWriter.Literal(model.Name) + ",");
-        w.Line("    " + SourceWriter.Literal(model.Description) + ",");
-        w.Line("    " + (model.IsSendable ? "true" : "false") + ",");
-        w.Line("    " + SourceWriter.Literal(model.SendableDataExtensionField) + ",");
-        w.Line("    " + SourceWriter.Literal(model.SendableSubscriberField) + ",");
-        w.Line($"    new {Client}.DataExtensionFieldInfo[]");
-        w.Line("    {");
+        w.Indent();
+        w.Line(SourceWriter.Literal(model.CustomerKey) + ",");
+        w.Line(SourceWriter.Literal(model.Name) + ",");
+        w.Line(SourceWriter.Literal(model.Description) + ",");
+        w.Line((model.IsSendable ? "true" : "false") + ",");
+        w.Line(SourceWriter.Literal(model.SendableDataExtensionField) + ",");
+        w.Line(SourceWriter.Literal(model.SendableSubscriberField) + ",");
+        w.Open($"new {Client}.DataExtensionFieldInfo[]");
         foreach (var field in model.Fields)
         {
-            w.Line($"        new {Client}.DataExtensionFieldInfo({SourceWriter.Literal(field.Name)}, {SourceWriter.Literal(field.PropertyName.TrimStart('@'))}, "
+            w.Line($"new {Client}.DataExtensionFieldInfo({SourceWriter.Literal(field.Name)}, {SourceWriter.Literal(field.PropertyName.TrimStart('@'))}, "
                 + $"{Client}.DataExtensionFieldType.{field.Type}, {NullableInt(field.MaxLength)}, {NullableInt(field.Scale)}, "
                 + $"{Bool(field.IsPrimaryKey)}, {Bool(field.IsRequired)}, {SourceWriter.Literal(field.DefaultValue)}),");
         }
 
-        w.Line("    });");
+        w.Close(");");
+        w.Outdent();
     }
 
     /// <summary>Checks with the schema's limits as constants: no lookups on the hot path, one call per failure.</summary>
@@ -196,12 +197,14 @@ internal static class DataExtensionEmitter
         w.Line();
         w.Line($"static {Client}.DataExtensionPrimaryKey {contract}.GetPrimaryKey({model.TypeName} row) => new {Client}.DataExtensionPrimaryKey(");
         var keys = model.Fields.Where(f => f.IsPrimaryKey).ToList();
+        w.Indent();
         for (var i = 0; i < keys.Count; i++)
         {
             var separator = i == keys.Count - 1 ? "" : ",";
-            w.Line($"    new global::System.Collections.Generic.KeyValuePair<string, object?>({SourceWriter.Literal(keys[i].Name)}, row.{keys[i].PropertyName}){separator}");
+            w.Line($"new global::System.Collections.Generic.KeyValuePair<string, object?>({SourceWriter.Literal(keys[i].Name)}, row.{keys[i].PropertyName}){separator}");
         }
 
+        w.Outdent();
         w.Line(");");
     }
 
@@ -373,16 +376,15 @@ internal static class DataExtensionEmitter
             }
         }
 
-        w.Line($"return new {model.TypeName}");
-        w.Line("{");
+        w.Open($"return new {model.TypeName}");
         for (var i = 0; i < model.Fields.Count; i++)
         {
             var field = model.Fields[i];
             var value = "v" + Int(i) + (field.IsRequiredMember && !IsReference(field) ? ".Value" : "");
-            w.Line($"    {field.PropertyName} = {value},");
+            w.Line($"{field.PropertyName} = {value},");
         }
 
-        w.Line("};");
+        w.Close(";");
         w.Close();
     }
 

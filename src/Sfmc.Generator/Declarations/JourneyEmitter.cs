@@ -34,7 +34,7 @@ internal sealed record JourneyResolution(EquatableArray<JourneyToEmit> Journeys,
 /// </summary>
 internal static class JourneyEmitter
 {
-    private const string Client = "global::Sfmc.Client";
+    private const string Client = KnownTypes.Client;
     private const string DictionaryType = "global::System.Collections.Generic.IReadOnlyDictionary<string, object?>?";
 
     public const string AccessorsHintName = "Journeys.g.cs";
@@ -242,7 +242,7 @@ internal static class JourneyEmitter
         w.Line();
         w.Line($"/// <summary>Binds {c.What} to a client's <see cref=\"{c.ClientType}\"/>.</summary>");
         w.Line($"public {c.ClassName}({c.ClientType} {c.ConstructorParameter})");
-        w.Line($"    : base({c.BaseArgument}, {c.KeyConstant})");
+        w.Indent().Line($": base({c.BaseArgument}, {c.KeyConstant})").Outdent();
         w.Line("{");
         w.Line("}");
         w.Line();

@@ -27,7 +27,7 @@ internal sealed record MessagingResolution(EquatableArray<MessageToEmit> Message
 /// </summary>
 internal static class MessagingEmitter
 {
-    private const string Client = "global::Sfmc.Client";
+    private const string Client = KnownTypes.Client;
     private const string DictionaryType = "global::System.Collections.Generic.IReadOnlyDictionary<string, object?>?";
 
     public const string AccessorsHintName = "Messaging.g.cs";

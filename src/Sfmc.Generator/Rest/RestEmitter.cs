@@ -21,7 +21,7 @@ internal sealed record RestOperationsToEmit(string SpecFile, string Namespace, E
 /// </summary>
 internal static class RestEmitter
 {
-    private const string Json = "global::Sfmc.Client.Rest.SfmcRestJson";
+    private const string Json = KnownTypes.Rest + ".SfmcRestJson";
     private const string Writer = "global::System.Text.Json.Utf8JsonWriter";
     private const string ReaderType = "global::System.Text.Json.Utf8JsonReader";
 

@@ -236,31 +236,32 @@ internal static class SoapEmitter
             foreach (var group in members.GroupBy(m => System.Text.Encoding.UTF8.GetByteCount(m.XmlName)).OrderBy(g => g.Key))
             {
                 w.Line($"case {group.Key}:");
+                w.Indent();
                 foreach (var member in group)
                 {
-                    w.Line($"    if ({SequenceEqual}(__name, {Utf8(member.XmlName)}))");
-                    w.Line("    {");
+                    w.Open($"if ({SequenceEqual}(__name, {Utf8(member.XmlName)}))");
                     var read = ReadValue(member, ns, "reader");
                     if (!member.IsList)
                     {
-                        w.Line($"        this.{member.ClrName} = {read};");
+                        w.Line($"this.{member.ClrName} = {read};");
                     }
                     else if (member.ItemName is { } itemName)
                     {
                         var helper = member.Kind == SoapMemberKind.Object || member.TypeName == "string" ? "ReadWrapped" : "ReadWrappedValues";
-                        w.Line($"        reader.{helper}({Utf8(itemName)}, this.{member.ClrName}, static r => {ReadValue(member, ns, "r")});");
+                        w.Line($"reader.{helper}({Utf8(itemName)}, this.{member.ClrName}, static r => {ReadValue(member, ns, "r")});");
                     }
                     else
                     {
-                        w.Line($"        if ({read} is {{ }} __{member.ClrName}Item) this.{member.ClrName}.Add(__{member.ClrName}Item);");
+                        w.Line($"if ({read} is {{ }} __{member.ClrName}Item) this.{member.ClrName}.Add(__{member.ClrName}Item);");
                     }
 
-                    w.Line("        return true;");
-                    w.Line("    }");
+                    w.Line("return true;");
+                    w.Close();
                     w.Line();
                 }
 
-                w.Line("    break;");
+                w.Line("break;");
+                w.Outdent();
             }
 
             w.Close();
