@@ -42,6 +42,24 @@ public sealed partial class DocsTests
         Assert.Equal(McdevTests.Preload.ReplaceLineEndings("\n"), block);
     }
 
+    [Fact]
+    public void Every_file_architecture_md_names_exists()
+    {
+        // "A reader can follow it to each place": a renamed or moved file must take the document with it.
+        var markdown = File.ReadAllText(Path.Combine(RepoRoot, "docs", "architecture.md"));
+        var files = new[] { "src", "tests", "specs", "docs", "samples" }
+            .SelectMany(d => Directory.EnumerateFiles(Path.Combine(RepoRoot, d), "*", SearchOption.AllDirectories))
+            .Concat(Directory.EnumerateFiles(RepoRoot))
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal) && !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+            .Select(f => Path.GetRelativePath(RepoRoot, f).Replace('\\', '/'))
+            .ToList();
+        var named = Regex.Matches(markdown, @"`([A-Za-z0-9_./*-]+\.(?:cs|md|json|yaml|txt|props|wsdl))`").Select(m => m.Groups[1].Value).Distinct().ToList();
+
+        Assert.True(named.Count > 40, $"{named.Count} file names found");
+        var missing = named.Where(n => !n.Contains('*', StringComparison.Ordinal) && !n.EndsWith(".g.cs", StringComparison.Ordinal) /* generated hint names */ && !files.Any(f => f == n || f.EndsWith("/" + n, StringComparison.Ordinal))).ToList();
+        Assert.True(missing.Count == 0, "docs/architecture.md names files that do not exist: " + string.Join(", ", missing));
+    }
+
     private static string Normalize(string code) => string.Join('\n', code.ReplaceLineEndings("\n").Split('\n')
         .Select(l => l.Trim())
         .Where(l => l.Length > 0 && !UsingDirective().IsMatch(l)));
