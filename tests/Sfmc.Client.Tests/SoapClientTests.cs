@@ -72,6 +72,36 @@ public sealed class SoapClientTests
     }
 
     [Fact]
+    public async Task Every_served_type_answers_a_retrieve_of_the_generators_default_properties()
+    {
+        // The generator's defaults and the emulator's retrievable lists come from one file (SoapDefaults.cs, linked).
+        await using var host = await TestHost.StartAsync();
+        var soap = host.Client.Soap;
+
+        await soap.RetrieveAsync<Subscriber>().ToListAsync();
+        await soap.RetrieveAsync<List>().ToListAsync();
+        await soap.RetrieveAsync<SentEvent>().ToListAsync();
+        await soap.RetrieveAsync<OpenEvent>().ToListAsync();
+        await soap.RetrieveAsync<ClickEvent>().ToListAsync();
+        await soap.RetrieveAsync<BounceEvent>().ToListAsync();
+        await soap.RetrieveAsync<UnsubEvent>().ToListAsync();
+        await soap.RetrieveAsync<TriggeredSendDefinition>().ToListAsync();
+        Assert.NotEmpty(await soap.RetrieveAsync<DataExtension>().ToListAsync());
+        Assert.NotEmpty(await soap.RetrieveAsync<DataExtensionField>().ToListAsync());
+        Assert.All(host.Emulator.Requests.Where(r => r.Path == "/Service.asmx"), r => Assert.Equal(200, r.StatusCode));
+    }
+
+    [Fact]
+    public void The_emulator_checks_typed_values_against_the_enumerations_of_the_WSDL_it_embeds()
+    {
+        Assert.True(Sfmc.Emulator.WsdlEnumerations.Of("SubscriberStatus").SetEquals(["Active", "Bounced", "Held", "Unsubscribed", "Deleted"]));
+        Assert.True(Sfmc.Emulator.WsdlEnumerations.Of("DataExtensionFieldType").Contains("Base16EncryptedEmail"));
+        Assert.True(Sfmc.Emulator.WsdlEnumerations.Of("SimpleOperators").Contains("existsInStringAsAWord"));
+        Assert.Equal(2, Sfmc.Emulator.WsdlEnumerations.Of("LogicalOperators").Count);
+        Assert.Throws<KeyNotFoundException>(() => Sfmc.Emulator.WsdlEnumerations.Of("NoSuchType"));
+    }
+
+    [Fact]
     public async Task A_property_SFMC_cannot_retrieve_is_a_typed_error()
     {
         await using var host = await TestHost.StartAsync();

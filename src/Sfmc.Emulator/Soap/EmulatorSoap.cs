@@ -37,22 +37,32 @@ internal sealed partial class EmulatorSoap(EmulatorStore store, EmulatorAuth aut
 
     private static readonly XmlReaderSettings ReaderSettings = new() { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null, MaxCharactersInDocument = 64 * 1024 * 1024 };
 
-    /// <summary>Retrievable properties per object type (what a Retrieve may ask for); DataExtensionObject uses the DE's fields.</summary>
-    private static readonly Dictionary<string, string[]> Retrievable = new(StringComparer.Ordinal)
+    /// <summary>
+    /// Retrievable properties per object type the emulator serves (what a Retrieve may ask for; DataExtensionObject uses
+    /// the DE's fields): the generator's default retrieve properties (<see cref="Sfmc.Generator.Soap.SoapDefaults"/>,
+    /// the same file, linked) plus what SFMC also accepts beyond them.
+    /// </summary>
+    private static readonly Dictionary<string, string[]> Retrievable = WithDefaults(new(StringComparer.Ordinal)
     {
-        ["Subscriber"] = ["ID", "PartnerKey", "CreatedDate", "Client.ID", "Client.PartnerClientKey", "EmailAddress", "SubscriberKey", "UnsubscribedDate", "Status", "EmailTypePreference"],
-        ["List"] = ["ID", "ObjectID", "PartnerKey", "CreatedDate", "ModifiedDate", "Client.ID", "ListName", "Description", "Category", "Type", "CustomerKey", "ListClassification"],
-        ["SentEvent"] = ["Client.ID", "SendID", "SubscriberKey", "EventDate", "EventType", "BatchID", "TriggeredSendDefinitionObjectID", "ListID", "PartnerKey", "SubscriberID"],
-        ["OpenEvent"] = ["Client.ID", "SendID", "SubscriberKey", "EventDate", "EventType", "BatchID", "TriggeredSendDefinitionObjectID", "PartnerKey"],
-        ["ClickEvent"] = ["Client.ID", "SendID", "SubscriberKey", "EventDate", "EventType", "BatchID", "TriggeredSendDefinitionObjectID", "URL", "URLID", "PartnerKey"],
-        ["BounceEvent"] = ["Client.ID", "SendID", "SubscriberKey", "EventDate", "EventType", "BatchID", "TriggeredSendDefinitionObjectID", "BounceCategory", "BounceType", "SMTPCode", "SMTPReason", "PartnerKey"],
-        ["UnsubEvent"] = ["Client.ID", "SendID", "SubscriberKey", "EventDate", "EventType", "BatchID", "TriggeredSendDefinitionObjectID", "PartnerKey"],
-        ["TriggeredSendDefinition"] = ["ObjectID", "PartnerKey", "CustomerKey", "Name", "Description", "CreatedDate", "ModifiedDate", "Client.ID", "CategoryID", "TriggeredSendStatus", "Email.ID", "List.ID", "SendClassification.CustomerKey", "SenderProfile.CustomerKey", "DeliveryProfile.CustomerKey", "BccEmail", "AutoAddSubscribers", "AutoUpdateSubscribers", "Priority"],
-        ["DataExtension"] = ["PartnerKey", "ObjectID", "CustomerKey", "Name", "Description", "CategoryID", "CreatedDate", "ModifiedDate", "IsSendable", "IsTestable", "SendableDataExtensionField.Name", "SendableSubscriberField.Name", "DataRetentionPeriodLength", "DataRetentionPeriodUnitOfMeasure", "RowBasedRetention", "ResetRetentionPeriodOnImport", "DeleteAtEndOfRetentionPeriod", "RetainUntil", "Template.CustomerKey"],
+        ["Subscriber"] = [],
+        ["List"] = [],
+        ["SentEvent"] = ["PartnerKey", "SubscriberID"],
+        ["OpenEvent"] = ["PartnerKey"],
+        ["ClickEvent"] = ["PartnerKey"],
+        ["BounceEvent"] = ["PartnerKey"],
+        ["UnsubEvent"] = ["PartnerKey"],
+        ["TriggeredSendDefinition"] = [],
+        ["DataExtension"] = ["Template.CustomerKey"],
         ["DataExtensionTemplate"] = ["ObjectID", "PartnerKey", "CustomerKey", "Name", "Description", "CreatedDate", "ModifiedDate", "IsSendable", "IsTestable", "SendableCustomObjectField", "SendableSubscriberField", "DataRetentionPeriodLength", "DataRetentionPeriodUnitOfMeasure", "RowBasedRetention", "ResetRetentionPeriodOnImport", "DeleteAtEndOfRetentionPeriod", "RetainUntil"],
         ["DataFolder"] = ["ID", "ObjectID", "PartnerKey", "CustomerKey", "Name", "Description", "ContentType", "IsActive", "IsEditable", "AllowChildren", "CreatedDate", "ModifiedDate", "Client.ID", "ParentFolder.ID", "ParentFolder.ObjectID", "ParentFolder.CustomerKey", "ParentFolder.Name"],
-        ["DataExtensionField"] = ["PartnerKey", "ObjectID", "CustomerKey", "Name", "DataExtension.CustomerKey", "DefaultValue", "FieldType", "IsPrimaryKey", "IsRequired", "MaxLength", "Ordinal", "Scale"],
-    };
+        ["DataExtensionField"] = [],
+    });
+
+    private static Dictionary<string, string[]> WithDefaults(Dictionary<string, string[]> beyondDefaults) =>
+        beyondDefaults.ToDictionary(
+            entry => entry.Key,
+            entry => (Sfmc.Generator.Soap.SoapDefaults.For(entry.Key) ?? []).Concat(entry.Value).Distinct(StringComparer.Ordinal).ToArray(),
+            StringComparer.Ordinal);
 
     private readonly ConcurrentDictionary<string, Continuation> _continuations = new(StringComparer.Ordinal);
     private readonly EmulatorFolders _folders = new(store, () => ServerTime(time));
@@ -546,17 +556,6 @@ internal sealed partial class EmulatorSoap(EmulatorStore store, EmulatorAuth aut
         ["ComplexFilterPart"] = new(StringComparer.Ordinal) { ["LogicalOperator"] = "LogicalOperators" },
     };
 
-    /// <summary>The WSDL's values of the enumerations in <see cref="TypedMembers"/>.</summary>
-    private static readonly Dictionary<string, string[]> Enumerations = new(StringComparer.Ordinal)
-    {
-        ["SubscriberStatus"] = ["Active", "Bounced", "Held", "Unsubscribed", "Deleted"],
-        ["EmailType"] = ["Text", "HTML"],
-        ["DataExtensionFieldType"] = ["Text", "Number", "Date", "Boolean", "EmailAddress", "Phone", "Decimal", "Locale", "Base16Encrypted", "Base16EncryptedEmail", "Unspecified"],
-        ["SaveAction"] = ["AddOnly", "Default", "Nothing", "UpdateAdd", "UpdateOnly", "Delete"],
-        ["SimpleOperators"] = ["equals", "notEquals", "greaterThan", "lessThan", "isNull", "isNotNull", "greaterThanOrEqual", "lessThanOrEqual", "between", "IN", "like", "existsInString", "existsInStringAsAWord", "notExistsInString", "beginsWith", "endsWith", "contains", "notContains", "isAnniversary", "isNotAnniversary", "greaterThanAnniversary", "lessThanAnniversary"],
-        ["LogicalOperators"] = ["OR", "AND"],
-    };
-
     /// <summary>
     /// The first typed member of the request message whose value does not parse, described as .NET's XmlSerializer
     /// (behind SFMC's ASMX endpoint) describes it; null if all parse. An element's type is its <c>xsi:type</c>, or
@@ -591,7 +590,7 @@ internal sealed partial class EmulatorSoap(EmulatorStore store, EmulatorAuth aut
                     "int" => int.TryParse(value.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _) ? null : "Input string was not in a correct format.",
                     "boolean" => value.Trim() is "true" or "false" or "1" or "0" ? null : $"The string '{value}' is not a valid Boolean value.",
                     "dateTime" => IsXsdDateTime(value) ? null : $"The string '{value}' is not a valid AllXsd value.",
-                    _ => Enumerations[xsdType].Contains(value, StringComparer.Ordinal) ? null : $"Instance validation error: '{value}' is not a valid value for {xsdType}.",
+                    _ => WsdlEnumerations.Of(xsdType).Contains(value) ? null : $"Instance validation error: '{value}' is not a valid value for {xsdType}.",
                 };
                 if (error is not null)
                 {
