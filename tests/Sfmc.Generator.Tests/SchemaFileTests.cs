@@ -29,6 +29,26 @@ public sealed class SchemaFileTests
     }
 
     [Fact]
+    public void The_generators_field_type_table_and_the_runtimes_agree_row_by_row()
+    {
+        var generator = DataExtensions.Model.FieldTypes.All;
+        var runtime = Sfmc.Client.DataExtensionFieldTypes.All;
+
+        Assert.Equal(Enum.GetValues<DataExtensions.Model.FieldType>(), generator.Select(r => r.Type));
+        Assert.Equal(Enum.GetValues<Sfmc.Client.DataExtensionFieldType>(), runtime.Select(r => r.Type));
+        Assert.Equal(generator.Count, runtime.Count);
+        for (var i = 0; i < generator.Count; i++)
+        {
+            var (g, r) = (generator[i], runtime[i]);
+            Assert.Equal(g.Type.ToString(), r.Type.ToString());
+            Assert.Equal(g.Length == DataExtensions.Model.LengthRule.Characters, r.HasCharacterLength);
+            Assert.Equal(g.Length == DataExtensions.Model.LengthRule.Precision, r.HasPrecision);
+            Assert.Equal(g.MaxLengthLimit, r.MaxLengthLimit);
+            Assert.Equal(g.DefaultMaxLength, r.DefaultMaxLength);
+        }
+    }
+
+    [Fact]
     public void Declarations_schema_properties_are_the_ones_the_sfmc_json_parser_knows()
     {
         var schema = JsonDocument.Parse(File.ReadAllText(Path.Combine(GeneratorHarness.RepoRoot, "specs", "sfmc.schema.json"))).RootElement;

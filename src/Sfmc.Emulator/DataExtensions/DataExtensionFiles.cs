@@ -67,11 +67,12 @@ public static class DataExtensionFiles
         var name = Text(field, "name") ?? throw new InvalidDataException("A field has no 'name'.");
         var type = Enum.Parse<DataExtensionFieldType>(Text(field, "fieldType") ?? throw new InvalidDataException($"Field '{name}' has no 'fieldType'."));
         var isPrimaryKey = Property(field, "isPrimaryKey") is { ValueKind: JsonValueKind.True };
-        var maxLength = Int(field, "maxLength") ?? (type == DataExtensionFieldType.EmailAddress ? 254 : null);
-        var scale = type == DataExtensionFieldType.Decimal ? Int(field, "scale") : null;
+        var rules = DataExtensionFieldTypes.Of(type);
+        var maxLength = rules.HasCharacterLength || rules.HasPrecision ? Int(field, "maxLength") ?? rules.DefaultMaxLength : null;
+        var scale = rules.HasPrecision ? Int(field, "scale") : null;
         var isRequired = Property(field, "isRequired") is { } required ? required.ValueKind == JsonValueKind.True : isPrimaryKey;
         var defaultValue = Property(field, "defaultValue") is { ValueKind: not JsonValueKind.Null } d ? (d.ValueKind == JsonValueKind.String ? d.GetString() : d.GetRawText()) : null;
-        return new DataExtensionFieldInfo(name, name, type, type is DataExtensionFieldType.Number or DataExtensionFieldType.Date or DataExtensionFieldType.Boolean ? null : maxLength, scale, isPrimaryKey, isRequired, string.IsNullOrEmpty(defaultValue) ? null : defaultValue);
+        return new DataExtensionFieldInfo(name, name, type, maxLength, scale, isPrimaryKey, isRequired, string.IsNullOrEmpty(defaultValue) ? null : defaultValue);
     }
 
     /// <summary>Property names are matched case-insensitively (mcdev writes PascalCase).</summary>

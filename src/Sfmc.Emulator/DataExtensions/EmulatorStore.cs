@@ -374,8 +374,7 @@ internal sealed class EmulatorStore : IAsyncDisposable
             case DataExtensionFieldType.EmailAddress when raw.Length > 0 && (raw.IndexOf('@', StringComparison.Ordinal) <= 0 || raw.EndsWith('@')):
                 return "is not a valid email address. Parse error [InvalidEmailAddress]";
             default:
-                var max = field.MaxLength ?? (field.FieldType == DataExtensionFieldType.EmailAddress ? 254 : 4000);
-                if (raw.Length > max)
+                if (raw.Length > DataExtensionFieldTypes.Of(field.FieldType).CharacterLimit(field.MaxLength))
                 {
                     return "exceeds the column's maximum length.";
                 }

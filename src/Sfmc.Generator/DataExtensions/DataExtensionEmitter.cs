@@ -71,7 +71,7 @@ internal static class DataExtensionEmitter
         }
 
         w.Close();
-        var withLength = model.Fields.Where(f => f.MaxLength is not null && f.Type != FieldType.Decimal).ToList();
+        var withLength = model.Fields.Where(f => f.MaxLength is not null && FieldTypes.Of(f.Type).Length == LengthRule.Characters).ToList();
         if (withLength.Count > 0)
         {
             w.Line();
@@ -157,24 +157,23 @@ internal static class DataExtensionEmitter
             var field = model.Fields[i];
             var value = "row." + field.PropertyName;
             var index = Int(i);
-            switch (field.Type)
+            switch (FieldTypes.Of(field.Type).Check)
             {
-                case FieldType.Decimal when field.MaxLength is { } precision && precision - (field.Scale ?? 0) <= 28:
+                case ValueCheck.Digits when field.MaxLength is { } precision && precision - (field.Scale ?? 0) <= 28:
                     var limit = "1" + new string('0', precision - (field.Scale ?? 0)) + "m";
                     w.Line(field.IsRequiredMember
                         ? $"if ({value} >= {limit} || {value} <= -{limit}) throw {Helpers}.TooManyDigits(row, {index}, {value});"
                         : $"if ({value} is {{ }} d{index} && (d{index} >= {limit} || d{index} <= -{limit})) throw {Helpers}.TooManyDigits(row, {index}, d{index});");
                     break;
-                case FieldType.Date:
+                case ValueCheck.Year1753:
                     w.Line(field.IsRequiredMember
                         ? $"if ({value}.Year < 1753) throw {Helpers}.DateOutOfRange(row, {index});"
                         : $"if ({value} is {{ }} d{index} && d{index}.Year < 1753) throw {Helpers}.DateOutOfRange(row, {index});");
                     break;
-                case FieldType.Number:
-                case FieldType.Boolean:
-                case FieldType.Decimal:
+                case ValueCheck.None:
+                case ValueCheck.Digits:
                     break;
-                default:
+                case ValueCheck.Text:
                     if (field.IsRequiredMember)
                     {
                         w.Line($"if ({value} is null) throw {Helpers}.RequiredValue(row, {index});");
@@ -264,14 +263,7 @@ internal static class DataExtensionEmitter
         var bytes = 32;
         foreach (var field in fields)
         {
-            bytes += JsonName(field.Name).Length + field.Type switch
-            {
-                FieldType.Number => 12,
-                FieldType.Decimal => 33,
-                FieldType.Date => 27,
-                FieldType.Boolean => 6,
-                _ => (field.MaxLength ?? 100) + 3,
-            };
+            bytes += JsonName(field.Name).Length + (FieldTypes.Of(field.Type).JsonBytes ?? (field.MaxLength ?? 100) + 3);
         }
 
         return Math.Min(Math.Max(bytes, 128), 1024);
@@ -295,13 +287,7 @@ internal static class DataExtensionEmitter
     {
         var nullable = !field.IsRequiredMember;
         var value = owner + "." + field.PropertyName + (nullable && !IsReference(field) ? ".Value" : "");
-        var write = field.Type switch
-        {
-            FieldType.Number or FieldType.Decimal => $"json.Number({value});",
-            FieldType.Boolean => $"json.Boolean({value});",
-            FieldType.Date => $"json.Date({value});",
-            _ => $"json.String({value});",
-        };
+        var write = $"json.{FieldTypes.Of(field.Type).JsonWrite}({value});";
 
         write = $"json.Name({Utf8Name(field.Name)}); {write}";
 
@@ -390,29 +376,15 @@ internal static class DataExtensionEmitter
 
     internal static string TypeOf(FieldModel field) => ValueType(field) + (field.IsRequiredMember ? "" : "?");
 
-    private static string ValueType(FieldModel field) => field.Type switch
-    {
-        FieldType.Number => "int",
-        FieldType.Decimal => "decimal",
-        FieldType.Date => "global::System.DateTime",
-        FieldType.Boolean => "bool",
-        _ => "string",
-    };
+    private static string ValueType(FieldModel field) => FieldTypes.Of(field.Type).ClrType;
 
-    private static bool IsReference(FieldModel field) => ValueType(field) == "string";
+    private static bool IsReference(FieldModel field) => FieldTypes.Of(field.Type).IsReference;
 
-    private static string ReadMethod(FieldModel field) => field.Type switch
-    {
-        FieldType.Number => "ReadInt32",
-        FieldType.Decimal => "ReadDecimal",
-        FieldType.Date => "ReadDateTime",
-        FieldType.Boolean => "ReadBoolean",
-        _ => "ReadString",
-    };
+    private static string ReadMethod(FieldModel field) => FieldTypes.Of(field.Type).ReadMethod;
 
     private static string Lengths(FieldModel field) => field switch
     {
-        { Type: FieldType.Decimal, MaxLength: { } p, Scale: { } s } => $"({Int(p)},{Int(s)})",
+        { MaxLength: { } p, Scale: { } s } when FieldTypes.Of(field.Type).Length == LengthRule.Precision => $"({Int(p)},{Int(s)})",
         { MaxLength: { } max } => $"({Int(max)})",
         _ => "",
     };

@@ -42,7 +42,7 @@ internal static class DataExtensionParser
 
     private static readonly string[] SubscriberFields = { "Subscriber Key", "Email Address", "_SubscriberKey" };
 
-    private static readonly string[] FieldTypeNames = Enum.GetNames(typeof(FieldType));
+    private static readonly string[] FieldTypeNames = FieldTypes.Names;
 
     /// <summary>A fieldType as written (case-sensitive, as SFMC names them); unknown → SFMC0104 with "did you mean".</summary>
     internal static FieldType? ParseFieldType(SpecContext context, string field, string typeName, TextSpan span)
@@ -213,7 +213,7 @@ internal static class DataExtensionParser
                 ok = false;
             }
 
-            if (isPrimaryKey && type == FieldType.Date)
+            if (isPrimaryKey && !FieldTypes.Of(type.Value).CanBePrimaryKey)
             {
                 context.Report(DiagnosticDescriptors.DatePrimaryKey, name.Value.Span, fieldName);
             }
@@ -222,7 +222,7 @@ internal static class DataExtensionParser
             {
                 defaultValue = null;
             }
-            else if (!IsValidDefault(type.Value, defaultValue!))
+            else if (!FieldTypes.Of(type.Value).IsValidDefault(defaultValue!))
             {
                 context.Report(DiagnosticDescriptors.InvalidDefaultValue, defaultNode!.Span, fieldName, defaultValue!, type.Value.ToString());
                 ok = false;
@@ -257,12 +257,11 @@ internal static class DataExtensionParser
     private static bool ValidateLengths(
         SpecContext context, string field, FieldType type, ref int? maxLength, JsonNode? maxLengthNode, ref int? scale, JsonNode? scaleNode, TextSpan fieldOpening)
     {
+        var info = FieldTypes.Of(type);
         var ok = true;
-        switch (type)
+        switch (info.Length)
         {
-            case FieldType.Number:
-            case FieldType.Date:
-            case FieldType.Boolean:
+            case LengthRule.None:
                 if (maxLength is not null)
                 {
                     context.Report(DiagnosticDescriptors.PropertyNotAllowed, maxLengthNode!.Span, field, "maxLength", type.ToString());
@@ -270,29 +269,30 @@ internal static class DataExtensionParser
                 }
 
                 break;
-            case FieldType.Decimal:
+            case LengthRule.Precision:
+                var range = "1–" + info.MaxLengthLimit!.Value.ToString(CultureInfo.InvariantCulture);
                 if (maxLength is null || scale is null)
                 {
-                    var missing = maxLength is null && scale is null ? "maxLength (precision, 1–29) and scale" : maxLength is null ? "maxLength (precision, 1–29)" : "scale";
+                    var missing = maxLength is null && scale is null ? $"maxLength (precision, {range}) and scale" : maxLength is null ? $"maxLength (precision, {range})" : "scale";
                     context.Report(DiagnosticDescriptors.DecimalNeedsPrecision, maxLengthNode?.Span ?? scaleNode?.Span ?? fieldOpening, field, missing);
                     return false;
                 }
 
-                if (maxLength is < 1 or > 29)
+                if (maxLength < 1 || maxLength > info.MaxLengthLimit)
                 {
-                    context.Report(DiagnosticDescriptors.MaxLengthOutOfRange, maxLengthNode!.Span, field, "maxLength", maxLength.Value.ToString(CultureInfo.InvariantCulture), "Decimal", "1–29");
+                    context.Report(DiagnosticDescriptors.MaxLengthOutOfRange, maxLengthNode!.Span, field, "maxLength", maxLength.Value.ToString(CultureInfo.InvariantCulture), type.ToString(), range);
                     return false;
                 }
 
                 if (scale < 0 || scale > maxLength)
                 {
-                    context.Report(DiagnosticDescriptors.MaxLengthOutOfRange, scaleNode!.Span, field, "scale", scale.Value.ToString(CultureInfo.InvariantCulture), "Decimal", "0–" + maxLength.Value.ToString(CultureInfo.InvariantCulture));
+                    context.Report(DiagnosticDescriptors.MaxLengthOutOfRange, scaleNode!.Span, field, "scale", scale.Value.ToString(CultureInfo.InvariantCulture), type.ToString(), "0–" + maxLength.Value.ToString(CultureInfo.InvariantCulture));
                     return false;
                 }
 
                 return true;
-            default:
-                var upper = type == FieldType.EmailAddress ? 254 : 4000;
+            case LengthRule.Characters:
+                var upper = info.MaxLengthLimit!.Value;
                 if (maxLength is { } length && (length < 1 || length > upper))
                 {
                     context.Report(DiagnosticDescriptors.MaxLengthOutOfRange, maxLengthNode!.Span, field, "maxLength", length.ToString(CultureInfo.InvariantCulture), type.ToString(), "1–" + upper.ToString(CultureInfo.InvariantCulture));
@@ -300,11 +300,7 @@ internal static class DataExtensionParser
                 }
 
                 // EmailAddress fields are always 254 in SFMC; the others are unchecked when undeclared.
-                if (type == FieldType.EmailAddress && maxLength is null)
-                {
-                    maxLength = 254;
-                }
-
+                maxLength ??= info.DefaultMaxLength;
                 break;
         }
 
@@ -318,14 +314,6 @@ internal static class DataExtensionParser
         scale = null;
         return ok;
     }
-
-    private static bool IsValidDefault(FieldType type, string value) => type switch
-    {
-        FieldType.Number => int.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _),
-        FieldType.Decimal => decimal.TryParse(value, NumberStyles.Number, CultureInfo.InvariantCulture, out _),
-        FieldType.Boolean => value.Equals("true", StringComparison.OrdinalIgnoreCase) || value.Equals("false", StringComparison.OrdinalIgnoreCase) || value is "1" or "0",
-        _ => true,
-    };
 
     private static void ValidateSendable(
         SpecContext context, JsonNode root, string deName, NameReference? sendableField, NameReference? subscriberField, List<FieldModel> fields)
