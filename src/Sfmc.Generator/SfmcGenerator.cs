@@ -9,6 +9,7 @@ using Microsoft.CodeAnalysis.CSharp;
 using Sfmc.Generator.Common;
 using Sfmc.Generator.DataExtensions;
 using Sfmc.Generator.Declarations;
+using Sfmc.Generator.Declarations.Model;
 using Sfmc.Generator.DataExtensions.Model;
 using Sfmc.Generator.Diagnostics;
 using Sfmc.Generator.Rest;
@@ -17,8 +18,8 @@ using Sfmc.Generator.Soap;
 namespace Sfmc.Generator;
 
 /// <summary>
-/// The Sfmc source generator. Wiring only: AdditionalTexts → filter → parse (one equatable model per file) →
-/// emit (one source per DE). Diagnostics on spec files travel as <see cref="DiagnosticInfo"/> on their own output,
+/// The Sfmc source generator: the pipeline of steps (AdditionalTexts → filter → parse, one equatable model per file →
+/// resolve → emit, one source per item), the DE cross-check and the MSBuild options; the work is in the folders. Diagnostics on spec files travel as <see cref="DiagnosticInfo"/> on their own output,
 /// so a diagnostic that only moves never re-emits code.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
@@ -44,7 +45,7 @@ public sealed class SfmcGenerator : IIncrementalGenerator
 
         // Cross-file checks see only what they need (key, type name, where), so a field edit does not rerun them.
         var crossChecks = models
-            .Select(static (model, _) => new Declaration(model.CustomerKey, model.Name, model.TypeName, model.FilePath, model.KeyLocation, model.NameLocation))
+            .Select(static (model, _) => new DataExtensionIdentity(model.CustomerKey, model.Name, model.TypeName, model.FilePath, model.KeyLocation, model.NameLocation))
             .WithTrackingName(TrackingNames.DataExtensionDeclarations)
             .Collect()
             .Select(static (declarations, _) => CrossCheck(declarations))
@@ -176,29 +177,29 @@ public sealed class SfmcGenerator : IIncrementalGenerator
             .Combine(options.Select(static (o, _) => o.Namespace));
 
         var journeys = inputs
-            .Select(static (input, _) => JourneyEmitter.Resolve(input.Left.Left.Model, input.Left.Right, input.Right))
+            .Select(static (input, _) => DeclarationResolver.ResolveJourneys(input.Left.Left.Model, input.Left.Right, input.Right))
             .WithTrackingName(TrackingNames.ResolveJourneys);
 
         var journeySources = journeys
             .SelectMany(static (resolution, _) => resolution.Journeys)
-            .Select(static (journey, _) => new GeneratedSource(JourneyEmitter.HintName(journey), JourneyEmitter.Emit(journey)))
+            .Select(static (journey, _) => new GeneratedSource(DeclarationEmitter.HintName(journey), DeclarationEmitter.EmitJourney(journey)))
             .WithTrackingName(TrackingNames.EmitJourney);
 
         var accessors = journeys
-            .Select(static (resolution, _) => resolution.Journeys.Count == 0 ? null : JourneyEmitter.EmitAccessors(resolution.Journeys))
+            .Select(static (resolution, _) => resolution.Journeys.Count == 0 ? null : DeclarationEmitter.EmitJourneyAccessors(resolution.Journeys))
             .WithTrackingName(TrackingNames.EmitJourneyAccessors);
 
         var messaging = inputs
-            .Select(static (input, _) => MessagingEmitter.Resolve(input.Left.Left.Model, input.Left.Right, input.Right))
+            .Select(static (input, _) => DeclarationResolver.ResolveMessaging(input.Left.Left.Model, input.Left.Right, input.Right))
             .WithTrackingName(TrackingNames.ResolveMessaging);
 
         var messageSources = messaging
             .SelectMany(static (resolution, _) => resolution.Messages)
-            .Select(static (message, _) => new GeneratedSource(MessagingEmitter.HintName(message), MessagingEmitter.Emit(message)))
+            .Select(static (message, _) => new GeneratedSource(DeclarationEmitter.HintName(message), DeclarationEmitter.EmitMessage(message)))
             .WithTrackingName(TrackingNames.EmitMessage);
 
         var messagingAccessors = messaging
-            .Select(static (resolution, _) => resolution.IsEmpty ? null : MessagingEmitter.EmitAccessors(resolution))
+            .Select(static (resolution, _) => resolution.IsEmpty ? null : DeclarationEmitter.EmitMessagingAccessors(resolution))
             .WithTrackingName(TrackingNames.EmitMessagingAccessors);
 
         context.RegisterSourceOutput(journeySources, static (spc, source) => spc.AddSource(source.HintName, source.Text));
@@ -211,14 +212,14 @@ public sealed class SfmcGenerator : IIncrementalGenerator
         {
             if (input.Left is not null && input.Right >= CSharp14)
             {
-                spc.AddSource(JourneyEmitter.AccessorsHintName, input.Left);
+                spc.AddSource(DeclarationEmitter.JourneyAccessorsHintName, input.Left);
             }
         });
         context.RegisterSourceOutput(messagingAccessors.Combine(languageVersion), static (spc, input) =>
         {
             if (input.Left is not null && input.Right >= CSharp14)
             {
-                spc.AddSource(MessagingEmitter.AccessorsHintName, input.Left);
+                spc.AddSource(DeclarationEmitter.MessagingAccessorsHintName, input.Left);
             }
         });
         context.RegisterSourceOutput(languageVersion.Combine(accessors.Combine(messagingAccessors)), static (spc, input) =>
@@ -344,12 +345,12 @@ public sealed class SfmcGenerator : IIncrementalGenerator
     /// Duplicate keys, keys differing only in case, colliding type names (the later file is not emitted: hint names
     /// must be unique). Deterministic: files in ordinal path order.
     /// </summary>
-    internal static CrossCheckResult CrossCheck(ImmutableArray<Declaration> declarations)
+    internal static CrossCheckResult CrossCheck(ImmutableArray<DataExtensionIdentity> declarations)
     {
         var ordered = declarations.OrderBy(d => d.FilePath, StringComparer.Ordinal).ThenBy(d => d.CustomerKey, StringComparer.Ordinal).ToList();
         var diagnostics = new List<DiagnosticInfo>();
-        var keys = new Dictionary<string, Declaration>(StringComparer.OrdinalIgnoreCase);
-        var types = new Dictionary<string, Declaration>(StringComparer.Ordinal);
+        var keys = new Dictionary<string, DataExtensionIdentity>(StringComparer.OrdinalIgnoreCase);
+        var types = new Dictionary<string, DataExtensionIdentity>(StringComparer.Ordinal);
         var skipped = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var declaration in ordered)
         {
@@ -380,7 +381,8 @@ public sealed class SfmcGenerator : IIncrementalGenerator
 
     private static string FileName(string path) => System.IO.Path.GetFileName(path);
 
-    internal sealed record Declaration(string CustomerKey, string Name, string TypeName, string FilePath, LocationInfo KeyLocation, LocationInfo NameLocation);
+    /// <summary>What the DE cross-check sees of one DE file: its key, name, type name and where they are written.</summary>
+    internal sealed record DataExtensionIdentity(string CustomerKey, string Name, string TypeName, string FilePath, LocationInfo KeyLocation, LocationInfo NameLocation);
 
     internal sealed record CrossCheckResult(EquatableArray<DiagnosticInfo> Diagnostics, EquatableArray<string> SkippedFiles);
 

@@ -8,6 +8,7 @@ using Microsoft.CodeAnalysis.Operations;
 using Sfmc.Generator.Common;
 using Sfmc.Generator.DataExtensions;
 using Sfmc.Generator.Declarations;
+using Sfmc.Generator.Declarations.Model;
 using Sfmc.Generator.Diagnostics;
 
 namespace Sfmc.Generator;

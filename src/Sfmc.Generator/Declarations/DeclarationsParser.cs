@@ -10,71 +10,9 @@ using Sfmc.Generator.DataExtensions.Model;
 using Sfmc.Generator.Diagnostics;
 using static Sfmc.Generator.Common.SpecReader;
 
+using Sfmc.Generator.Declarations.Model;
+
 namespace Sfmc.Generator.Declarations;
-
-/// <summary>A journey data field or a message attribute: a DE field name (typed by the DE) or a name with its own fieldType.</summary>
-internal sealed record DeclaredFieldModel(string Name, LocationInfo Location, FieldType? Type, int? Scale);
-
-/// <summary>One journey of sfmc.json, checked on its own (cross-checks against DEs come later).</summary>
-internal sealed record JourneyModel(
-    string Name,
-    string ClassName,
-    string PropertyName,
-    string EventDefinitionKey,
-    string? Description,
-    string? EntryDataExtension,
-    LocationInfo? EntryLocation,
-    bool DeclaresDataFields,
-    EquatableArray<DeclaredFieldModel> DataFields);
-
-/// <summary>The kinds of send definition sfmc.json declares.</summary>
-internal enum MessageKind
-{
-    TriggeredSend,
-    TransactionalEmail,
-    TransactionalSms,
-}
-
-/// <summary>A triggered send or a transactional email/SMS definition: its key, its DE and its attributes.</summary>
-internal sealed record MessageModel(
-    MessageKind Kind,
-    string Name,
-    string ClassName,
-    string PropertyName,
-    string DefinitionKey,
-    string? Description,
-    string? DataExtension,
-    LocationInfo? DataExtensionLocation,
-    bool DeclaresAttributes,
-    EquatableArray<DeclaredFieldModel> Attributes);
-
-/// <summary>A MobileConnect message: its id and the keyword it is sent with.</summary>
-internal sealed record MobileConnectModel(string Name, string PropertyName, string MessageId, string Keyword, string? Description);
-
-/// <summary>A synchronized (read-only) DE named in sfmc.json.</summary>
-internal sealed record SynchronizedModel(string Key, LocationInfo Location);
-
-/// <summary>A SOAP object (WSDL complexType, or * for all) the project wants generated, and where sfmc.json names it.</summary>
-internal sealed record SoapObjectModel(string Name, LocationInfo Location);
-
-/// <summary>What sfmc.json declares about the tenant.</summary>
-internal sealed record DeclarationsModel(
-    string FilePath,
-    EquatableArray<JourneyModel> Journeys,
-    EquatableArray<MessageModel> Messages,
-    EquatableArray<MobileConnectModel> MobileConnect,
-    EquatableArray<SynchronizedModel> Synchronized,
-    EquatableArray<SoapObjectModel> SoapObjects)
-{
-    /// <summary>The read-only DEs' keys, sorted: all the DE emit step needs, so other edits of sfmc.json leave it cached.</summary>
-    public EquatableArray<string> ReadOnlyKeys => Synchronized.Select(s => s.Key).OrderBy(k => k, StringComparer.Ordinal).ToEquatableArray();
-
-    /// <summary>Whether sfmc.json declares the DE with this key synchronized (read-only).</summary>
-    public bool IsSynchronized(string key) => Synchronized.Any(s => s.Key == key);
-}
-
-/// <summary>The result of parsing sfmc.json: a model (null when unusable) and its diagnostics.</summary>
-internal sealed record DeclarationsParseResult(DeclarationsModel? Model, EquatableArray<DiagnosticInfo> Diagnostics);
 
 /// <summary>
 /// Reads <c>sfmc.json</c> (schema: specs/sfmc.schema.json): the tenant's journeys (EventDefinitionKeys, entry DEs, data

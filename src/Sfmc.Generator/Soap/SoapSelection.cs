@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using Sfmc.Generator.Common;
 using Sfmc.Generator.Declarations;
+using Sfmc.Generator.Declarations.Model;
 using Sfmc.Generator.Diagnostics;
 
 namespace Sfmc.Generator.Soap;
