@@ -95,8 +95,8 @@ public sealed class SoapClientTests
     public void The_emulator_checks_typed_values_against_the_enumerations_of_the_WSDL_it_embeds()
     {
         Assert.True(Sfmc.Emulator.WsdlEnumerations.Of("SubscriberStatus").SetEquals(["Active", "Bounced", "Held", "Unsubscribed", "Deleted"]));
-        Assert.True(Sfmc.Emulator.WsdlEnumerations.Of("DataExtensionFieldType").Contains("Base16EncryptedEmail"));
-        Assert.True(Sfmc.Emulator.WsdlEnumerations.Of("SimpleOperators").Contains("existsInStringAsAWord"));
+        Assert.Contains("Base16EncryptedEmail", (IReadOnlySet<string>)Sfmc.Emulator.WsdlEnumerations.Of("DataExtensionFieldType"));
+        Assert.Contains("existsInStringAsAWord", (IReadOnlySet<string>)Sfmc.Emulator.WsdlEnumerations.Of("SimpleOperators"));
         Assert.Equal(2, Sfmc.Emulator.WsdlEnumerations.Of("LogicalOperators").Count);
         Assert.Throws<KeyNotFoundException>(() => Sfmc.Emulator.WsdlEnumerations.Of("NoSuchType"));
     }

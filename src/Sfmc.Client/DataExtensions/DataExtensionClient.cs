@@ -101,7 +101,7 @@ public sealed class DataExtensionClient<TRow>
     public Task<DataExtensionWriteResult> UpsertAsync(IEnumerable<TRow> rows, DataExtensionWriteOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(rows);
-        return UpsertAsync(DataExtensionRequests.ToAsync(rows), options, cancellationToken);
+        return UpsertAsync(DataExtensionReads.ToAsync(rows), options, cancellationToken);
     }
 
     /// <summary>
@@ -131,7 +131,7 @@ public sealed class DataExtensionClient<TRow>
     public Task<DataExtensionWriteResult> InsertAsync(IEnumerable<TRow> rows, DataExtensionWriteOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(rows);
-        return InsertAsync(DataExtensionRequests.ToAsync(rows), options, cancellationToken);
+        return InsertAsync(DataExtensionReads.ToAsync(rows), options, cancellationToken);
     }
 
     /// <summary>
@@ -262,5 +262,5 @@ public sealed class ReadOnlyDataExtensionClient<TRow>
     /// <param name="pageSize">Rows per page (default 2,500).</param>
     /// <param name="cancellationToken">Stops paging.</param>
     public IAsyncEnumerable<TRow> QueryAsync(int pageSize = 2500, CancellationToken cancellationToken = default) =>
-        DataExtensionRequests.QueryAsync(_client, Key, pageSize, static body => DataExtensionJson.ReadRows<TRow>(body), cancellationToken);
+        DataExtensionReads.QueryAsync(_client, Key, pageSize, static body => DataExtensionJson.ReadRows<TRow>(body), cancellationToken);
 }

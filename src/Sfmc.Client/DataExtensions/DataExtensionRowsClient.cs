@@ -54,19 +54,19 @@ public sealed class DataExtensionRowsClient
     {
         ArgumentNullException.ThrowIfNull(rows);
         options ??= new DataExtensionWriteOptions();
-        return _writer.WriteAsync(DataExtensionRequests.ToAsync(rows), options.Api == DataExtensionApi.Sync ? DataExtensionWriteMode.SyncUpsert : DataExtensionWriteMode.AsyncUpsert, options, cancellationToken);
+        return _writer.WriteAsync(DataExtensionReads.ToAsync(rows), options.Api == DataExtensionApi.Sync ? DataExtensionWriteMode.SyncUpsert : DataExtensionWriteMode.AsyncUpsert, options, cancellationToken);
     }
 
     /// <summary>Inserts rows through the async API; see <see cref="DataExtensionClient{TRow}.InsertAsync(IAsyncEnumerable{TRow}, DataExtensionWriteOptions?, CancellationToken)"/>.</summary>
     public Task<DataExtensionWriteResult> InsertAsync(IEnumerable<DataExtensionRow> rows, DataExtensionWriteOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(rows);
-        return _writer.WriteAsync(DataExtensionRequests.ToAsync(rows), DataExtensionWriteMode.AsyncInsert, options ?? new DataExtensionWriteOptions(), cancellationToken);
+        return _writer.WriteAsync(DataExtensionReads.ToAsync(rows), DataExtensionWriteMode.AsyncInsert, options ?? new DataExtensionWriteOptions(), cancellationToken);
     }
 
     /// <summary>Reads every row, page by page, with values as SFMC returns them (strings, names lower-cased).</summary>
     public IAsyncEnumerable<DataExtensionRow> QueryAsync(int pageSize = 2500, CancellationToken cancellationToken = default) =>
-        DataExtensionRequests.QueryAsync(_client, Key, pageSize, ReadPage, cancellationToken);
+        DataExtensionReads.QueryAsync(_client, Key, pageSize, ReadPage, cancellationToken);
 
     private static IReadOnlyList<DataExtensionRow> ReadPage(byte[] body)
     {
