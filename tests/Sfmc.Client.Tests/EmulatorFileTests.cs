@@ -12,6 +12,53 @@ namespace Sfmc.Client.Tests;
 /// <summary>The emulator reads the same DE files as the generator, and both agree on what they say.</summary>
 public sealed class EmulatorFileTests
 {
+    /// <summary>
+    /// The emulator reads DE files with its own loader (no Roslyn at run time); this keeps it equal to the generator:
+    /// every DE file of this project, loaded by the emulator, is the generated row's <c>Schema</c>, field by field.
+    /// </summary>
+    [Fact]
+    public void The_emulator_reads_every_DE_file_as_the_generator_does()
+    {
+        var generated = typeof(EmulatorFileTests).Assembly.GetTypes()
+            .Select(t => t.GetProperty("Schema", System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static))
+            .Where(p => p?.PropertyType == typeof(DataExtensionInfo))
+            .Select(p => (DataExtensionInfo)p!.GetValue(null)!)
+            .ToDictionary(d => d.CustomerKey, StringComparer.Ordinal);
+        var loaded = DataExtensionFiles.Load(Path.Combine(AppContext.BaseDirectory, "TestData", "DataExtensions"))
+            .Concat(DataExtensionFiles.Load(Path.Combine(AppContext.BaseDirectory, "TestData", "mcdev")))
+            .ToList();
+
+        Assert.Equal(generated.Keys.Order(StringComparer.Ordinal), loaded.Select(d => d.CustomerKey).Order(StringComparer.Ordinal));
+        foreach (var emulator in loaded)
+        {
+            var generator = generated[emulator.CustomerKey];
+            Assert.Equal((generator.Name, generator.IsSendable, generator.SendableDataExtensionField, generator.SendableSubscriberField), (emulator.Name, emulator.IsSendable, emulator.SendableDataExtensionField, emulator.SendableSubscriberField));
+            Assert.Equal(
+                generator.Fields.Select(f => (f.Name, f.FieldType, f.MaxLength, f.Scale, f.IsPrimaryKey, f.IsRequired, f.DefaultValue)),
+                emulator.Fields.Select(f => (f.Name, f.FieldType, f.MaxLength, f.Scale, f.IsPrimaryKey, f.IsRequired, f.DefaultValue)));
+        }
+    }
+
+    /// <summary>Likewise for sfmc.json: the keys the emulator's tenant knows are the keys the generated classes carry.</summary>
+    [Fact]
+    public void The_emulator_reads_sfmc_json_as_the_generator_does()
+    {
+        var declared = EmulatorDeclarations.Load([Path.Combine(AppContext.BaseDirectory, "TestData", "Declarations", "sfmc.json")]);
+        var types = typeof(EmulatorFileTests).Assembly.GetTypes();
+        string[] Keys(Type open, string constant) => types
+            .Where(t => t.BaseType is { IsGenericType: true } b && b.GetGenericTypeDefinition() == open)
+            .Select(t => (string)t.GetField(constant)!.GetRawConstantValue()!)
+            .Order(StringComparer.Ordinal)
+            .ToArray();
+
+        Assert.Equal(Keys(typeof(Journey<>), "EventDefinitionKey"), declared.JourneyKeys.Order(StringComparer.Ordinal));
+        Assert.Equal(Keys(typeof(TriggeredSend<>), "DefinitionKey"), declared.TriggeredSendKeys.Order(StringComparer.Ordinal));
+        Assert.Equal(Keys(typeof(TransactionalDefinition<>), "DefinitionKey"), declared.TransactionalKeys.Order(StringComparer.Ordinal));
+        Assert.NotEmpty(declared.JourneyKeys);
+        Assert.NotEmpty(declared.TriggeredSendKeys);
+        Assert.NotEmpty(declared.TransactionalKeys);
+    }
+
     private static string TestData(string folder) => Path.Combine(AppContext.BaseDirectory, "TestData", folder);
 
     [Fact]
