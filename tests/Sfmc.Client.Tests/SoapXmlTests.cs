@@ -631,6 +631,73 @@ public sealed class SoapXmlTests
     }
 
     /// <summary>A writer outside an envelope, for single elements.</summary>
+    /// <summary>
+    /// Elements the WSDL lacks, as real tenants send them (IsPlatformObject on a TriggeredSendDefinition; nested
+    /// configuration under a member; another namespace; xsi:type; xsi:nil), are kept in order and written back.
+    /// </summary>
+    [Fact]
+    public void Elements_the_WSDL_lacks_are_kept_with_their_content_and_written_back_unchanged()
+    {
+        var response = Encoding.UTF8.GetBytes(
+            "<soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xmlns:xsd=\"http://www.w3.org/2001/XMLSchema\"><soap:Body>"
+            + "<RetrieveResponseMsg xmlns=\"http://exacttarget.com/wsdl/partnerAPI\"><OverallStatus>OK</OverallStatus><RequestID>r</RequestID>"
+            + "<Results xsi:type=\"TriggeredSendDefinition\"><CustomerKey>welcome</CustomerKey><IsPlatformObject>false</IsPlatformObject>"
+            + "<Name>Welcome</Name><AssignmentConfigurations><AssignmentConfiguration><AssignmentConfigurationType>Role</AssignmentConfigurationType>"
+            + "<Items><Item xsi:type=\"xsd:string\">a &amp; b</Item><Item xsi:nil=\"true\"/></Items></AssignmentConfiguration></AssignmentConfigurations>"
+            + "<q:Tag xmlns:q=\"urn:other\">t</q:Tag><Empty/></Results></RetrieveResponseMsg></soap:Body></soap:Envelope>");
+
+        var definition = Assert.Single(SfmcSoapClient.ParsePage("Retrieve", response, static r => r.ReadObject<TriggeredSendDefinition>()).Results)!;
+
+        Assert.Equal(("welcome", "Welcome"), (definition.CustomerKey, definition.Name));
+        Assert.Equal(["IsPlatformObject", "AssignmentConfigurations", "Tag", "Empty"], definition.ExtensionData.Select(e => e.Name));
+        Assert.Equal("false", definition.ExtensionData[0].Value);
+        var configuration = definition.ExtensionData[1]["AssignmentConfiguration"]!;
+        Assert.Null(definition.ExtensionData[1].Value);
+        Assert.Equal("Role", configuration["AssignmentConfigurationType"]!.Value);
+        var items = configuration["Items"]!.Children;
+        Assert.Equal(("a & b", "string"), (items[0].Value, items[0].XsiType));
+        Assert.Null(items[1].Value);
+        Assert.Equal(("urn:other", "t"), (definition.ExtensionData[2].Namespace, definition.ExtensionData[2].Value));
+        Assert.Equal("", definition.ExtensionData[3].Value);
+
+        // Written back (as an Update would send it), then read again: the same elements, the same content.
+        using var probe = new SoapWriterProbe();
+        probe.Writer.WriteStartElement("Objects"u8);
+        probe.Writer.WriteAttribute("xmlns"u8, Ns);
+        probe.Writer.WriteAttribute("xmlns:xsi"u8, SoapXml.XsiNamespace);
+        SoapObjectAccess.WriteElements(definition, probe.Writer);
+        probe.Writer.WriteEndElement("Objects"u8);
+        var written = System.Xml.Linq.XDocument.Parse(Encoding.UTF8.GetString(probe.Bytes())).Root!;
+        System.Xml.Linq.XNamespace api = Ns;
+        Assert.Equal("false", written.Element(api + "IsPlatformObject")!.Value);
+        Assert.Equal("t", written.Element(System.Xml.Linq.XName.Get("Tag", "urn:other"))!.Value);
+        Assert.Equal("a & b", written.Descendants(api + "Item").First().Value);
+        Assert.Equal("true", written.Descendants(api + "Item").Last().Attribute(System.Xml.Linq.XName.Get("nil", SoapXml.XsiNamespace))!.Value);
+        var again = new TriggeredSendDefinition();
+        var reader = new SoapReader(probe.Bytes());
+        reader.MoveToElement();
+        reader.ReadContent(again);
+        Assert.Equal(Describe(definition.ExtensionData), Describe(again.ExtensionData));
+        Assert.Equal(("welcome", "Welcome"), (again.CustomerKey, again.Name));
+
+        static string Describe(IEnumerable<SoapExtensionElement> elements) => string.Join(";", elements.Select(e =>
+            $"{e.Namespace}|{e.Name}|{e.XsiType}|{e.Value ?? "<nil>"}|[{Describe(e.Children)}]"));
+    }
+
+    [Fact]
+    public void An_object_without_unknown_elements_allocates_no_extension_list()
+    {
+        var response = Encoding.UTF8.GetBytes(
+            "<soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"><soap:Body>"
+            + "<RetrieveResponseMsg xmlns=\"http://exacttarget.com/wsdl/partnerAPI\"><OverallStatus>OK</OverallStatus>"
+            + "<Results xsi:type=\"TriggeredSendDefinition\"><CustomerKey>welcome</CustomerKey></Results></RetrieveResponseMsg></soap:Body></soap:Envelope>");
+
+        var definition = Assert.Single(SfmcSoapClient.ParsePage("Retrieve", response, static r => r.ReadObject<TriggeredSendDefinition>()).Results)!;
+
+        Assert.False(definition.HasExtensionData);
+        Assert.Null(typeof(SoapObject).GetField("_extensionData", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(definition));
+    }
+
     private sealed class SoapWriterProbe : IDisposable
     {
         public SoapWriter Writer { get; } = new();

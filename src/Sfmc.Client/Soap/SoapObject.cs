@@ -13,6 +13,18 @@ namespace Sfmc.Client.Soap;
 /// </summary>
 public abstract class SoapObject
 {
+    private List<SoapExtensionElement>? _extensionData;
+
+    /// <summary>
+    /// Child elements SFMC sent that this type's WSDL definition does not have (for example <c>IsPlatformObject</c> on a
+    /// TriggeredSendDefinition), in the order they came, with their nested content. Written back, after the known
+    /// elements, when the object is sent again (an Update keeps them). Nothing is allocated for an object without any.
+    /// </summary>
+    public IList<SoapExtensionElement> ExtensionData => _extensionData ??= new List<SoapExtensionElement>();
+
+    /// <summary>Whether <see cref="ExtensionData"/> holds anything (reading this allocates nothing).</summary>
+    public bool HasExtensionData => _extensionData is { Count: > 0 };
+
     /// <summary>The WSDL type name, written as <c>xsi:type</c> where the declared type differs.</summary>
     protected abstract string SoapTypeName { get; }
 
@@ -27,9 +39,86 @@ public abstract class SoapObject
     /// <summary>Reads the child element the reader is on, if it is one of this type's; returns false to skip it.</summary>
     protected virtual bool ReadSoapElement(SoapReader reader) => false;
 
-    internal void WriteSoapElementsCore(SoapWriter writer) => WriteSoapElements(writer);
+    internal void WriteSoapElementsCore(SoapWriter writer)
+    {
+        WriteSoapElements(writer);
+        if (_extensionData is { Count: > 0 } extensions)
+        {
+            foreach (var element in extensions)
+            {
+                writer.WriteExtension(element, SoapXml.Namespace);
+            }
+        }
+    }
 
     internal bool ReadSoapElementCore(SoapReader reader) => ReadSoapElement(reader);
+
+    internal void AddExtension(SoapExtensionElement element) => (_extensionData ??= new List<SoapExtensionElement>()).Add(element);
+}
+
+/// <summary>
+/// An element the WSDL does not describe, as SFMC sent it: its name and namespace, its <c>xsi:type</c> if any, and
+/// either a text value (null for <c>xsi:nil</c>) or nested elements. See <see cref="SoapObject.ExtensionData"/>.
+/// </summary>
+public sealed class SoapExtensionElement
+{
+    /// <summary>A simple element: <paramref name="name"/> with a text <paramref name="value"/> (null: <c>xsi:nil</c>).</summary>
+    public SoapExtensionElement(string name, string? value, string ns = SoapXml.Namespace, string? xsiType = null)
+        : this(name, ns, xsiType, value, [])
+    {
+    }
+
+    /// <summary>A complex element: <paramref name="name"/> with <paramref name="children"/>.</summary>
+    public SoapExtensionElement(string name, IEnumerable<SoapExtensionElement> children, string ns = SoapXml.Namespace, string? xsiType = null)
+        : this(name, ns, xsiType, null, [.. children ?? throw new ArgumentNullException(nameof(children))])
+    {
+    }
+
+    private SoapExtensionElement(string name, string ns, string? xsiType, string? value, IReadOnlyList<SoapExtensionElement> children)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        ArgumentNullException.ThrowIfNull(ns);
+        Name = name;
+        Namespace = ns;
+        XsiType = xsiType;
+        Value = value;
+        Children = children;
+    }
+
+    /// <summary>The element's local name.</summary>
+    public string Name { get; }
+
+    /// <summary>The element's namespace URI (SFMC's partner API namespace for nearly all).</summary>
+    public string Namespace { get; }
+
+    /// <summary>The element's <c>xsi:type</c> (its local part), when it had one.</summary>
+    public string? XsiType { get; }
+
+    /// <summary>The text of a simple element ("" when empty); null for <c>xsi:nil</c> or a complex element.</summary>
+    public string? Value { get; }
+
+    /// <summary>The nested elements of a complex element; empty for a simple one.</summary>
+    public IReadOnlyList<SoapExtensionElement> Children { get; }
+
+    /// <summary>The first child named <paramref name="name"/>, if any.</summary>
+    public SoapExtensionElement? this[string name]
+    {
+        get
+        {
+            foreach (var child in Children)
+            {
+                if (child.Name == name)
+                {
+                    return child;
+                }
+            }
+
+            return null;
+        }
+    }
+
+    internal static SoapExtensionElement Read(string name, string ns, string? xsiType, string? value, List<SoapExtensionElement>? children) =>
+        new(name, ns, xsiType, children is { Count: > 0 } ? null : value, children is { Count: > 0 } ? children : []);
 }
 
 /// <summary>

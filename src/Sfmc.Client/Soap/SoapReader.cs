@@ -443,11 +443,68 @@ public sealed partial class SoapReader
         {
             if (!target.ReadSoapElementCore(this))
             {
-                Skip();
+                target.AddExtension(ReadExtensionElement());
             }
         }
 
         ReadEndElement();
+    }
+
+    /// <summary>
+    /// The element the reader is on, whatever it holds, as a <see cref="SoapExtensionElement"/> (text, or nested
+    /// elements read the same way; the reader's depth limit bounds the nesting); moves past it.
+    /// </summary>
+    internal SoapExtensionElement ReadExtensionElement()
+    {
+        RequireElement();
+        var name = ToString(LocalName);
+        var ns = NamespaceUri;
+        string? xsiType = null;
+        if (_xsiTypeAttribute >= 0 && TryGetAttribute("type"u8, SoapXml.XsiNamespace, out var type))
+        {
+            var qualified = ToString(type);
+            xsiType = qualified[(qualified.IndexOf(':', StringComparison.Ordinal) + 1)..];
+        }
+
+        if (_xsiNil)
+        {
+            Skip();
+            return SoapExtensionElement.Read(name, ns, xsiType, null, null);
+        }
+
+        if (_isEmpty)
+        {
+            Read();
+            return SoapExtensionElement.Read(name, ns, xsiType, "", null);
+        }
+
+        Read();
+        List<SoapExtensionElement>? children = null;
+        var length = 0;
+        while (_kind != NodeKind.EndElement)
+        {
+            switch (_kind)
+            {
+                case NodeKind.Element:
+                    (children ??= []).Add(ReadExtensionElement());
+                    break;
+                case NodeKind.Text:
+                    var piece = _data.AsSpan(_textStart, _textEnd - _textStart);
+                    EnsureScratch(length + piece.Length);
+                    length += Decode(piece, _scratch.AsSpan(length), _textMode);
+                    Read();
+                    break;
+                case NodeKind.EndOfDocument:
+                    throw Error("Unexpected end of file.");
+                default:
+                    Read();
+                    break;
+            }
+        }
+
+        var value = children is null ? ToString(_scratch.AsSpan(0, length)) : null;
+        Read();
+        return SoapExtensionElement.Read(name, ns, xsiType, value, children);
     }
 
     /// <summary>Reads a wrapper element (<c>&lt;Lists&gt;&lt;List/&gt;…&lt;/Lists&gt;</c>) item by item; other children are skipped.</summary>

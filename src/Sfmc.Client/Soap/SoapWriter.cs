@@ -123,6 +123,50 @@ public sealed class SoapWriter : IDisposable
         _length += name.Length + 3;
     }
 
+    /// <summary>
+    /// An element the WSDL does not describe (<see cref="SoapObject.ExtensionData"/>), as it was read: its namespace
+    /// declared when it differs from the one it sits in (<paramref name="currentNamespace"/>), its <c>xsi:type</c>, and
+    /// its text or nested elements.
+    /// </summary>
+    internal void WriteExtension(SoapExtensionElement element, string currentNamespace)
+    {
+        var name = System.Text.Encoding.UTF8.GetBytes(element.Name);
+        WriteStartElement(name);
+        if (element.Namespace != currentNamespace)
+        {
+            WriteAttribute("xmlns"u8, element.Namespace);
+        }
+
+        if (element.XsiType is { } xsiType)
+        {
+            WriteAttribute("xmlns:xsi"u8, SoapXml.XsiNamespace);
+            WriteAttribute("xsi:type"u8, xsiType);
+        }
+
+        if (element.Children.Count > 0)
+        {
+            foreach (var child in element.Children)
+            {
+                WriteExtension(child, element.Namespace);
+            }
+        }
+        else if (element.Value is { } value)
+        {
+            WriteString(value);
+        }
+        else
+        {
+            if (element.XsiType is null)
+            {
+                WriteAttribute("xmlns:xsi"u8, SoapXml.XsiNamespace);
+            }
+
+            WriteAttribute("xsi:nil"u8, "true");
+        }
+
+        WriteEndElement(name);
+    }
+
     /// <summary>Escaped text content.</summary>
     public void WriteString(string value)
     {
