@@ -92,6 +92,27 @@ public sealed class SoapClientTests
     }
 
     [Fact]
+    public async Task A_property_the_WSDL_lacks_is_filtered_and_retrieved_by_name_and_read_into_ExtensionData()
+    {
+        // sfmc-devtools filters send definitions on IsPlatformObject = false; the WSDL has no such member.
+        await using var host = await TestHost.StartAsync();
+        await host.Emulator.AddSoapObjectsAsync("TriggeredSendDefinition", "CustomerKey",
+        [
+            new Dictionary<string, string?> { ["CustomerKey"] = "welcome", ["Name"] = "Welcome", ["TriggeredSendStatus"] = "Active", ["IsPlatformObject"] = "false" },
+            new Dictionary<string, string?> { ["CustomerKey"] = "system", ["Name"] = "System", ["TriggeredSendStatus"] = "Active", ["IsPlatformObject"] = "true" },
+        ]);
+
+        var found = await host.Client.Soap.RetrieveAsync<TriggeredSendDefinition>(
+            SoapProperty.Named<bool>("IsPlatformObject").IsEqualTo(false),
+            options: new SoapRetrieveOptions { ExtraProperties = ["IsPlatformObject"] }).ToListAsync();
+
+        var definition = Assert.Single(found);
+        Assert.Equal("welcome", definition.CustomerKey);
+        var extra = Assert.Single(definition.ExtensionData);
+        Assert.Equal(("IsPlatformObject", "false"), (extra.Name, extra.Value));
+    }
+
+    [Fact]
     public void The_emulator_checks_typed_values_against_the_enumerations_of_the_WSDL_it_embeds()
     {
         Assert.True(Sfmc.Emulator.WsdlEnumerations.Of("SubscriberStatus").SetEquals(["Active", "Bounced", "Held", "Unsubscribed", "Deleted"]));

@@ -35,7 +35,7 @@ public sealed class SfmcSoapClient
     public IAsyncEnumerable<T> RetrieveAsync<T>(SoapFilter? filter = null, IEnumerable<string>? properties = null, SoapRetrieveOptions? options = null, CancellationToken cancellationToken = default)
         where T : SoapObject, ISoapObject<T>
     {
-        var list = (properties ?? T.DefaultRetrieveProperties).ToArray();
+        var list = (properties ?? T.DefaultRetrieveProperties).Concat(options?.ExtraProperties ?? []).Distinct(StringComparer.Ordinal).ToArray();
         if (list.Length == 0)
         {
             throw new ArgumentException($"SFMC needs at least one property to retrieve {T.SoapObjectType}; the WSDL does not say which are retrievable, so pass them.", nameof(properties));
@@ -516,6 +516,14 @@ public sealed class SoapRetrieveOptions
 
     /// <summary>Business units (MIDs) to retrieve from (<c>ClientIDs</c>).</summary>
     public IReadOnlyList<int>? ClientIds { get; init; }
+
+    /// <summary>
+    /// Properties retrieved in addition to the default (or given) ones, by name: those the WSDL lacks (for example
+    /// <c>IsPlatformObject</c>; their values arrive in <see cref="SoapObject.ExtensionData"/>) or those the defaults
+    /// leave out. Prefer the generated <c>T.Property.X</c> names where the type has the property; filter on the others
+    /// with <see cref="SoapProperty.Named{T}(string)"/>.
+    /// </summary>
+    public IReadOnlyList<string>? ExtraProperties { get; init; }
 }
 
 /// <summary>Options of SOAP Create/Update/Delete.</summary>

@@ -51,7 +51,7 @@ internal sealed partial class EmulatorSoap(EmulatorStore store, EmulatorAuth aut
         ["ClickEvent"] = ["PartnerKey"],
         ["BounceEvent"] = ["PartnerKey"],
         ["UnsubEvent"] = ["PartnerKey"],
-        ["TriggeredSendDefinition"] = [],
+        ["TriggeredSendDefinition"] = ["IsPlatformObject"],
         ["DataExtension"] = ["Template.CustomerKey"],
         ["DataExtensionTemplate"] = ["ObjectID", "PartnerKey", "CustomerKey", "Name", "Description", "CreatedDate", "ModifiedDate", "IsSendable", "IsTestable", "SendableCustomObjectField", "SendableSubscriberField", "DataRetentionPeriodLength", "DataRetentionPeriodUnitOfMeasure", "RowBasedRetention", "ResetRetentionPeriodOnImport", "DeleteAtEndOfRetentionPeriod", "RetainUntil"],
         ["DataFolder"] = ["ID", "ObjectID", "PartnerKey", "CustomerKey", "Name", "Description", "ContentType", "IsActive", "IsEditable", "AllowChildren", "CreatedDate", "ModifiedDate", "Client.ID", "ParentFolder.ID", "ParentFolder.ObjectID", "ParentFolder.CustomerKey", "ParentFolder.Name"],
