@@ -113,6 +113,72 @@ public sealed class SoapClientTests
     }
 
     [Fact]
+    public async Task Untyped_objects_are_created_retrieved_updated_and_deleted_by_type_name()
+    {
+        await using var host = await TestHost.StartAsync();
+        var soap = host.Client.Soap;
+
+        var created = await soap.CreateAsync([
+            new SoapUntypedObject("Subscriber").Set("SubscriberKey", "u-1").Set("EmailAddress", "u1@example.com"),
+            new SoapUntypedObject("Subscriber").Set("SubscriberKey", "u-2").Set("EmailAddress", "u2@example.com"),
+        ]);
+        Assert.True(created.Succeeded == 2, string.Join("; ", created.Failed.Select(f => f.StatusMessage)));
+        await soap.UpdateAsync([new SoapUntypedObject("Subscriber").Set("SubscriberKey", "u-2").Set("EmailAddress", "changed@example.com")]);
+
+        var found = await soap.RetrieveAsync("Subscriber", ["SubscriberKey", "EmailAddress", "Client.ID"], SoapProperty.Named<string>("SubscriberKey").IsLike("u-%")).ToListAsync();
+
+        Assert.Equal(["u-1", "u-2"], found.Select(f => f["SubscriberKey"]).Order(StringComparer.Ordinal));
+        Assert.All(found, f => Assert.Equal("Subscriber", f.TypeName));
+        Assert.Equal("changed@example.com", found.Single(f => f["SubscriberKey"] == "u-2")["EmailAddress"]);
+        Assert.False(string.IsNullOrEmpty(found[0]["Client.ID"]));
+        Assert.Throws<ArgumentException>(() => { _ = soap.CreateAsync([new SoapUntypedObject("Subscriber"), new SoapUntypedObject("List")]); });
+
+        var deleted = await soap.DeleteAsync([new SoapUntypedObject("Subscriber").Set("SubscriberKey", "u-1")]);
+        Assert.Equal(1, deleted.Succeeded);
+        Assert.Equal(["u-2"], (await soap.RetrieveAsync("Subscriber", ["SubscriberKey"], SoapProperty.Named<string>("SubscriberKey").IsLike("u-%")).ToListAsync()).Select(f => f["SubscriberKey"]));
+    }
+
+    [Fact]
+    public async Task A_type_the_WSDL_lacks_is_retrieved_untyped_across_pages()
+    {
+        // Program comes back from real tenants; the WSDL has no such type. Two pages: MoreDataAvailable, then OK.
+        var requests = new ConcurrentQueue<string>();
+        await using var emulator = await Sfmc.Emulator.SfmcEmulator.StartAsync();
+        var services = new ServiceCollection();
+        services.AddSfmc(o => TestHost.Configure(o, emulator)).AddHttpMessageHandler(() => new ProgramPages(requests));
+        await using var provider = services.BuildServiceProvider();
+
+        var programs = await provider.GetRequiredService<SfmcClient>().Soap.RetrieveAsync("Program", ["ObjectID", "Name", "Client.ID"]).ToListAsync();
+
+        Assert.Equal(["Program", "Program", "Program"], programs.Select(p => p.TypeName));
+        Assert.Equal(["p-1", "p-2", "p-3"], programs.Select(p => p["ObjectID"]));
+        Assert.Equal("Spring", programs[0]["Name"]);
+        Assert.Equal("1111111", programs[2]["Client.ID"]);
+        Assert.Contains("<ObjectType>Program</ObjectType>", requests.First(), StringComparison.Ordinal);
+        Assert.Contains("<ContinueRequest>page-2</ContinueRequest>", requests.Last(), StringComparison.Ordinal);
+    }
+
+    private sealed class ProgramPages(ConcurrentQueue<string> requests) : DelegatingHandler
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var body = await request.Content!.ReadAsStringAsync(cancellationToken);
+            requests.Enqueue(body);
+            var more = !body.Contains("<ContinueRequest>", StringComparison.Ordinal);
+            var results = more
+                ? Program("p-1", "Spring") + Program("p-2", "Summer")
+                : Program("p-3", "Autumn");
+            var xml = "<soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"><soap:Body>"
+                + "<RetrieveResponseMsg xmlns=\"http://exacttarget.com/wsdl/partnerAPI\"><OverallStatus>" + (more ? "MoreDataAvailable" : "OK") + "</OverallStatus>"
+                + "<RequestID>page-2</RequestID>" + results + "</RetrieveResponseMsg></soap:Body></soap:Envelope>";
+            return new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent(xml, Encoding.UTF8, "text/xml") };
+
+            static string Program(string id, string name) =>
+                $"<Results xsi:type=\"Program\"><Client><ID>1111111</ID></Client><ObjectID>{id}</ObjectID><Name>{name}</Name></Results>";
+        }
+    }
+
+    [Fact]
     public void The_emulator_checks_typed_values_against_the_enumerations_of_the_WSDL_it_embeds()
     {
         Assert.True(Sfmc.Emulator.WsdlEnumerations.Of("SubscriberStatus").SetEquals(["Active", "Bounced", "Held", "Unsubscribed", "Deleted"]));

@@ -56,6 +56,40 @@ public sealed class SfmcSoapClient
         return RetrieveCoreAsync($"DataExtensionObject[{schema.CustomerKey}]", properties, filter, null, static reader => ReadRow<TRow>(reader), cancellationToken);
     }
 
+    /// <summary>
+    /// Retrieves objects of any SOAP type by name, the WSDL's or not (<c>Program</c>, <c>AccountUserAccount</c>), as
+    /// <see cref="SoapUntypedObject"/>s, following <c>ContinueRequest</c> like the typed call. <paramref name="properties"/>
+    /// are required (SFMC retrieves only what is named).
+    /// </summary>
+    public IAsyncEnumerable<SoapUntypedObject> RetrieveAsync(string objectType, IEnumerable<string> properties, SoapFilter? filter = null, SoapRetrieveOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(objectType);
+        ArgumentNullException.ThrowIfNull(properties);
+        var list = properties.Concat(options?.ExtraProperties ?? []).Distinct(StringComparer.Ordinal).ToArray();
+        if (list.Length == 0)
+        {
+            throw new ArgumentException($"SFMC needs at least one property to retrieve {objectType}.", nameof(properties));
+        }
+
+        return RetrieveCoreAsync(objectType, list, filter, options, reader => reader.ReadUntypedObject(objectType), cancellationToken);
+    }
+
+    /// <summary>Creates untyped objects (all of one type), <see cref="SoapWriteOptions.BatchSize"/> per call.</summary>
+    public Task<SoapWriteResult<SoapUntypedObject>> CreateAsync(IEnumerable<SoapUntypedObject> objects, SoapWriteOptions? options = null, CancellationToken cancellationToken = default) =>
+        WriteUntypedAsync("Create", null, objects, options, cancellationToken);
+
+    /// <summary>Updates untyped objects (all of one type), identified by the keys their elements carry.</summary>
+    public Task<SoapWriteResult<SoapUntypedObject>> UpdateAsync(IEnumerable<SoapUntypedObject> objects, SoapWriteOptions? options = null, CancellationToken cancellationToken = default) =>
+        WriteUntypedAsync("Update", null, objects, options, cancellationToken);
+
+    /// <summary>Creates or updates untyped objects (Update with SaveOption * = UpdateAdd).</summary>
+    public Task<SoapWriteResult<SoapUntypedObject>> UpsertAsync(IEnumerable<SoapUntypedObject> objects, SoapWriteOptions? options = null, CancellationToken cancellationToken = default) =>
+        WriteUntypedAsync("Update", "UpdateAdd", objects, options, cancellationToken);
+
+    /// <summary>Deletes untyped objects (all of one type), identified by the keys their elements carry.</summary>
+    public Task<SoapWriteResult<SoapUntypedObject>> DeleteAsync(IEnumerable<SoapUntypedObject> objects, SoapWriteOptions? options = null, CancellationToken cancellationToken = default) =>
+        WriteUntypedAsync("Delete", null, objects, options, cancellationToken);
+
     /// <summary>Creates objects, <see cref="SoapWriteOptions.BatchSize"/> per call; results map back to the caller's objects.</summary>
     public Task<SoapWriteResult<T>> CreateAsync<T>(IEnumerable<T> objects, SoapWriteOptions? options = null, CancellationToken cancellationToken = default)
         where T : SoapObject, ISoapObject<T> => WriteAsync("Create", null, objects, options, cancellationToken);
@@ -138,6 +172,20 @@ public sealed class SfmcSoapClient
         writer.WriteEndElement("RetrieveRequest"u8);
         writer.WriteEndElement("RetrieveRequestMsg"u8);
     };
+
+    private Task<SoapWriteResult<SoapUntypedObject>> WriteUntypedAsync(string action, string? saveAction, IEnumerable<SoapUntypedObject> objects, SoapWriteOptions? options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(objects);
+        var all = objects.ToList();
+        var types = all.Select(o => o?.TypeName).Distinct(StringComparer.Ordinal).ToList();
+        if (types.Count > 1)
+        {
+            throw new ArgumentException($"One call writes one SOAP type; these objects are {string.Join(", ", types)}.", nameof(objects));
+        }
+
+        return WriteCoreAsync<SoapUntypedObject, SoapUntypedObject>(
+            action, saveAction, types.SingleOrDefault() ?? "APIObject", all, static (writer, item) => SoapObjectAccess.WriteElements(item, writer), options, cancellationToken);
+    }
 
     private Task<SoapWriteResult<T>> WriteAsync<T>(string action, string? saveAction, IEnumerable<T> objects, SoapWriteOptions? options, CancellationToken cancellationToken)
         where T : SoapObject, ISoapObject<T> =>

@@ -122,6 +122,84 @@ public sealed class SoapExtensionElement
 }
 
 /// <summary>
+/// An SFMC SOAP object of any type, the WSDL's or not (<c>Program</c>, <c>AccountUserAccount</c>): its type name and its
+/// elements by name (<see cref="SoapObject.ExtensionData"/>; nested ones as children). Retrieved with
+/// <c>RetrieveAsync("Program", properties)</c>, written with the untyped Create/Update/Upsert/Delete.
+/// </summary>
+public sealed class SoapUntypedObject : SoapObject, ISoapObject<SoapUntypedObject>
+{
+    /// <summary>An object of the SOAP type <paramref name="typeName"/> (as SFMC spells it).</summary>
+    public SoapUntypedObject(string typeName)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(typeName);
+        TypeName = typeName;
+    }
+
+    /// <summary>The SOAP type name (its <c>xsi:type</c>).</summary>
+    public string TypeName { get; }
+
+    /// <summary>The elements, in order (the same list as <see cref="SoapObject.ExtensionData"/>).</summary>
+    public IList<SoapExtensionElement> Elements => ExtensionData;
+
+    /// <summary>
+    /// The text of the element at <paramref name="path"/> (dotted for nested ones: <c>Client.ID</c>); null when there is
+    /// none, or for <c>xsi:nil</c>.
+    /// </summary>
+    public string? this[string path] => Find(path)?.Value;
+
+    /// <summary>The element at <paramref name="path"/> (dotted for nested ones), if any.</summary>
+    public SoapExtensionElement? Find(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var parts = path.Split('.');
+        SoapExtensionElement? current = null;
+        foreach (var element in Elements)
+        {
+            if (element.Name == parts[0])
+            {
+                current = element;
+                break;
+            }
+        }
+
+        for (var i = 1; i < parts.Length && current is not null; i++)
+        {
+            current = current[parts[i]];
+        }
+
+        return current;
+    }
+
+    /// <summary>Adds an element with a text value (<paramref name="path"/> dotted for nested ones: <c>Client.ID</c>); returns this object.</summary>
+    public SoapUntypedObject Set(string path, string? value)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var parts = path.Split('.');
+        var element = new SoapExtensionElement(parts[^1], value);
+        for (var i = parts.Length - 2; i >= 0; i--)
+        {
+            element = new SoapExtensionElement(parts[i], [element]);
+        }
+
+        Elements.Add(element);
+        return this;
+    }
+
+    /// <inheritdoc />
+    protected override string SoapTypeName => TypeName;
+
+    /// <summary>Not a single type: pass the object type to the untyped <c>RetrieveAsync(objectType, properties)</c>.</summary>
+    static string ISoapObject<SoapUntypedObject>.SoapObjectType =>
+        throw new NotSupportedException("SoapUntypedObject has no single SOAP type: use RetrieveAsync(objectType, properties).");
+
+    /// <summary>None: an untyped retrieve names its properties.</summary>
+    static IReadOnlyList<string> ISoapObject<SoapUntypedObject>.DefaultRetrieveProperties => [];
+
+    /// <summary>An object of the type the answer names (an echoed Object of a Create, say).</summary>
+    static SoapUntypedObject? ISoapObject<SoapUntypedObject>.CreateForXsiType(string? xsiType) => new(xsiType ?? "APIObject");
+}
+
+/// <summary>
 /// Static facts of a generated SOAP type, so generic runtime code (<c>RetrieveAsync&lt;T&gt;</c>) can create and
 /// name it without reflection.
 /// </summary>

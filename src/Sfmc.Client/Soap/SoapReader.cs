@@ -430,6 +430,29 @@ public sealed partial class SoapReader
         return value;
     }
 
+    /// <summary>An object element of any type as a <see cref="SoapUntypedObject"/> (its <c>xsi:type</c>, else <paramref name="fallbackType"/>); null for <c>xsi:nil</c>.</summary>
+    internal SoapUntypedObject? ReadUntypedObject(string fallbackType)
+    {
+        RequireElement();
+        if (_xsiNil)
+        {
+            Skip();
+            return null;
+        }
+
+        var typeName = fallbackType;
+        if (_xsiTypeAttribute >= 0)
+        {
+            var type = Trim(AttributeValue(_attributes[_xsiTypeAttribute]));
+            var colon = type.IndexOf((byte)':');
+            typeName = type.IsEmpty ? fallbackType : Atom(colon < 0 ? type : type[(colon + 1)..]);
+        }
+
+        var value = new SoapUntypedObject(typeName);
+        ReadContent(value);
+        return value;
+    }
+
     /// <summary>Reads the children of the element the reader is on into <paramref name="target"/>, skipping unknown ones.</summary>
     public void ReadContent(SoapObject target)
     {
