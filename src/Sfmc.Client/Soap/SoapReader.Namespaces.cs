@@ -1,14 +1,5 @@
 using System;
-using System.Buffers;
-using System.Buffers.Text;
-using System.Collections.Generic;
-using System.ComponentModel;
-using System.Globalization;
-using System.Numerics;
-using System.Runtime.CompilerServices;
 using System.Text;
-using System.Threading;
-using System.Xml;
 
 namespace Sfmc.Client.Soap;
 

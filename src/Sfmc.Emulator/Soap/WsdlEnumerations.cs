@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Frozen;
 using System.Collections.Generic;
-using System.IO;
 using System.Xml;
 
 namespace Sfmc.Emulator;

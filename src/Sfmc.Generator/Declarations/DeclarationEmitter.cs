@@ -1,12 +1,8 @@
-using System;
 using System.Collections.Generic;
-using System.Collections.Immutable;
 using System.Linq;
 using Sfmc.Generator.Common;
 using Sfmc.Generator.DataExtensions;
-using Sfmc.Generator.DataExtensions.Model;
 using Sfmc.Generator.Declarations.Model;
-using Sfmc.Generator.Diagnostics;
 
 namespace Sfmc.Generator.Declarations;
 

@@ -6,7 +6,6 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Text;
 using Sfmc.Generator.Common;
 using Sfmc.Generator.DataExtensions;
-using Sfmc.Generator.DataExtensions.Model;
 using Sfmc.Generator.Diagnostics;
 using static Sfmc.Generator.Common.SpecReader;
 

@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using Sfmc.Generator.Common;
-using Sfmc.Generator.Declarations;
 using Sfmc.Generator.Declarations.Model;
 using Sfmc.Generator.Diagnostics;
 
