@@ -139,6 +139,50 @@ public sealed class SoapClientTests
     }
 
     [Fact]
+    public async Task A_SOAP_Create_of_a_row_whose_primary_key_exists_is_a_per_object_primary_key_violation()
+    {
+        await using var host = await TestHost.StartAsync();
+        var soap = host.Client.Soap;
+
+        var first = await soap.CreateAsync([Row("A-1", "first")]);
+        var second = await soap.CreateAsync([Row("A-1", "second"), Row("A-2", "other")]);
+
+        Assert.Equal(1, first.Succeeded);
+        Assert.Equal(1, second.Succeeded);
+        var failed = Assert.Single(second.Failed);
+        Assert.Equal(0, failed.Index);
+        Assert.StartsWith("Violation of PRIMARY KEY constraint", failed.StatusMessage, StringComparison.Ordinal);
+        var stored = await host.Emulator.GetRowsAsync(OrderLinesRow.CustomerKey);
+        Assert.Equal("first", stored.Single(r => r["order id"] == "A-1")["sku"]); // unchanged: an insert never updates
+        Assert.Equal(2, stored.Count);
+
+        static SoapUntypedObject Row(string orderId, string sku)
+        {
+            var row = new SoapUntypedObject("DataExtensionObject");
+            row.Elements.Add(new SoapExtensionElement("CustomerKey", OrderLinesRow.CustomerKey));
+            row.Elements.Add(new SoapExtensionElement("Properties", [Property("order id", orderId), Property("line no", "1"), Property("sku", sku), Property("unit price", "1.50")]));
+            return row;
+        }
+
+        static SoapExtensionElement Property(string name, string value) =>
+            new("Property", [new SoapExtensionElement("Name", name), new SoapExtensionElement("Value", value)]);
+    }
+
+    [Fact]
+    public async Task An_untyped_retrieve_follows_ContinueRequest_past_2500_objects_on_the_emulator()
+    {
+        await using var host = await TestHost.StartAsync();
+        await host.Emulator.AddSoapObjectsAsync("Subscriber", "SubscriberKey", Enumerable.Range(0, 2600).Select(i =>
+            (IReadOnlyDictionary<string, string?>)new Dictionary<string, string?> { ["SubscriberKey"] = $"p-{i:D5}", ["EmailAddress"] = $"p{i}@example.com", ["Status"] = "Active" }));
+
+        var all = await host.Client.Soap.RetrieveAsync("Subscriber", ["SubscriberKey", "EmailAddress"]).ToListAsync();
+
+        Assert.Equal(2600, all.Count);
+        Assert.Equal(2600, all.Select(s => s["SubscriberKey"]).Distinct().Count());
+        Assert.Equal(2, host.Emulator.Requests.Count(r => r.Path == "/Service.asmx"));
+    }
+
+    [Fact]
     public async Task A_type_the_WSDL_lacks_is_retrieved_untyped_across_pages()
     {
         // Program comes back from real tenants; the WSDL has no such type. Two pages: MoreDataAvailable, then OK.

@@ -685,6 +685,19 @@ public sealed class SoapXmlTests
     }
 
     [Fact]
+    public void A_SOAP_12_answer_to_our_SOAP_11_request_says_so()
+    {
+        var response = Encoding.UTF8.GetBytes(
+            "<env:Envelope xmlns:env=\"http://www.w3.org/2003/05/soap-envelope\"><env:Body><RetrieveResponseMsg xmlns=\"http://exacttarget.com/wsdl/partnerAPI\">"
+            + "<OverallStatus>OK</OverallStatus></RetrieveResponseMsg></env:Body></env:Envelope>");
+
+        var ex = Assert.ThrowsAny<Exception>(() => SfmcSoapClient.ParsePage("Retrieve", response, static r => r.ReadObject<Subscriber>()));
+
+        Assert.Contains("SOAP 1.2 envelope", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("no Body content", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void An_object_without_unknown_elements_allocates_no_extension_list()
     {
         var response = Encoding.UTF8.GetBytes(

@@ -79,12 +79,25 @@ internal sealed class SoapEnvelopeContent : HttpContent
 /// <summary>Reads SOAP responses: the Body's first element, and faults.</summary>
 internal static class SoapEnvelope
 {
+    /// <summary>The SOAP 1.2 envelope namespace (SFMC answers in the version it was asked in).</summary>
+    internal const string Soap12EnvelopeNamespace = "http://www.w3.org/2003/05/soap-envelope";
+
     /// <summary>A reader positioned on the Body's first element (a response message or a Fault).</summary>
     public static SoapReader OpenBody(byte[] body, int maxDepth = SoapReader.DefaultMaxDepth, CancellationToken cancellationToken = default)
     {
         var reader = new SoapReader(body, maxDepth, cancellationToken);
+        var root = true;
         while (reader.Read())
         {
+            if (root && reader.IsStartElement)
+            {
+                root = false;
+                if (reader.NamespaceUri == Soap12EnvelopeNamespace)
+                {
+                    throw new XmlException("The answer is a SOAP 1.2 envelope (http://www.w3.org/2003/05/soap-envelope) to a SOAP 1.1 request; the client speaks SOAP 1.1, as SFMC's Service.asmx answers it.");
+                }
+            }
+
             if (reader.IsStartElement && reader.LocalName.SequenceEqual("Body"u8) && reader.NamespaceUri == SoapEnvelopeContent.EnvelopeNamespace)
             {
                 if (reader.ReadStartElement() && reader.MoveToElement())

@@ -184,7 +184,7 @@ internal sealed class EmulatorStore : IAsyncDisposable
                 continue;
             }
 
-            await UpsertAsync(dataExtension, new[] { row }, insertOnly, cancellationToken);
+            errors.AddRange(await UpsertAsync(dataExtension, new[] { row }, insertOnly, cancellationToken));
         }
 
         return errors;

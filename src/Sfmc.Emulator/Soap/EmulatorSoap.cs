@@ -421,7 +421,10 @@ internal sealed partial class EmulatorSoap(EmulatorStore store, EmulatorAuth aut
                 : SoapWriteResult.Error("No row matches the given keys.", 310007);
         }
 
-        var errors = await store.UpsertAsync(dataExtension, [values], insertOnly: action == "Create" && !upsert, cancellationToken);
+        // A Create inserts: an existing primary key is a per-object PRIMARY KEY violation, as SFMC answers it.
+        var errors = action == "Create" && !upsert
+            ? await store.WriteEachAsync(dataExtension, [values], insertOnly: true, cancellationToken)
+            : await store.UpsertAsync(dataExtension, [values], insertOnly: false, cancellationToken);
         return errors.Count == 0
             ? SoapWriteResult.Ok(action == "Create" ? "Created DataExtensionObject" : "Updated DataExtensionObject")
             : SoapWriteResult.Error(errors[0].Message, 310007);
