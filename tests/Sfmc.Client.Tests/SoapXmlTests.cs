@@ -644,12 +644,14 @@ public sealed class SoapXmlTests
             + "<Results xsi:type=\"TriggeredSendDefinition\"><CustomerKey>welcome</CustomerKey><IsPlatformObject>false</IsPlatformObject>"
             + "<Name>Welcome</Name><AssignmentConfigurations><AssignmentConfiguration><AssignmentConfigurationType>Role</AssignmentConfigurationType>"
             + "<Items><Item xsi:type=\"xsd:string\">a &amp; b</Item><Item xsi:nil=\"true\"/></Items></AssignmentConfiguration></AssignmentConfigurations>"
-            + "<q:Tag xmlns:q=\"urn:other\">t</q:Tag><Empty/></Results></RetrieveResponseMsg></soap:Body></soap:Envelope>");
+            + "<q:Tag xmlns:q=\"urn:other\" q:flag=\"on\">t</q:Tag><Empty/>" + Repeated + "</Results></RetrieveResponseMsg></soap:Body></soap:Envelope>");
 
         var definition = Assert.Single(SfmcSoapClient.ParsePage("Retrieve", response, static r => r.ReadObject<TriggeredSendDefinition>()).Results)!;
 
         Assert.Equal(("welcome", "Welcome"), (definition.CustomerKey, definition.Name));
-        Assert.Equal(["IsPlatformObject", "AssignmentConfigurations", "Tag", "Empty"], definition.ExtensionData.Select(e => e.Name));
+        Assert.Equal(["IsPlatformObject", "AssignmentConfigurations", "Tag", "Empty", "Repeated", "Repeated"], definition.ExtensionData.Select(e => e.Name));
+        Assert.Equal([new SoapExtensionAttribute("flag", "urn:other", "on")], definition.ExtensionData[2].Attributes);
+        Assert.Equal([new SoapExtensionAttribute("a", "", "1"), new SoapExtensionAttribute("b", "", "x & y")], definition.ExtensionData[4].Attributes);
         Assert.Equal("false", definition.ExtensionData[0].Value);
         var configuration = definition.ExtensionData[1]["AssignmentConfiguration"]!;
         Assert.Null(definition.ExtensionData[1].Value);
@@ -673,6 +675,9 @@ public sealed class SoapXmlTests
         Assert.Equal("t", written.Element(System.Xml.Linq.XName.Get("Tag", "urn:other"))!.Value);
         Assert.Equal("a & b", written.Descendants(api + "Item").First().Value);
         Assert.Equal("true", written.Descendants(api + "Item").Last().Attribute(System.Xml.Linq.XName.Get("nil", SoapXml.XsiNamespace))!.Value);
+        Assert.Equal("on", written.Element(System.Xml.Linq.XName.Get("Tag", "urn:other"))!.Attribute(System.Xml.Linq.XName.Get("flag", "urn:other"))!.Value);
+        // Elements of the partner namespace with plain attributes come back byte for byte.
+        Assert.Contains(Repeated, Encoding.UTF8.GetString(probe.Bytes()), StringComparison.Ordinal);
         var again = new TriggeredSendDefinition();
         var reader = new SoapReader(probe.Bytes());
         reader.MoveToElement();
@@ -681,8 +686,10 @@ public sealed class SoapXmlTests
         Assert.Equal(("welcome", "Welcome"), (again.CustomerKey, again.Name));
 
         static string Describe(IEnumerable<SoapExtensionElement> elements) => string.Join(";", elements.Select(e =>
-            $"{e.Namespace}|{e.Name}|{e.XsiType}|{e.Value ?? "<nil>"}|[{Describe(e.Children)}]"));
+            $"{e.Namespace}|{e.Name}|{e.XsiType}|{string.Join(",", e.Attributes)}|{e.Value ?? "<nil>"}|[{Describe(e.Children)}]"));
     }
+
+    private const string Repeated = "<Repeated a=\"1\" b=\"x &amp; y\">r1</Repeated><Repeated a=\"2\">r2</Repeated>";
 
     [Fact]
     public void A_SOAP_12_answer_to_our_SOAP_11_request_says_so()

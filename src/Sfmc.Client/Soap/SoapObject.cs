@@ -74,7 +74,7 @@ public sealed class SoapExtensionElement
     {
     }
 
-    private SoapExtensionElement(string name, string ns, string? xsiType, string? value, IReadOnlyList<SoapExtensionElement> children)
+    private SoapExtensionElement(string name, string ns, string? xsiType, string? value, IReadOnlyList<SoapExtensionElement> children, IReadOnlyList<SoapExtensionAttribute>? attributes = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         ArgumentNullException.ThrowIfNull(ns);
@@ -83,7 +83,11 @@ public sealed class SoapExtensionElement
         XsiType = xsiType;
         Value = value;
         Children = children;
+        Attributes = attributes ?? [];
     }
+
+    /// <summary>The element's other attributes (not <c>xmlns</c> declarations, <c>xsi:type</c> or <c>xsi:nil</c>), in order.</summary>
+    public IReadOnlyList<SoapExtensionAttribute> Attributes { get; }
 
     /// <summary>The element's local name.</summary>
     public string Name { get; }
@@ -117,9 +121,15 @@ public sealed class SoapExtensionElement
         }
     }
 
-    internal static SoapExtensionElement Read(string name, string ns, string? xsiType, string? value, List<SoapExtensionElement>? children) =>
-        new(name, ns, xsiType, children is { Count: > 0 } ? null : value, children is { Count: > 0 } ? children : []);
+    internal static SoapExtensionElement Read(string name, string ns, string? xsiType, string? value, List<SoapExtensionElement>? children, List<SoapExtensionAttribute>? attributes) =>
+        new(name, ns, xsiType, children is { Count: > 0 } ? null : value, children is { Count: > 0 } ? children : [], attributes);
 }
+
+/// <summary>An attribute of a <see cref="SoapExtensionElement"/>: its local name, namespace URI ("" for none) and value.</summary>
+/// <param name="Name">The local name.</param>
+/// <param name="Namespace">The namespace URI; "" for an unprefixed attribute.</param>
+/// <param name="Value">The value, entities resolved.</param>
+public sealed record SoapExtensionAttribute(string Name, string Namespace, string Value);
 
 /// <summary>
 /// An SFMC SOAP object of any type, the WSDL's or not (<c>Program</c>, <c>AccountUserAccount</c>): its type name and its

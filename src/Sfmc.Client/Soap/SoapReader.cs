@@ -486,16 +486,17 @@ public sealed partial class SoapReader
             xsiType = qualified[(qualified.IndexOf(':', StringComparison.Ordinal) + 1)..];
         }
 
+        var attributes = ExtensionAttributes();
         if (_xsiNil)
         {
             Skip();
-            return SoapExtensionElement.Read(name, ns, xsiType, null, null);
+            return SoapExtensionElement.Read(name, ns, xsiType, null, null, attributes);
         }
 
         if (_isEmpty)
         {
             Read();
-            return SoapExtensionElement.Read(name, ns, xsiType, "", null);
+            return SoapExtensionElement.Read(name, ns, xsiType, "", null, attributes);
         }
 
         Read();
@@ -524,7 +525,33 @@ public sealed partial class SoapReader
 
         var value = children is null ? ToString(_scratch.AsSpan(0, length)) : null;
         Read();
-        return SoapExtensionElement.Read(name, ns, xsiType, value, children);
+        return SoapExtensionElement.Read(name, ns, xsiType, value, children, attributes);
+    }
+
+    /// <summary>The current element's attributes but namespace declarations and xsi:type/xsi:nil; null when there are none.</summary>
+    private List<SoapExtensionAttribute>? ExtensionAttributes()
+    {
+        List<SoapExtensionAttribute>? attributes = null;
+        for (var i = 0; i < _attributeCount; i++)
+        {
+            var attribute = _attributes[i];
+            var qualified = _data.AsSpan(attribute.NameStart, attribute.NameLength);
+            if (qualified.SequenceEqual("xmlns"u8) || IsPrefixDeclaration(attribute, qualified))
+            {
+                continue;
+            }
+
+            var local = attribute.Colon < 0 ? qualified : qualified[(attribute.Colon + 1)..];
+            var ns = attribute.Colon < 0 ? "" : Resolve(qualified[..attribute.Colon], forElement: false);
+            if (ns == SoapXml.XsiNamespace && (local.SequenceEqual("type"u8) || local.SequenceEqual("nil"u8)))
+            {
+                continue;
+            }
+
+            (attributes ??= []).Add(new SoapExtensionAttribute(ToString(local), ns, ToString(AttributeValue(attribute))));
+        }
+
+        return attributes;
     }
 
     /// <summary>Reads a wrapper element (<c>&lt;Lists&gt;&lt;List/&gt;…&lt;/Lists&gt;</c>) item by item; other children are skipped.</summary>

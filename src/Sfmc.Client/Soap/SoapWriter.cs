@@ -143,6 +143,21 @@ public sealed class SoapWriter : IDisposable
             WriteAttribute("xsi:type"u8, xsiType);
         }
 
+        for (var i = 0; i < element.Attributes.Count; i++)
+        {
+            var attribute = element.Attributes[i];
+            if (attribute.Namespace.Length == 0)
+            {
+                WriteAttribute(System.Text.Encoding.UTF8.GetBytes(attribute.Name), attribute.Value);
+                continue;
+            }
+
+            // A prefix of its own per attribute (a0, a1…), declared on this element: no clash with any other binding.
+            var prefix = "a" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            WriteAttribute(System.Text.Encoding.UTF8.GetBytes("xmlns:" + prefix), attribute.Namespace);
+            WriteAttribute(System.Text.Encoding.UTF8.GetBytes(prefix + ":" + attribute.Name), attribute.Value);
+        }
+
         if (element.Children.Count > 0)
         {
             foreach (var child in element.Children)
