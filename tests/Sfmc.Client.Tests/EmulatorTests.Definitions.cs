@@ -210,6 +210,48 @@ public sealed partial class EmulatorTests
         Assert.Equal(OrderLinesRow.Schema.Description, V((await RetrieveAsync(http, "DataExtension", ["Description"], null)).Single(), "Description"));
     }
 
+    [Fact]
+    public async Task A_SOAP_12_request_is_answered_in_SOAP_12_faults_included()
+    {
+        // The shape SFMC's integration guides show: SOAP 1.2 envelope, application/soap+xml, fueloauth in the header.
+        await using var emulator = await SfmcEmulator.StartAsync();
+        await emulator.AddSoapObjectsAsync("Subscriber", "SubscriberKey", [new Dictionary<string, string?> { ["SubscriberKey"] = "s-12", ["EmailAddress"] = "s12@example.com", ["Status"] = "Active" }]);
+        using var http = await AuthorizedAsync(emulator);
+        var token = http.DefaultRequestHeaders.Authorization!.Parameter!;
+        XNamespace env = "http://www.w3.org/2003/05/soap-envelope";
+        XNamespace api = "http://exacttarget.com/wsdl/partnerAPI";
+
+        async Task<(HttpResponseMessage Answer, XDocument Body)> SendAsync(string fueloauth)
+        {
+            var request = $"""
+                <?xml version="1.0" encoding="utf-8"?>
+                <soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope">
+                  <soap:Header><fueloauth xmlns="http://exacttarget.com">{fueloauth}</fueloauth></soap:Header>
+                  <soap:Body>
+                    <RetrieveRequestMsg xmlns="http://exacttarget.com/wsdl/partnerAPI">
+                      <RetrieveRequest><ObjectType>Subscriber</ObjectType><Properties>SubscriberKey</Properties><Properties>EmailAddress</Properties></RetrieveRequest>
+                    </RetrieveRequestMsg>
+                  </soap:Body>
+                </soap:Envelope>
+                """;
+            var answer = await http.PostAsync("Service.asmx", new StringContent(request, Encoding.UTF8, "application/soap+xml"));
+            return (answer, XDocument.Parse(await answer.Content.ReadAsStringAsync()));
+        }
+
+        var (ok, body) = await SendAsync(token);
+        Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        Assert.Equal("application/soap+xml", ok.Content.Headers.ContentType!.MediaType);
+        Assert.Equal(env + "Envelope", body.Root!.Name);
+        Assert.Equal("s12@example.com", body.Descendants(api + "EmailAddress").Single().Value);
+
+        var (failed, fault) = await SendAsync("not-a-token");
+        Assert.Equal(HttpStatusCode.InternalServerError, failed.StatusCode);
+        var faultElement = fault.Root!.Element(env + "Body")!.Element(env + "Fault")!;
+        Assert.Equal("soap:Sender", faultElement.Element(env + "Code")!.Element(env + "Value")!.Value);
+        Assert.Equal("q0:Security", faultElement.Element(env + "Code")!.Element(env + "Subcode")!.Element(env + "Value")!.Value);
+        Assert.Equal("Login Failed", faultElement.Element(env + "Reason")!.Element(env + "Text")!.Value);
+    }
+
     private static async Task<HttpClient> AuthorizedAsync(SfmcEmulator emulator, string? accountId)
     {
         var http = new HttpClient { BaseAddress = emulator.BaseUri };

@@ -32,6 +32,9 @@ internal sealed partial class EmulatorSoap(EmulatorStore store, EmulatorAuth aut
     /// <summary>The deepest nesting a request may have (XmlDictionaryReaderQuotas' default is 32; SFMC's requests nest about ten).</summary>
     public const int MaxRequestDepth = 64;
     private const string Envelope = "http://schemas.xmlsoap.org/soap/envelope/";
+
+    /// <summary>SOAP 1.2's envelope: SFMC's Service.asmx takes both versions and answers in the one it was asked in.</summary>
+    private const string Envelope12 = "http://www.w3.org/2003/05/soap-envelope";
     private const string Xsi = "http://www.w3.org/2001/XMLSchema-instance";
     private static readonly XNamespace Api = "http://exacttarget.com/wsdl/partnerAPI";
 
@@ -103,21 +106,23 @@ internal sealed partial class EmulatorSoap(EmulatorStore store, EmulatorAuth aut
             return;
         }
 
-        var token = document.Root?.Element(XName.Get("Header", Envelope))?.Elements().FirstOrDefault(e => e.Name.LocalName == "fueloauth")?.Value;
+        // The version the request speaks: its envelope's namespace (the Content-Type says the same for well-made requests).
+        var version = document.Root?.Name.NamespaceName == Envelope12 ? Envelope12 : Envelope;
+        var token = document.Root?.Element(XName.Get("Header", version))?.Elements().FirstOrDefault(e => e.Name.LocalName == "fueloauth")?.Value;
         switch (auth.SoapTokenState(token))
         {
             case TokenState.Expired:
-                await WriteFaultAsync(context, HttpStatusCode.InternalServerError, "q0:Security", "Token Expired");
+                await WriteFaultAsync(context, HttpStatusCode.InternalServerError, "q0:Security", "Token Expired", version);
                 return;
             case TokenState.Unknown:
-                await WriteFaultAsync(context, HttpStatusCode.InternalServerError, "q0:Security", "Login Failed");
+                await WriteFaultAsync(context, HttpStatusCode.InternalServerError, "q0:Security", "Login Failed", version);
                 return;
         }
 
-        var message = document.Root?.Element(XName.Get("Body", Envelope))?.Elements().FirstOrDefault();
+        var message = document.Root?.Element(XName.Get("Body", version))?.Elements().FirstOrDefault();
         if (message is not null && InvalidValue(message) is { } invalid)
         {
-            await WriteFaultAsync(context, HttpStatusCode.InternalServerError, "soap:Client", "Server was unable to read request. ---> " + invalid);
+            await WriteFaultAsync(context, HttpStatusCode.InternalServerError, "soap:Client", "Server was unable to read request. ---> " + invalid, version);
             return;
         }
 
@@ -134,11 +139,11 @@ internal sealed partial class EmulatorSoap(EmulatorStore store, EmulatorAuth aut
 
         if (response is null)
         {
-            await WriteFaultAsync(context, HttpStatusCode.InternalServerError, "soap:Client", $"The emulator does not implement SOAP {message?.Name.LocalName ?? "(empty body)"}.");
+            await WriteFaultAsync(context, HttpStatusCode.InternalServerError, "soap:Client", $"The emulator does not implement SOAP {message?.Name.LocalName ?? "(empty body)"}.", version);
             return;
         }
 
-        await WriteEnvelopeAsync(context, HttpStatusCode.OK, response);
+        await WriteEnvelopeAsync(context, HttpStatusCode.OK, response, version);
     }
 
     private async Task<XElement> RetrieveAsync(string account, XElement? request, CancellationToken cancellationToken)
@@ -621,19 +626,45 @@ internal sealed partial class EmulatorSoap(EmulatorStore store, EmulatorAuth aut
 
     private static string? LocalName(string? qualified) => qualified is null ? null : qualified[(qualified.IndexOf(':', StringComparison.Ordinal) + 1)..];
 
+    /// <summary>A fault in the version the request's Content-Type names (<c>application/soap+xml</c>: SOAP 1.2), for answers given before the envelope is read.</summary>
     public static Task WriteFaultAsync(HttpContext context, HttpStatusCode status, string code, string text) =>
-        WriteEnvelopeAsync(context, status, new XElement(XName.Get("Fault", Envelope),
-            new XElement("faultcode", new XAttribute(XNamespace.Xmlns + "q0", "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"), code),
-            new XElement("faultstring", SfmcResponses.Clip(text))));
+        WriteFaultAsync(context, status, code, text, context.Request.ContentType?.StartsWith("application/soap+xml", StringComparison.OrdinalIgnoreCase) == true ? Envelope12 : Envelope);
 
-    private static async Task WriteEnvelopeAsync(HttpContext context, HttpStatusCode status, XElement body)
+    /// <summary>
+    /// A fault: SOAP 1.1 <c>faultcode</c>/<c>faultstring</c>, or SOAP 1.2 <c>Code/Value</c> (Sender for a Client or
+    /// Security fault, Receiver for a Server one; Security as a Subcode) and <c>Reason/Text</c>.
+    /// </summary>
+    private static Task WriteFaultAsync(HttpContext context, HttpStatusCode status, string code, string text, string version)
     {
-        var envelope = new XElement(XName.Get("Envelope", Envelope),
-            new XAttribute(XNamespace.Xmlns + "soap", Envelope),
+        const string Security = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd";
+        if (version == Envelope)
+        {
+            return WriteEnvelopeAsync(context, status, new XElement(XName.Get("Fault", Envelope),
+                new XElement("faultcode", new XAttribute(XNamespace.Xmlns + "q0", Security), code),
+                new XElement("faultstring", SfmcResponses.Clip(text))), version);
+        }
+
+        XNamespace env = Envelope12;
+        var value = new XElement(env + "Value", code.EndsWith(":Server", StringComparison.Ordinal) ? "soap:Receiver" : "soap:Sender");
+        var faultCode = new XElement(env + "Code", value);
+        if (code.StartsWith("q0:", StringComparison.Ordinal))
+        {
+            faultCode.Add(new XElement(env + "Subcode", new XElement(env + "Value", new XAttribute(XNamespace.Xmlns + "q0", Security), code)));
+        }
+
+        return WriteEnvelopeAsync(context, status, new XElement(env + "Fault",
+            faultCode,
+            new XElement(env + "Reason", new XElement(env + "Text", new XAttribute(XNamespace.Xml + "lang", "en"), SfmcResponses.Clip(text)))), version);
+    }
+
+    private static async Task WriteEnvelopeAsync(HttpContext context, HttpStatusCode status, XElement body, string version)
+    {
+        var envelope = new XElement(XName.Get("Envelope", version),
+            new XAttribute(XNamespace.Xmlns + "soap", version),
             new XAttribute(XNamespace.Xmlns + "xsi", Xsi),
-            new XElement(XName.Get("Body", Envelope), body));
+            new XElement(XName.Get("Body", version), body));
         context.Response.StatusCode = (int)status;
-        context.Response.ContentType = "text/xml; charset=utf-8";
+        context.Response.ContentType = version == Envelope12 ? "application/soap+xml; charset=utf-8" : "text/xml; charset=utf-8";
         using var buffer = new MemoryStream();
         using (var writer = XmlWriter.Create(buffer, new XmlWriterSettings { Encoding = new UTF8Encoding(false), Async = false }))
         {
