@@ -408,15 +408,7 @@ public sealed partial class SoapReader
             return null;
         }
 
-        string? xsiType = null;
-        if (_xsiTypeAttribute >= 0)
-        {
-            var type = Trim(AttributeValue(_attributes[_xsiTypeAttribute]));
-            var colon = type.IndexOf((byte)':');
-            xsiType = type.IsEmpty ? null : Atom(colon < 0 ? type : type[(colon + 1)..]);
-        }
-
-        var value = T.CreateForXsiType(xsiType);
+        var value = T.CreateForXsiType(XsiTypeName());
         if (value is null)
         {
             Skip();
@@ -425,6 +417,19 @@ public sealed partial class SoapReader
 
         ReadContent(value);
         return value;
+    }
+
+    /// <summary>The local part of the current element's <c>xsi:type</c> (trimmed, interned); null when it has none or an empty one.</summary>
+    private string? XsiTypeName()
+    {
+        if (_xsiTypeAttribute < 0)
+        {
+            return null;
+        }
+
+        var type = Trim(AttributeValue(_attributes[_xsiTypeAttribute]));
+        var colon = type.IndexOf((byte)':');
+        return type.IsEmpty ? null : Atom(colon < 0 ? type : type[(colon + 1)..]);
     }
 
     /// <summary>An object element of any type as a <see cref="SoapUntypedObject"/> (its <c>xsi:type</c>, else <paramref name="fallbackType"/>); null for <c>xsi:nil</c>.</summary>
@@ -437,15 +442,7 @@ public sealed partial class SoapReader
             return null;
         }
 
-        var typeName = fallbackType;
-        if (_xsiTypeAttribute >= 0)
-        {
-            var type = Trim(AttributeValue(_attributes[_xsiTypeAttribute]));
-            var colon = type.IndexOf((byte)':');
-            typeName = type.IsEmpty ? fallbackType : Atom(colon < 0 ? type : type[(colon + 1)..]);
-        }
-
-        var value = new SoapUntypedObject(typeName);
+        var value = new SoapUntypedObject(XsiTypeName() ?? fallbackType);
         ReadContent(value);
         return value;
     }
@@ -479,13 +476,7 @@ public sealed partial class SoapReader
         RequireElement();
         var name = ToString(LocalName);
         var ns = NamespaceUri;
-        string? xsiType = null;
-        if (_xsiTypeAttribute >= 0 && TryGetAttribute("type"u8, SoapXml.XsiNamespace, out var type))
-        {
-            var qualified = ToString(type);
-            xsiType = qualified[(qualified.IndexOf(':', StringComparison.Ordinal) + 1)..];
-        }
-
+        var xsiType = XsiTypeName();
         var attributes = ExtensionAttributes();
         if (_xsiNil)
         {
