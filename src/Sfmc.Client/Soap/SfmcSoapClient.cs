@@ -16,7 +16,7 @@ namespace Sfmc.Client.Soap;
 /// limiter and telemetry as REST. Objects are the types generated from the WSDL (<c>Sfmc.Soap.Subscriber</c>, …).
 /// Get it from <see cref="SfmcClient.Soap"/>.
 /// </summary>
-public sealed class SfmcSoapClient
+public sealed partial class SfmcSoapClient
 {
     private readonly SfmcClient _client;
 
@@ -193,20 +193,34 @@ public sealed class SfmcSoapClient
     /// Create/Update/Delete in batches; <typeparamref name="TItem"/> is what the caller passed (an object, a DE key…),
     /// <typeparamref name="TReturned"/> the type SFMC's echoed Object is read as.
     /// </summary>
-    internal async Task<SoapWriteResult<TItem>> WriteCoreAsync<TItem, TReturned>(
+    internal Task<SoapWriteResult<TItem>> WriteCoreAsync<TItem, TReturned>(
         string action, string? saveAction, string xsiType, IEnumerable<TItem> objects, Action<SoapWriter, TItem> writeItem, SoapWriteOptions? options, CancellationToken cancellationToken)
+        where TReturned : SoapObject, ISoapObject<TReturned> =>
+        BatchCoreAsync<TItem, TReturned>(
+            action, saveAction is null ? action : "Upsert", xsiType, objects, batch => WriteBody(action, saveAction, xsiType, batch, writeItem),
+            replayable: saveAction is not null || action == "Delete", resultItem: null, options, cancellationToken);
+
+    /// <summary>
+    /// One request message per batch of <typeparamref name="TItem"/>s (objects, definitions, execute or extract
+    /// requests), each answer read into per-item results in the caller's order. <paramref name="resultItem"/> names the
+    /// element inside <c>Results</c> that holds one result (Perform's <c>Results/Result</c>), or null when each
+    /// <c>Results</c> element is one (Create's).
+    /// </summary>
+    private async Task<SoapWriteResult<TItem>> BatchCoreAsync<TItem, TReturned>(
+        string action, string activityName, string objectType, IEnumerable<TItem> items, Func<List<TItem>, Action<SoapWriter>> body, bool replayable, byte[]? resultItem,
+        SoapWriteOptions? options, CancellationToken cancellationToken)
         where TReturned : SoapObject, ISoapObject<TReturned>
     {
-        ArgumentNullException.ThrowIfNull(objects);
-        var all = objects.ToList();
+        ArgumentNullException.ThrowIfNull(items);
+        var all = items.ToList();
         var batchSize = options?.BatchSize ?? SoapWriteOptions.DefaultBatchSize;
         if (batchSize <= 0)
         {
             throw new ArgumentOutOfRangeException(nameof(options), batchSize, "BatchSize must be positive.");
         }
 
-        using var activity = SfmcTelemetry.ActivitySource.StartActivity("Sfmc.Soap." + (saveAction is null ? action : "Upsert"));
-        activity?.SetTag("sfmc.soap.object_type", xsiType);
+        using var activity = SfmcTelemetry.ActivitySource.StartActivity("Sfmc.Soap." + activityName);
+        activity?.SetTag("sfmc.soap.object_type", objectType);
         var results = new SoapObjectResult<TItem>?[all.Count];
         var requestIds = new List<string>();
         var statuses = new List<string>();
@@ -214,8 +228,8 @@ public sealed class SfmcSoapClient
         {
             var batch = all.GetRange(start, Math.Min(batchSize, all.Count - start));
             var offset = start;
-            var bytes = await SendAsync(action, WriteBody(action, saveAction, xsiType, batch, writeItem), replayable: saveAction is not null || action == "Delete", cancellationToken);
-            var (status, requestId, batchResults) = ParsePage(action, bytes, static r => ReadResult<TReturned>(r), _client.Options.MaxSoapDepth, cancellationToken);
+            var bytes = await SendAsync(action, body(batch), replayable, cancellationToken);
+            var (status, statusMessage, requestId, batchResults) = ParseMessage(action, bytes, static r => ReadResult<TReturned>(r), _client.Options.MaxSoapDepth, resultItem, cancellationToken);
             if (requestId is not null)
             {
                 requestIds.Add(requestId);
@@ -230,14 +244,15 @@ public sealed class SfmcSoapClient
                 var index = raw.OrdinalId is { } ordinal && ordinal >= 0 && ordinal < batch.Count ? ordinal : i;
                 if (index < batch.Count && results[offset + index] is null)
                 {
-                    results[offset + index] = new SoapObjectResult<TItem>(offset + index, batch[index], raw.StatusCode, raw.StatusMessage, raw.ErrorCode, raw.NewId, raw.NewObjectId, raw.Returned is TItem returned ? returned : default);
+                    results[offset + index] = raw.ToResult(offset + index, batch[index]);
                 }
             }
 
             // An Error OverallStatus with no per-object results applies to every object of the batch.
+            var missing = statusMessage is { Length: > 0 } ? $"{status}: {statusMessage}" : status is { Length: > 0 } ? status : "SFMC returned no result for this object";
             for (var i = 0; i < batch.Count; i++)
             {
-                results[offset + i] ??= new SoapObjectResult<TItem>(offset + i, batch[i], "Error", status is { Length: > 0 } ? status : "SFMC returned no result for this object", null, null, null, default);
+                results[offset + i] ??= new SoapObjectResult<TItem>(offset + i, batch[i], "Error", missing, null, null, null, default);
             }
         }
 
@@ -279,9 +294,17 @@ public sealed class SfmcSoapClient
     };
 
     /// <summary>Reads a response message: OverallStatus, RequestID and each Results element.</summary>
-    internal static void ReadResponse<T>(SoapReader reader, Action<T> onResult, Func<SoapReader, T?> readResult, out string? status, out string? requestId)
+    internal static void ReadResponse<T>(SoapReader reader, Action<T> onResult, Func<SoapReader, T?> readResult, out string? status, out string? requestId) =>
+        ReadResponse(reader, onResult, readResult, null, out status, out _, out requestId);
+
+    /// <summary>
+    /// Reads a response message: OverallStatus, OverallStatusMessage, RequestID and each result: a <c>Results</c>
+    /// element, or each <paramref name="resultItem"/> element inside one.
+    /// </summary>
+    internal static void ReadResponse<T>(SoapReader reader, Action<T> onResult, Func<SoapReader, T?> readResult, byte[]? resultItem, out string? status, out string? statusMessage, out string? requestId)
     {
         status = null;
+        statusMessage = null;
         requestId = null;
         if (!reader.ReadStartElement())
         {
@@ -291,7 +314,26 @@ public sealed class SfmcSoapClient
         while (reader.MoveToElement())
         {
             var name = reader.LocalName;
-            if (name.SequenceEqual("Results"u8))
+            if (name.SequenceEqual("Results"u8) && resultItem is not null)
+            {
+                if (reader.ReadStartElement())
+                {
+                    while (reader.MoveToElement())
+                    {
+                        if (!reader.LocalName.SequenceEqual(resultItem))
+                        {
+                            reader.Skip();
+                        }
+                        else if (readResult(reader) is { } result)
+                        {
+                            onResult(result);
+                        }
+                    }
+
+                    reader.ReadEndElement();
+                }
+            }
+            else if (name.SequenceEqual("Results"u8))
             {
                 if (readResult(reader) is { } result)
                 {
@@ -301,6 +343,10 @@ public sealed class SfmcSoapClient
             else if (name.SequenceEqual("OverallStatus"u8))
             {
                 status = reader.ReadString();
+            }
+            else if (name.SequenceEqual("OverallStatusMessage"u8))
+            {
+                statusMessage = reader.ReadString();
             }
             else if (name.SequenceEqual("RequestID"u8))
             {
@@ -353,6 +399,15 @@ public sealed class SfmcSoapClient
             {
                 result.Returned = reader.ReadObject<T>();
             }
+            else if (name.SequenceEqual("Task"u8))
+            {
+                result.Task = ReadTask(reader);
+            }
+            else if (name.SequenceEqual("Results"u8))
+            {
+                // An ExecuteResponse's output: APIProperty elements, repeated in place.
+                (result.Properties ??= []).Add(ReadApiProperty(reader));
+            }
             else
             {
                 reader.Skip();
@@ -361,6 +416,80 @@ public sealed class SfmcSoapClient
 
         reader.ReadEndElement();
         return result;
+    }
+
+    /// <summary>A TaskResult: the asynchronous task a Perform or Schedule started (its ID tracks an import, a query…).</summary>
+    private static SoapTaskResult ReadTask(SoapReader reader)
+    {
+        string? statusCode = null, statusMessage = null, id = null, interactionObjectId = null;
+        int? errorCode = null, asyncId = null;
+        if (reader.ReadStartElement())
+        {
+            while (reader.MoveToElement())
+            {
+                var name = reader.LocalName;
+                if (name.SequenceEqual("StatusCode"u8))
+                {
+                    statusCode = reader.ReadString();
+                }
+                else if (name.SequenceEqual("StatusMessage"u8))
+                {
+                    statusMessage = reader.ReadString();
+                }
+                else if (name.SequenceEqual("ErrorCode"u8))
+                {
+                    errorCode = reader.ReadInt32();
+                }
+                else if (name.SequenceEqual("ID"u8))
+                {
+                    id = reader.ReadString();
+                }
+                else if (name.SequenceEqual("TblAsyncID"u8))
+                {
+                    asyncId = reader.ReadInt32();
+                }
+                else if (name.SequenceEqual("InteractionObjectID"u8))
+                {
+                    interactionObjectId = reader.ReadString();
+                }
+                else
+                {
+                    reader.Skip();
+                }
+            }
+
+            reader.ReadEndElement();
+        }
+
+        return new SoapTaskResult(statusCode, statusMessage, errorCode, id, asyncId, interactionObjectId);
+    }
+
+    /// <summary>An APIProperty (Name, Value) element.</summary>
+    internal static SoapApiProperty ReadApiProperty(SoapReader reader)
+    {
+        string? name = null, value = null;
+        if (reader.ReadStartElement())
+        {
+            while (reader.MoveToElement())
+            {
+                if (reader.LocalName.SequenceEqual("Name"u8))
+                {
+                    name = reader.ReadString();
+                }
+                else if (reader.LocalName.SequenceEqual("Value"u8))
+                {
+                    value = reader.ReadString();
+                }
+                else
+                {
+                    reader.Skip();
+                }
+            }
+
+            reader.ReadEndElement();
+        }
+
+        return new SoapApiProperty(name ?? "", value);
     }
 
     /// <summary>A DataExtensionObject's Properties (Name/Value pairs) → a flat JSON object → the generated row reader.</summary>
@@ -403,32 +532,10 @@ public sealed class SfmcSoapClient
 
     private static void ReadProperty(SoapReader reader, Utf8JsonWriter json)
     {
-        string? name = null, value = null;
-        if (!reader.ReadStartElement())
+        var property = ReadApiProperty(reader);
+        if (property.Name.Length > 0)
         {
-            return;
-        }
-
-        while (reader.MoveToElement())
-        {
-            if (reader.LocalName.SequenceEqual("Name"u8))
-            {
-                name = reader.ReadString();
-            }
-            else if (reader.LocalName.SequenceEqual("Value"u8))
-            {
-                value = reader.ReadString();
-            }
-            else
-            {
-                reader.Skip();
-            }
-        }
-
-        reader.ReadEndElement();
-        if (name is not null)
-        {
-            json.WriteString(name, value);
+            json.WriteString(property.Name, property.Value);
         }
     }
 
@@ -443,18 +550,21 @@ public sealed class SfmcSoapClient
     /// <summary>Parses a response envelope: OverallStatus, RequestID and the Results (a fault throws).</summary>
     internal static (string? Status, string? RequestId, List<TResult> Results) ParsePage<TResult>(string action, byte[] bytes, Func<SoapReader, TResult?> readResult, int maxDepth = SoapReader.DefaultMaxDepth, CancellationToken cancellationToken = default)
     {
+        var (status, _, requestId, results) = ParseMessage(action, bytes, readResult, maxDepth, null, cancellationToken);
+        return (status, requestId, results);
+    }
+
+    /// <summary>Parses a response envelope: OverallStatus, OverallStatusMessage, RequestID and the results (a fault throws).</summary>
+    internal static (string? Status, string? StatusMessage, string? RequestId, List<TResult> Results) ParseMessage<TResult>(
+        string action, byte[] bytes, Func<SoapReader, TResult?> readResult, int maxDepth, byte[]? resultItem, CancellationToken cancellationToken)
+    {
         // Sized from the response (a page holds at most 2,500 objects); a low guess only means the list grows as usual.
         var results = new List<TResult>(Math.Clamp(bytes.Length / 512, 4, 2500));
         try
         {
-            var reader = SoapEnvelope.OpenBody(bytes, maxDepth, cancellationToken);
-            if (SoapEnvelope.TryReadFault(reader) is { } fault)
-            {
-                throw new SfmcSoapFaultException($"SFMC SOAP {action} answered a fault: {SfmcException.Clip(fault.FaultString)}", fault, null);
-            }
-
-            ReadResponse(reader, results.Add, readResult, out var status, out var requestId);
-            return (status, requestId, results);
+            var reader = OpenResponse(action, bytes, maxDepth, cancellationToken);
+            ReadResponse(reader, results.Add, readResult, resultItem, out var status, out var statusMessage, out var requestId);
+            return (status, statusMessage, requestId, results);
         }
         catch (XmlException ex)
         {
@@ -462,12 +572,36 @@ public sealed class SfmcSoapClient
         }
     }
 
+    /// <summary>A reader on the Body's message element; a fault throws <see cref="SfmcSoapFaultException"/>.</summary>
+    private static SoapReader OpenResponse(string action, byte[] bytes, int maxDepth, CancellationToken cancellationToken)
+    {
+        var reader = SoapEnvelope.OpenBody(bytes, maxDepth, cancellationToken);
+        if (SoapEnvelope.TryReadFault(reader) is { } fault)
+        {
+            throw new SfmcSoapFaultException($"SFMC SOAP {action} answered a fault: {SfmcException.Clip(fault.FaultString)}", fault, null);
+        }
+
+        return reader;
+    }
+
+    /// <summary>
+    /// Parses the response of a batched call (Create/Update/Delete: <paramref name="resultItem"/> null; Perform,
+    /// Configure, Schedule: <c>Result</c>; Extract: <c>ExtractResult</c>) into per-item results, as the calls do (tests
+    /// use it on recorded responses). The items are null.
+    /// </summary>
+    internal static (string? Status, string? StatusMessage, string? RequestId, List<SoapObjectResult<T>> Results) ParseResults<T>(string action, byte[] bytes, string? resultItem = null)
+        where T : SoapObject, ISoapObject<T>
+    {
+        var (status, statusMessage, requestId, raw) = ParseMessage(action, bytes, static r => ReadResult<T>(r), SoapReader.DefaultMaxDepth, resultItem is null ? null : System.Text.Encoding.UTF8.GetBytes(resultItem), default);
+        return (status, statusMessage, requestId, raw.Select((r, i) => r.ToResult<T>(r.OrdinalId ?? i, null!)).ToList());
+    }
+
     /// <summary>Parses a Create/Update/Delete response into per-object results (tests use it on recorded responses).</summary>
     internal static (string? Status, string? RequestId, List<SoapObjectResult<T>> Results) ParseWriteResponse<T>(string action, byte[] bytes)
         where T : SoapObject, ISoapObject<T>
     {
-        var (status, requestId, raw) = ParsePage(action, bytes, static r => ReadResult<T>(r));
-        return (status, requestId, raw.Select((r, i) => new SoapObjectResult<T>(r.OrdinalId ?? i, null!, r.StatusCode, r.StatusMessage, r.ErrorCode, r.NewId, r.NewObjectId, r.Returned as T)).ToList());
+        var (status, _, requestId, results) = ParseResults<T>(action, bytes);
+        return (status, requestId, results);
     }
 
     /// <summary>
@@ -545,6 +679,17 @@ public sealed class SfmcSoapClient
         public string? NewObjectId { get; set; }
 
         public SoapObject? Returned { get; set; }
+
+        public SoapTaskResult? Task { get; set; }
+
+        public List<SoapApiProperty>? Properties { get; set; }
+
+        public SoapObjectResult<TItem> ToResult<TItem>(int index, TItem item) =>
+            new(index, item, StatusCode, StatusMessage, ErrorCode, NewId, NewObjectId, Returned is TItem returned ? returned : default)
+            {
+                Task = Task,
+                Properties = Properties ?? [],
+            };
     }
 }
 
@@ -586,6 +731,12 @@ public sealed class SoapWriteOptions
 /// <typeparam name="T">The object type.</typeparam>
 public sealed record SoapObjectResult<T>(int Index, T Object, string StatusCode, string? StatusMessage, int? ErrorCode, int? NewId, string? NewObjectId, T? Returned)
 {
+    /// <summary>The asynchronous task a Perform or Schedule started (<c>Task.ID</c> tracks an import, a query…); null for other calls.</summary>
+    public SoapTaskResult? Task { get; init; }
+
+    /// <summary>What an Execute returned (the ExecuteResponse's <c>Results</c>: name/value pairs); empty for other calls.</summary>
+    public IReadOnlyList<SoapApiProperty> Properties { get; init; } = [];
+
     /// <summary>StatusCode is OK.</summary>
     public bool IsSuccess => string.Equals(StatusCode, "OK", StringComparison.OrdinalIgnoreCase);
 }
