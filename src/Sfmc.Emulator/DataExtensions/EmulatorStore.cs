@@ -517,6 +517,55 @@ internal sealed class EmulatorStore : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Changes the first object of a type that <paramref name="match"/> accepts, in place (same key), under one lock;
+    /// returns the changed object, or null when none matched.
+    /// </summary>
+    public async Task<Dictionary<string, string?>?> UpdateSoapObjectAsync(string objectType, Func<Dictionary<string, string?>, bool> match, Action<Dictionary<string, string?>> update, CancellationToken cancellationToken)
+    {
+        await _lock.WaitAsync(cancellationToken);
+        try
+        {
+            string? key = null;
+            Dictionary<string, string?>? found = null;
+            using (var command = _connection.CreateCommand())
+            {
+                command.CommandText = "SELECT key, json FROM \"_soap_objects\" WHERE type = $type ORDER BY rowid";
+                command.Parameters.AddWithValue("$type", objectType);
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                while (found is null && await reader.ReadAsync(cancellationToken))
+                {
+                    var values = new Dictionary<string, string?>(JsonSerializer.Deserialize<Dictionary<string, string?>>(reader.GetString(1)) ?? new(), StringComparer.OrdinalIgnoreCase);
+                    if (match(values))
+                    {
+                        (key, found) = (reader.GetString(0), values);
+                    }
+                }
+            }
+
+            if (found is null)
+            {
+                return null;
+            }
+
+            update(found);
+            using (var command = _connection.CreateCommand())
+            {
+                command.CommandText = "UPDATE \"_soap_objects\" SET json = $json WHERE type = $type AND key = $key";
+                command.Parameters.AddWithValue("$type", objectType);
+                command.Parameters.AddWithValue("$key", key);
+                command.Parameters.AddWithValue("$json", JsonSerializer.Serialize(found));
+                await command.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            return found;
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
     public async Task<bool> DeleteSoapObjectAsync(string objectType, string key, CancellationToken cancellationToken)
     {
         await _lock.WaitAsync(cancellationToken);

@@ -23,7 +23,8 @@ namespace Sfmc.Emulator;
 /// events, DataExtension, DataExtensionField, DataExtensionObject[key] from the REST tables) with filters and
 /// 2,500-object pages continued by ContinueRequest; Create/Update/Delete of Subscriber and DataExtensionObject;
 /// Create/Update of DataExtension and Create of DataFolder (the folder tree of the token's business unit); Create
-/// TriggeredSend against an Active TriggeredSendDefinition. Faults as SFMC sends them.
+/// TriggeredSend against an Active TriggeredSendDefinition; Describe, Perform, Execute and the others in
+/// <c>EmulatorSoap.Operations.cs</c>. Faults as SFMC sends them.
 /// </summary>
 internal sealed partial class EmulatorSoap(EmulatorStore store, EmulatorAuth auth, EmulatorTenant tenant, TimeProvider time)
 {
@@ -128,12 +129,30 @@ internal sealed partial class EmulatorSoap(EmulatorStore store, EmulatorAuth aut
 
         // The business unit (MID) the token was issued for: folders and DE categories are per business unit.
         var account = auth.AccountOf(token);
+        if (message?.Name.LocalName == "DefinitionRequestMsg")
+        {
+            var (definitions, error) = Describe(message);
+            if (definitions is null)
+            {
+                await WriteFaultAsync(context, HttpStatusCode.InternalServerError, "soap:Client", error!, version);
+                return;
+            }
+
+            await WriteEnvelopeAsync(context, HttpStatusCode.OK, definitions, version);
+            return;
+        }
+
         var response = message?.Name.LocalName switch
         {
             "RetrieveRequestMsg" => await RetrieveAsync(account, message.Element(Api + "RetrieveRequest"), context.RequestAborted),
             "CreateRequest" => await WriteAsync(account, "Create", message, context.RequestAborted),
             "UpdateRequest" => await WriteAsync(account, "Update", message, context.RequestAborted),
             "DeleteRequest" => await WriteAsync(account, "Delete", message, context.RequestAborted),
+            "PerformRequestMsg" => await PerformAsync(message, context.RequestAborted),
+            "ExecuteRequestMsg" => await ExecuteAsync(message, context.RequestAborted),
+            "ConfigureRequestMsg" => Unmodeled("Configure", message),
+            "ScheduleRequestMsg" => Unmodeled("Schedule", message),
+            "ExtractRequestMsg" => Unmodeled("Extract", message),
             _ => null,
         };
 
@@ -598,7 +617,7 @@ internal sealed partial class EmulatorSoap(EmulatorStore store, EmulatorAuth aut
                     "int" => int.TryParse(value.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _) ? null : "Input string was not in a correct format.",
                     "boolean" => value.Trim() is "true" or "false" or "1" or "0" ? null : $"The string '{value}' is not a valid Boolean value.",
                     "dateTime" => IsXsdDateTime(value) ? null : $"The string '{value}' is not a valid AllXsd value.",
-                    _ => WsdlEnumerations.Of(xsdType).Contains(value) ? null : $"Instance validation error: '{value}' is not a valid value for {xsdType}.",
+                    _ => EmulatorWsdl.Enumeration(xsdType).Contains(value) ? null : $"Instance validation error: '{value}' is not a valid value for {xsdType}.",
                 };
                 if (error is not null)
                 {
