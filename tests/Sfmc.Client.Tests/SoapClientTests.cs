@@ -225,11 +225,11 @@ public sealed class SoapClientTests
     [Fact]
     public void The_emulator_checks_typed_values_against_the_enumerations_of_the_WSDL_it_embeds()
     {
-        Assert.True(Sfmc.Emulator.WsdlEnumerations.Of("SubscriberStatus").SetEquals(["Active", "Bounced", "Held", "Unsubscribed", "Deleted"]));
-        Assert.Contains("Base16EncryptedEmail", (IReadOnlySet<string>)Sfmc.Emulator.WsdlEnumerations.Of("DataExtensionFieldType"));
-        Assert.Contains("existsInStringAsAWord", (IReadOnlySet<string>)Sfmc.Emulator.WsdlEnumerations.Of("SimpleOperators"));
-        Assert.Equal(2, Sfmc.Emulator.WsdlEnumerations.Of("LogicalOperators").Count);
-        Assert.Throws<KeyNotFoundException>(() => Sfmc.Emulator.WsdlEnumerations.Of("NoSuchType"));
+        Assert.True(Sfmc.Emulator.EmulatorWsdl.Enumeration("SubscriberStatus").SetEquals(["Active", "Bounced", "Held", "Unsubscribed", "Deleted"]));
+        Assert.Contains("Base16EncryptedEmail", (IReadOnlySet<string>)Sfmc.Emulator.EmulatorWsdl.Enumeration("DataExtensionFieldType"));
+        Assert.Contains("existsInStringAsAWord", (IReadOnlySet<string>)Sfmc.Emulator.EmulatorWsdl.Enumeration("SimpleOperators"));
+        Assert.Equal(2, Sfmc.Emulator.EmulatorWsdl.Enumeration("LogicalOperators").Count);
+        Assert.Throws<KeyNotFoundException>(() => Sfmc.Emulator.EmulatorWsdl.Enumeration("NoSuchType"));
     }
 
     [Fact]
