@@ -26,6 +26,9 @@ internal sealed class SfmcTokenProvider
     private readonly string _key;
     private SfmcToken? _current;
 
+    /// <summary>The client in messages: its registration name, else (the default registration) its client id, which is not a secret.</summary>
+    private string Who => _clientName.Length > 0 ? $"client '{_clientName}'" : $"client id '{_options.ClientId}'";
+
     public SfmcTokenProvider(string clientName, SfmcClientOptions options, Func<HttpClient> http, ISfmcTokenStore store, TimeProvider time, SfmcTelemetry telemetry, ILogger logger)
     {
         _clientName = clientName;
@@ -134,7 +137,7 @@ internal sealed class SfmcTokenProvider
                 {
                 }
 
-                var message = $"SFMC refused the token request for client '{_clientName}' ({(int)response.StatusCode}).{detail}";
+                var message = $"SFMC refused the token request for {Who} ({(int)response.StatusCode}).{detail}";
                 throw response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.BadRequest or HttpStatusCode.Forbidden
                     ? new SfmcAuthenticationException(message, response.StatusCode)
                     : new SfmcTransientException(message, response.StatusCode);
@@ -147,21 +150,21 @@ internal sealed class SfmcTokenProvider
             }
             catch (JsonException ex)
             {
-                throw new SfmcResponseFormatException($"The SFMC token response for client '{_clientName}' is not JSON: {SfmcException.Clip(ex.Message)}", ex);
+                throw new SfmcResponseFormatException($"The SFMC token response for {Who} is not JSON: {SfmcException.Clip(ex.Message)}", ex);
             }
 
             using var parsed = document;
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
             {
-                throw new SfmcResponseFormatException($"The SFMC token response for client '{_clientName}' is not a JSON object.");
+                throw new SfmcResponseFormatException($"The SFMC token response for {Who} is not a JSON object.");
             }
 
             var expiresIn = root.TryGetProperty("expires_in", out var e) && e.ValueKind == JsonValueKind.Number && e.TryGetInt32(out var seconds) ? seconds : 0;
             var token = Text(root, "access_token");
             if (string.IsNullOrEmpty(token) || expiresIn <= 0)
             {
-                throw new SfmcAuthenticationException($"The SFMC token response for client '{_clientName}' has no access_token or expires_in.");
+                throw new SfmcAuthenticationException($"The SFMC token response for {Who} has no access_token or expires_in.");
             }
 
             var rest = InstanceUrl(root, "rest_instance_url");
