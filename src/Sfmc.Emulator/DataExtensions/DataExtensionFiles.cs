@@ -10,7 +10,8 @@ namespace Sfmc.Emulator;
 /// <summary>
 /// Reads the same DE files the generator reads — <c>*.de.json</c> and sfmc-devtools' <c>*.dataExtension-meta.json</c>
 /// — so the standalone emulator serves a project's DEs. The generator is the strict checker (located diagnostics);
-/// this loader only needs what the tenant would store and fails with the file name on anything unusable.
+/// this loader only needs what the tenant would store and fails with the file name on anything unusable. Writes
+/// <c>*.de.json</c> files too (<c>sfmc pull</c>): what <see cref="LoadFile"/> reads back as the same definition.
 /// </summary>
 public static class DataExtensionFiles
 {
@@ -61,6 +62,88 @@ public static class DataExtensionFiles
             throw new InvalidDataException($"{path}: {ex.Message} (build the project to see located SFMC diagnostics).", ex);
         }
     }
+
+    /// <summary>The file name <c>sfmc pull</c> gives a DE: its CustomerKey, characters a file name cannot have as <c>_</c>, then <c>.de.json</c>.</summary>
+    public static string FileName(DataExtensionInfo dataExtension)
+    {
+        ArgumentNullException.ThrowIfNull(dataExtension);
+        var invalid = Path.GetInvalidFileNameChars().Concat(['\\', '/', ':', '*', '?', '"', '<', '>', '|']).ToHashSet();
+        return new string(dataExtension.CustomerKey.Select(c => invalid.Contains(c) || char.IsControl(c) ? '_' : c).ToArray()) + ".de.json";
+    }
+
+    /// <summary>
+    /// A <c>*.de.json</c> file's text: stable (the same definition always gives the same bytes), one field a line in
+    /// the given order, values that equal what an absent one means left out (a primary key's isRequired is written).
+    /// </summary>
+    public static string ToJson(DataExtensionInfo dataExtension)
+    {
+        ArgumentNullException.ThrowIfNull(dataExtension);
+        var text = new System.Text.StringBuilder();
+        text.Append("{\n");
+        text.Append("  \"customerKey\": ").Append(Quote(dataExtension.CustomerKey)).Append(",\n");
+        text.Append("  \"name\": ").Append(Quote(dataExtension.Name)).Append(",\n");
+        if (!string.IsNullOrEmpty(dataExtension.Description))
+        {
+            text.Append("  \"description\": ").Append(Quote(dataExtension.Description)).Append(",\n");
+        }
+
+        if (dataExtension.IsSendable)
+        {
+            text.Append("  \"isSendable\": true,\n");
+            if (dataExtension.SendableDataExtensionField is { } sendable)
+            {
+                text.Append("  \"sendableDataExtensionField\": ").Append(Quote(sendable)).Append(",\n");
+            }
+
+            if (dataExtension.SendableSubscriberField is { } subscriber)
+            {
+                text.Append("  \"sendableSubscriberField\": ").Append(Quote(subscriber)).Append(",\n");
+            }
+        }
+
+        text.Append("  \"fields\": [");
+        for (var i = 0; i < dataExtension.Fields.Count; i++)
+        {
+            var field = dataExtension.Fields[i];
+            var rules = DataExtensionFieldTypes.Of(field.FieldType);
+            text.Append(i == 0 ? "\n" : ",\n");
+            text.Append("    { \"name\": ").Append(Quote(field.Name)).Append(", \"fieldType\": ").Append(Quote(field.FieldType.ToString()));
+            if ((rules.HasCharacterLength || rules.HasPrecision) && field.MaxLength is { } maxLength && maxLength != rules.DefaultMaxLength)
+            {
+                text.Append(", \"maxLength\": ").Append(maxLength.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
+
+            if (rules.HasPrecision && field.Scale is { } scale)
+            {
+                text.Append(", \"scale\": ").Append(scale.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
+
+            if (field.IsPrimaryKey)
+            {
+                text.Append(", \"isPrimaryKey\": true");
+            }
+
+            if (field.IsRequired)
+            {
+                text.Append(", \"isRequired\": true");
+            }
+
+            if (field.DefaultValue is { Length: > 0 } defaultValue)
+            {
+                text.Append(", \"defaultValue\": ").Append(Quote(defaultValue));
+            }
+
+            text.Append(" }");
+        }
+
+        text.Append(dataExtension.Fields.Count == 0 ? "]\n" : "\n  ]\n").Append("}\n");
+        return text.ToString();
+
+        static string Quote(string value) => JsonSerializer.Serialize(value, Relaxed);
+    }
+
+    /// <summary>Names as written (ä, é, quotes escaped only as JSON needs), not \u-escaped: the files are read by people.</summary>
+    private static readonly JsonSerializerOptions Relaxed = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private static DataExtensionFieldInfo Field(JsonElement field)
     {

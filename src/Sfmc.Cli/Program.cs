@@ -1,0 +1,292 @@
+using System;
+using System.Collections.Generic;
+using System.CommandLine;
+using System.IO;
+using System.Linq;
+using System.Net.Http;
+using System.Text.Json;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Sfmc.Cli;
+using Sfmc.Client;
+using Sfmc.Emulator;
+using Sfmc.Emulator.Tool;
+using Spectre.Console;
+
+// sfmc: the daily workflow between declared schemas and a tenant. Exit codes (docs/cli.md): 0 done / in sync,
+// 1 drift or some DEs failed, 2 usage, configuration or connection errors (one line on stderr, no stack trace).
+var profile = new Option<string?>("--profile") { Description = "A named profile of ~/.sfmc/profiles.json ($SFMC_PROFILES): AuthBaseUri, ClientId, ClientSecret, AccountId.", Recursive = true };
+var verbose = new Option<bool>("--verbose") { Description = "Log each request to stderr (never tokens or secrets).", Recursive = true };
+
+var keys = new Option<string[]>("--key", "-k") { Description = "A DE's CustomerKey (case-sensitive); repeatable.", Arity = ArgumentArity.ZeroOrMore, AllowMultipleArgumentsPerToken = false };
+var all = new Option<bool>("--all") { Description = "Every DE of the business unit." };
+var output = new Option<DirectoryInfo>("--out", "-o") { Description = "Folder the *.de.json files are written to (created if missing).", DefaultValueFactory = _ => new DirectoryInfo(".") };
+var format = new Option<string>("--format") { Description = "File format: de (*.de.json).", DefaultValueFactory = _ => "de" };
+format.AcceptOnlyFromAmong("de");
+var pull = new Command("pull",
+    "Writes the tenant's DE definitions (DataExtension + DataExtensionField over SOAP) as *.de.json files the generator reads: " +
+    "fields in Ordinal order, stable formatting and file names, so pulling again changes nothing.\n\n" +
+    "Example:\n  sfmc pull --key Customers --key OrderLines --out DataExtensions/")
+{
+    keys, all, output, format,
+};
+
+var directory = new Argument<DirectoryInfo>("DIR") { Description = "Where the DE files and sfmc.json are (searched recursively; bin/ and obj/ skipped).", DefaultValueFactory = _ => new DirectoryInfo(".") };
+directory.AcceptExistingOnly();
+var json = new Option<bool>("--json") { Description = "Write the report as JSON (for CI) instead of a table." };
+var checkAll = new Option<bool>("--all") { Description = "Also report the tenant's DEs that are not declared (missing in repo)." };
+var check = new Command("check",
+    "Compares the declared DEs (and sfmc.json's triggered sends) with the tenant. Exit code 0 when in sync, 1 on drift.\n\n" +
+    "Example:\n  sfmc check src/MyApp.Sfmc --json")
+{
+    directory, json, checkAll,
+};
+
+var emulator = new Command("emulator", EmulatorCommand.Description("sfmc emulator"));
+EmulatorCommand.Configure(emulator, "sfmc");
+
+var root = new RootCommand(
+    "The daily workflow between declared SFMC schemas and a tenant: pull DE definitions into *.de.json files, check them " +
+    "in CI, run the local emulator. Credentials come from SFMC__AUTHBASEURI, SFMC__CLIENTID, SFMC__CLIENTSECRET and " +
+    "SFMC__ACCOUNTID (environment, .NET user secrets, or --profile), never from arguments.\n\n" +
+    "Example:\n  sfmc pull --all --out DataExtensions/ && dotnet build && sfmc check")
+{
+    profile, verbose, pull, check, emulator,
+};
+
+pull.SetAction((parse, cancellationToken) => RunAsync(parse, async (client, token) =>
+{
+    var wanted = parse.GetValue(keys) ?? [];
+    if (wanted.Length == 0 && !parse.GetValue(all))
+    {
+        return Cli.Usage("pull needs --key K (repeatable) or --all.");
+    }
+
+    var folder = parse.GetValue(output)!;
+    folder.Create();
+    var found = await TenantSchemas.DataExtensionsAsync(client.Soap, wanted.Length == 0 ? null : wanted, token);
+    var table = new Table().AddColumns("DE", "fields", "file", "result");
+    var failed = 0;
+    foreach (var missing in wanted.Except(found.Select(d => d["CustomerKey"] ?? ""), StringComparer.Ordinal))
+    {
+        failed++;
+        table.AddRow(Markup.Escape(missing), "", "", "[red]not on the tenant (keys are case-sensitive)[/]");
+    }
+
+    foreach (var dataExtension in found.OrderBy(d => d["CustomerKey"], StringComparer.Ordinal))
+    {
+        var key = dataExtension["CustomerKey"] ?? "";
+        try
+        {
+            var definition = await TenantSchemas.DefinitionAsync(client.Soap, dataExtension, token);
+            var file = Path.Combine(folder.FullName, DataExtensionFiles.FileName(definition));
+            var text = DataExtensionFiles.ToJson(definition);
+            var unchanged = File.Exists(file) && await File.ReadAllTextAsync(file, token) == text;
+            if (!unchanged)
+            {
+                await File.WriteAllTextAsync(file, text, token);
+            }
+
+            table.AddRow(Markup.Escape(key), definition.Fields.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), Markup.Escape(Path.GetRelativePath(Environment.CurrentDirectory, file)), unchanged ? "unchanged" : "written");
+        }
+        catch (SfmcException e) when (e is not SfmcAuthorizationException)
+        {
+            // One DE's fields failing does not stop the others.
+            failed++;
+            table.AddRow(Markup.Escape(key), "", "", "[red]" + Markup.Escape(Cli.OneLine(e.Message)) + "[/]");
+        }
+    }
+
+    AnsiConsole.Write(table);
+    return failed == 0 ? 0 : 1;
+}, cancellationToken));
+
+check.SetAction((parse, cancellationToken) => RunAsync(parse, async (client, token) =>
+{
+    var folder = parse.GetValue(directory)!;
+    var declared = DataExtensionFiles.Load(folder.FullName);
+    var declarations = EmulatorDeclarations.Load(Directory.EnumerateFiles(folder.FullName, "sfmc.json", SearchOption.AllDirectories)
+        .Where(f => !Path.GetRelativePath(folder.FullName, f).Split(Path.DirectorySeparatorChar).Any(part => part is "bin" or "obj"))
+        .Order(StringComparer.Ordinal));
+    var everything = parse.GetValue(checkAll);
+    var found = await TenantSchemas.DataExtensionsAsync(client.Soap, everything ? null : declared.Select(d => d.CustomerKey).ToList(), token);
+    var declaredKeys = declared.Select(d => d.CustomerKey).ToHashSet(StringComparer.Ordinal);
+    var tenant = new Dictionary<string, DataExtensionInfo>(StringComparer.Ordinal);
+    foreach (var dataExtension in found.Where(d => declaredKeys.Contains(d["CustomerKey"] ?? "")))
+    {
+        var definition = await TenantSchemas.DefinitionAsync(client.Soap, dataExtension, token);
+        tenant[definition.CustomerKey] = definition;
+    }
+
+    var tenantOnly = found.Select(d => d["CustomerKey"] ?? "").Where(k => k.Length > 0 && !declaredKeys.Contains(k)).ToList();
+    var drift = TenantSchemas.Compare(declared, tenant, tenantOnly);
+    if (declarations.TriggeredSendKeys.Count > 0)
+    {
+        var statuses = await TenantSchemas.TriggeredSendStatusesAsync(client.Soap, declarations.TriggeredSendKeys.Distinct(StringComparer.Ordinal).ToList(), token);
+        foreach (var key in declarations.TriggeredSendKeys.Distinct(StringComparer.Ordinal))
+        {
+            if (!statuses.TryGetValue(key, out var status))
+            {
+                drift.Add(new Drift("missing on tenant", key, null, "triggered send definition", null));
+            }
+            else if (!string.Equals(status, "Active", StringComparison.OrdinalIgnoreCase))
+            {
+                drift.Add(new Drift("not Active", key, null, "Active", status));
+            }
+        }
+    }
+
+    if (parse.GetValue(json))
+    {
+        Console.Out.WriteLine(JsonSerializer.Serialize(
+            new CheckReport(drift.Count == 0, declared.Count, declarations.TriggeredSendKeys.Count, drift),
+            new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true, DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull }));
+    }
+    else if (drift.Count == 0)
+    {
+        AnsiConsole.MarkupLine($"[green]In sync:[/] {declared.Count} DEs, {declarations.TriggeredSendKeys.Count} triggered sends.");
+    }
+    else
+    {
+        var table = new Table().AddColumns("drift", "key", "field", "declared", "tenant");
+        foreach (var d in drift)
+        {
+            table.AddRow(Markup.Escape(d.Kind), Markup.Escape(d.Key), Markup.Escape(d.Field ?? ""), Markup.Escape(d.Declared ?? ""), Markup.Escape(d.Tenant ?? ""));
+        }
+
+        AnsiConsole.Write(table);
+        AnsiConsole.MarkupLine($"[red]{drift.Count} differences.[/]");
+    }
+
+    return drift.Count == 0 ? 0 : 1;
+}, cancellationToken));
+
+// Not a terminal (CI logs, pipes): no colours or cursor movement, and tables as wide as they need (no wrapping at 80).
+if (Console.IsOutputRedirected)
+{
+    AnsiConsole.Profile.Width = 400;
+}
+
+var result = root.Parse(args);
+if (result.Errors.Count > 0)
+{
+    return Cli.Usage(result.Errors[0].Message);
+}
+
+// The emulator command handles its own signals (System.CommandLine's handling would end the process on a timer).
+return await result.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
+
+// A command that talks to the tenant: settings checked first, then a client from the runtime's DI; SFMC and
+// connection errors become one line and exit code 2.
+async Task<int> RunAsync(ParseResult parse, Func<SfmcClient, CancellationToken, Task<int>> action, CancellationToken cancellationToken)
+{
+    IConfiguration configuration;
+    try
+    {
+        configuration = Cli.Configuration(parse.GetValue(profile));
+    }
+    catch (Exception e) when (e is InvalidDataException or IOException or FormatException or JsonException)
+    {
+        return Cli.Usage(e.Message);
+    }
+
+    if (Cli.MissingSetting(configuration) is { } missing)
+    {
+        return Cli.Usage($"{missing} is not set (environment, .NET user secrets, or --profile).");
+    }
+
+    var services = new ServiceCollection();
+    services.AddLogging(b =>
+    {
+        // Without --verbose nothing is logged: what went wrong is the one line an exception becomes.
+        if (parse.GetValue(verbose))
+        {
+            b.SetMinimumLevel(LogLevel.Debug);
+            b.AddSimpleConsole(o => o.SingleLine = true);
+            b.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        }
+    });
+    services.AddSfmc(configuration.GetSection("Sfmc"));
+    await using var provider = services.BuildServiceProvider();
+    try
+    {
+        return await action(provider.GetRequiredService<SfmcClient>(), cancellationToken);
+    }
+    catch (SfmcAuthorizationException e)
+    {
+        return Cli.Fail($"SFMC refused the credentials or a scope: {e.Message} (the installed package needs data_extensions_read and data_extensions_write, plus journeys_read and email_read for check).");
+    }
+    catch (Exception e) when (e is SfmcException or HttpRequestException or OptionsValidationException or InvalidDataException or IOException or UnauthorizedAccessException or TimeoutException)
+    {
+        return Cli.Fail(e.Message);
+    }
+    catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+    {
+        return Cli.Fail("Cancelled.");
+    }
+}
+
+/// <summary>Settings, usage errors and one-line failures of the sfmc command.</summary>
+internal static class Cli
+{
+    private static readonly string[] Required = ["AuthBaseUri", "ClientId", "ClientSecret"];
+
+    /// <summary>
+    /// Settings in order of precedence: SFMC__* environment variables, then .NET user secrets (id <c>sfmc-cli</c>),
+    /// then the named profile of <c>$SFMC_PROFILES</c> (default <c>~/.sfmc/profiles.json</c>).
+    /// </summary>
+    public static IConfiguration Configuration(string? profile)
+    {
+        var builder = new ConfigurationBuilder();
+        if (profile is not null)
+        {
+            var file = Environment.GetEnvironmentVariable("SFMC_PROFILES") is { Length: > 0 } custom
+                ? custom
+                : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".sfmc", "profiles.json");
+            if (!File.Exists(file))
+            {
+                throw new FileNotFoundException($"--profile {profile}: there is no profiles file at {file}.");
+            }
+
+            var profiles = new ConfigurationBuilder().AddJsonFile(file, optional: false).Build();
+            var section = profiles.GetSection(profile);
+            if (!section.Exists())
+            {
+                throw new InvalidDataException($"--profile {profile}: {file} has no profile '{profile}' (it has: {string.Join(", ", profiles.GetChildren().Select(c => c.Key))}).");
+            }
+
+            builder.AddInMemoryCollection(section.AsEnumerable(makePathsRelative: true).Where(p => p.Value is not null).Select(p => KeyValuePair.Create("Sfmc:" + p.Key, p.Value)));
+        }
+
+        builder.AddUserSecrets(typeof(Cli).Assembly, optional: true);
+        builder.AddEnvironmentVariables();
+        return builder.Build();
+    }
+
+    /// <summary>The environment variable of the first required setting that is missing, if any.</summary>
+    public static string? MissingSetting(IConfiguration configuration) =>
+        Required.FirstOrDefault(name => string.IsNullOrWhiteSpace(configuration[$"Sfmc:{name}"])) is { } missing ? "SFMC__" + missing.ToUpperInvariant() : null;
+
+    /// <summary>A usage or configuration error: one line on stderr, exit code 2.</summary>
+    public static int Usage(string message)
+    {
+        Console.Error.WriteLine($"sfmc: {OneLine(message)} (see sfmc --help)");
+        return 2;
+    }
+
+    /// <summary>A failure talking to the tenant: one line on stderr, exit code 2.</summary>
+    public static int Fail(string message)
+    {
+        Console.Error.WriteLine($"sfmc: {OneLine(message)}");
+        return 2;
+    }
+
+    public static string OneLine(string text) => EmulatorCommand.OneLine(text);
+}
+
+/// <summary>sfmc check --json.</summary>
+internal sealed record CheckReport(bool InSync, int DataExtensions, int TriggeredSends, IReadOnlyList<Drift> Drift);

@@ -1,0 +1,257 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Text.Json;
+using System.Threading.Tasks;
+using Sfmc.Emulator;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Sfmc.Package.Tests;
+
+/// <summary>The sfmc command as a user runs it: the built tool as a real process against an emulator.</summary>
+public sealed class CliTests
+{
+    private static readonly string Tool = Processes.Output("src/Sfmc.Cli", "sfmc.dll");
+    private static readonly string DeclaredFolder = Path.Combine(Processes.RepoRoot, "tests", "TestData", "DataExtensions");
+    private readonly ITestOutputHelper _log;
+
+    public CliTests(ITestOutputHelper log) => _log = log;
+
+    private static Dictionary<string, string?> Credentials(SfmcEmulator emulator, string? secret = null) => new()
+    {
+        ["SFMC__AUTHBASEURI"] = emulator.BaseUri.ToString(),
+        ["SFMC__CLIENTID"] = emulator.ClientId,
+        ["SFMC__CLIENTSECRET"] = secret ?? emulator.ClientSecret,
+    };
+
+    private Task<(int ExitCode, string Output)> Sfmc(string arguments, IReadOnlyDictionary<string, string?>? environment = null, string? directory = null) =>
+        Processes.RunAsync(_log, "dotnet", $"\"{Tool}\" {arguments}", directory, environment, TimeSpan.FromMinutes(2));
+
+    [Fact]
+    public async Task Pull_writes_the_tenants_DEs_as_the_files_they_were_declared_in_and_a_second_pull_changes_nothing()
+    {
+        await using var emulator = await SfmcEmulator.StartAsync(o => o.DataExtensionFiles.Add(DeclaredFolder));
+        var folder = Processes.TempFolder("sfmc-pull");
+        try
+        {
+            var (exit, output) = await Sfmc($"pull --all --out \"{folder}\"", Credentials(emulator));
+
+            Assert.Equal(0, exit);
+            foreach (var declaredFile in Directory.GetFiles(DeclaredFolder, "*.de.json"))
+            {
+                var declared = DataExtensionFiles.LoadFile(declaredFile);
+                var pulledFile = Path.Combine(folder, declared.CustomerKey + ".de.json");
+                var pulled = DataExtensionFiles.LoadFile(pulledFile);
+                Assert.Equal(declared.Fields, pulled.Fields); // names, types, lengths, keys, nullability, defaults, in order
+                Assert.Equal((declared.Name, declared.IsSendable, declared.SendableDataExtensionField, declared.SendableSubscriberField), (pulled.Name, pulled.IsSendable, pulled.SendableDataExtensionField, pulled.SendableSubscriberField));
+
+                // Byte for byte the hand-written file (its $schema line and field descriptions, which SFMC does not return, aside).
+                var expected = string.Join('\n', File.ReadAllLines(declaredFile).Where(l => !l.Contains("\"$schema\"", StringComparison.Ordinal))
+                    .Select(l => System.Text.RegularExpressions.Regex.Replace(l, ", \"description\": \"[^\"]*\"", ""))) + "\n";
+                Assert.Equal(expected, await File.ReadAllTextAsync(pulledFile));
+            }
+
+            var written = Directory.GetFiles(folder).ToDictionary(f => f, File.GetLastWriteTimeUtc);
+            await Task.Delay(1100);
+            var (again, secondOutput) = await Sfmc($"pull --all --out \"{folder}\"", Credentials(emulator));
+            Assert.Equal(0, again);
+            Assert.DoesNotContain("written", secondOutput, StringComparison.Ordinal);
+            Assert.All(written, w => Assert.Equal(w.Value, File.GetLastWriteTimeUtc(w.Key)));
+        }
+        finally
+        {
+            Processes.DeleteQuietly(folder);
+        }
+    }
+
+    [Fact]
+    public async Task Pull_of_an_unknown_key_says_so_goes_on_with_the_others_and_exits_1()
+    {
+        await using var emulator = await SfmcEmulator.StartAsync(o => o.DataExtensionFiles.Add(DeclaredFolder));
+        var folder = Processes.TempFolder("sfmc-pull-key");
+        try
+        {
+            var (exit, output) = await Sfmc($"pull --key customers --key Customers --out \"{folder}\"", Credentials(emulator));
+
+            Assert.Equal(1, exit);
+            Assert.Contains("customers", output, StringComparison.Ordinal);
+            Assert.Contains("not on the tenant", output, StringComparison.Ordinal);
+            Assert.Equal(["Customers.de.json"], Directory.GetFiles(folder).Select(Path.GetFileName));
+        }
+        finally
+        {
+            Processes.DeleteQuietly(folder);
+        }
+    }
+
+    [Fact]
+    public async Task Check_is_in_sync_for_the_declared_files_and_reports_each_kind_of_drift_with_exit_code_1()
+    {
+        await using var emulator = await SfmcEmulator.StartAsync(o => o.DataExtensionFiles.Add(DeclaredFolder));
+        await emulator.AddSoapObjectsAsync("TriggeredSendDefinition", "CustomerKey",
+        [
+            new Dictionary<string, string?> { ["CustomerKey"] = "welcome", ["TriggeredSendStatus"] = "Active" },
+            new Dictionary<string, string?> { ["CustomerKey"] = "paused", ["TriggeredSendStatus"] = "Inactive" },
+        ]);
+        var folder = Processes.TempFolder("sfmc-check");
+        try
+        {
+            foreach (var file in Directory.GetFiles(DeclaredFolder, "*.de.json"))
+            {
+                File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
+            }
+
+            await File.WriteAllTextAsync(Path.Combine(folder, "sfmc.json"), """{ "triggeredSends": [ { "name": "Welcome", "definitionKey": "welcome" } ] }""");
+            var (inSync, syncOutput) = await Sfmc($"check \"{folder}\"", Credentials(emulator));
+            Assert.Equal(0, inSync);
+            Assert.Contains("In sync: 4 DEs, 1 triggered sends.", syncOutput, StringComparison.Ordinal);
+
+            // Every kind of drift at once.
+            var customers = Path.Combine(folder, "Customers.de.json");
+            var text = await File.ReadAllTextAsync(customers);
+            text = text.Replace("\"maxLength\": 50", "\"maxLength\": 60", StringComparison.Ordinal)                         // length changed
+                .Replace("{ \"name\": \"VIP\", \"fieldType\": \"Boolean\", \"isRequired\": true }", "{ \"name\": \"VIP\", \"fieldType\": \"Boolean\" }", StringComparison.Ordinal) // nullable changed
+                .Replace("{ \"name\": \"Locale\", \"fieldType\": \"Locale\" }", "{ \"name\": \"Locale\", \"fieldType\": \"Text\", \"maxLength\": 10 }", StringComparison.Ordinal) // type changed
+                .Replace("{ \"name\": \"Email\", \"fieldType\": \"EmailAddress\", \"isRequired\": true }", "{ \"name\": \"Email\", \"fieldType\": \"EmailAddress\", \"isPrimaryKey\": true, \"isRequired\": true }", StringComparison.Ordinal) // primary key changed
+                .Replace("    { \"name\": \"Mobile\", \"fieldType\": \"Phone\" },\n", "", StringComparison.Ordinal)                 // field added (on the tenant)
+                .Replace("\"fields\": [\n", "\"fields\": [\n    { \"name\": \"Loyalty\", \"fieldType\": \"Number\" },\n", StringComparison.Ordinal); // field removed (from the tenant)
+            await File.WriteAllTextAsync(customers, text);
+            await File.WriteAllTextAsync(Path.Combine(folder, "New.de.json"), """{ "customerKey": "New", "name": "New", "fields": [ { "name": "Id", "fieldType": "Text", "maxLength": 10, "isPrimaryKey": true } ] }""");
+            File.Delete(Path.Combine(folder, "Escapes.de.json"));
+            await File.WriteAllTextAsync(Path.Combine(folder, "sfmc.json"), """{ "triggeredSends": [ { "name": "Welcome", "definitionKey": "welcome" }, { "name": "Paused", "definitionKey": "paused" }, { "name": "Gone", "definitionKey": "gone" } ] }""");
+
+            var (exit, output) = await Sfmc($"check \"{folder}\" --all --json", Credentials(emulator));
+
+            Assert.Equal(1, exit);
+            using var report = JsonDocument.Parse(output[..(output.LastIndexOf('}') + 1)]);
+            Assert.False(report.RootElement.GetProperty("inSync").GetBoolean());
+            var drift = report.RootElement.GetProperty("drift").EnumerateArray()
+                .Select(d => $"{d.GetProperty("kind").GetString()} {d.GetProperty("key").GetString()}{(d.TryGetProperty("field", out var f) ? "." + f.GetString() : "")}")
+                .Order(StringComparer.Ordinal)
+                .ToList();
+            Assert.Equal(
+            [
+                "field added Customers.Mobile",
+                "field removed Customers.Loyalty",
+                "length changed Customers.First Name",
+                "missing in repo escapes",
+                "missing on tenant New",
+                "missing on tenant gone",
+                "not Active paused",
+                "nullable changed Customers.VIP",
+                "primary key changed Customers.Email",
+                "type changed Customers.Locale",
+            ], drift);
+
+            var (tableExit, table) = await Sfmc($"check \"{folder}\"", Credentials(emulator));
+            Assert.Equal(1, tableExit);
+            Assert.Contains("primary key changed", table, StringComparison.Ordinal);
+            Assert.Contains("differences.", table, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Processes.DeleteQuietly(folder);
+        }
+    }
+
+    [Fact]
+    public async Task Missing_settings_wrong_credentials_and_bad_usage_are_one_line_with_exit_code_2()
+    {
+        await using var emulator = await SfmcEmulator.StartAsync();
+
+        var missing = Credentials(emulator);
+        missing.Remove("SFMC__CLIENTID");
+        await AssertOneLine(await Sfmc("pull --all", missing), "sfmc: SFMC__CLIENTID is not set");
+        await AssertOneLine(await Sfmc("pull --all", Credentials(emulator, secret: "not-the-secret")), "SFMC refused the token request for client id 'emulator-client-id' (401)");
+        await AssertOneLine(await Sfmc("pull", Credentials(emulator)), "pull needs --key K (repeatable) or --all.");
+        await AssertOneLine(await Sfmc("pull --format yaml --all", Credentials(emulator)), "yaml");
+        await AssertOneLine(await Sfmc("check /no/such/folder", Credentials(emulator)), "/no/such/folder");
+        await AssertOneLine(await Sfmc("emulator --port 70000"), "sfmc: --port must be between 0 and 65535.");
+        await AssertOneLine(await Sfmc("pull --all --profile work", new Dictionary<string, string?> { ["SFMC_PROFILES"] = "/no/such/profiles.json" }), "no profiles file at /no/such/profiles.json");
+
+        var unreachable = Credentials(emulator);
+        unreachable["SFMC__AUTHBASEURI"] = $"http://127.0.0.1:{Processes.FreePort()}/";
+        var (exit, output) = await Sfmc("pull --all", unreachable);
+        Assert.Equal(2, exit);
+        Assert.StartsWith("sfmc: ", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+
+        static Task AssertOneLine((int ExitCode, string Output) run, string expected)
+        {
+            Assert.Equal(2, run.ExitCode);
+            var line = Assert.Single(run.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.StartsWith("sfmc: ", line, StringComparison.Ordinal);
+            Assert.Contains(expected, line, StringComparison.Ordinal);
+            return Task.CompletedTask;
+        }
+    }
+
+    [Fact]
+    public async Task A_profile_supplies_the_credentials_and_the_environment_overrides_it()
+    {
+        await using var emulator = await SfmcEmulator.StartAsync(o => o.DataExtensionFiles.Add(DeclaredFolder));
+        var folder = Processes.TempFolder("sfmc-profile");
+        try
+        {
+            var profiles = Path.Combine(folder, "profiles.json");
+            await File.WriteAllTextAsync(profiles, JsonSerializer.Serialize(new Dictionary<string, object>
+            {
+                ["work"] = new Dictionary<string, string> { ["AuthBaseUri"] = emulator.BaseUri.ToString(), ["ClientId"] = emulator.ClientId, ["ClientSecret"] = emulator.ClientSecret },
+            }));
+
+            var (exit, _) = await Sfmc($"pull --key Customers --out \"{folder}\" --profile work", new Dictionary<string, string?> { ["SFMC_PROFILES"] = profiles });
+            Assert.Equal(0, exit);
+            Assert.True(File.Exists(Path.Combine(folder, "Customers.de.json")));
+
+            var (overridden, output) = await Sfmc($"pull --key Customers --out \"{folder}\" --profile work", new Dictionary<string, string?> { ["SFMC_PROFILES"] = profiles, ["SFMC__CLIENTSECRET"] = "from-the-environment" });
+            Assert.Equal(2, overridden);
+            Assert.Contains("(401)", output, StringComparison.Ordinal);
+
+            var (unknown, unknownOutput) = await Sfmc("pull --all --profile home", new Dictionary<string, string?> { ["SFMC_PROFILES"] = profiles });
+            Assert.Equal(2, unknown);
+            Assert.Contains("has no profile 'home' (it has: work)", unknownOutput, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Processes.DeleteQuietly(folder);
+        }
+    }
+
+    [Fact]
+    public async Task Verbose_shows_the_requests_and_never_the_secret_or_a_token()
+    {
+        await using var emulator = await SfmcEmulator.StartAsync(o => o.DataExtensionFiles.Add(DeclaredFolder));
+        var folder = Processes.TempFolder("sfmc-verbose");
+        try
+        {
+            var (exit, output) = await Sfmc($"pull --key Customers --out \"{folder}\" --verbose", Credentials(emulator));
+
+            Assert.Equal(0, exit);
+            Assert.Contains("Service.asmx", output, StringComparison.Ordinal);
+            Assert.DoesNotContain(emulator.ClientSecret, output, StringComparison.Ordinal);
+            Assert.DoesNotContain("Bearer ", output, StringComparison.Ordinal);
+            Assert.DoesNotContain("access_token", output, StringComparison.Ordinal);
+            Assert.DoesNotContain("fueloauth>", output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Processes.DeleteQuietly(folder);
+        }
+    }
+
+    [Theory]
+    [InlineData("--help", "sfmc pull --all --out DataExtensions/ && dotnet build && sfmc check")]
+    [InlineData("pull --help", "sfmc pull --key Customers --key OrderLines --out DataExtensions/")]
+    [InlineData("check --help", "sfmc check src/MyApp.Sfmc --json")]
+    [InlineData("emulator --help", "sfmc emulator --port 5099 --db rows.sqlite")]
+    public async Task Every_command_has_help_with_an_example(string arguments, string example)
+    {
+        var (exit, output) = await Sfmc(arguments);
+
+        Assert.Equal(0, exit);
+        Assert.Contains("Example:", output, StringComparison.Ordinal);
+        Assert.Contains(example, output, StringComparison.Ordinal);
+    }
+}
