@@ -46,16 +46,30 @@ var check = new Command("check",
     directory, json, checkAll,
 };
 
+var pushDirectory = new Argument<DirectoryInfo>("DIR") { Description = "Where the DE files are (searched recursively; bin/ and obj/ skipped).", DefaultValueFactory = _ => new DirectoryInfo(".") };
+pushDirectory.AcceptExistingOnly();
+var pushKeys = new Option<string[]>("--key", "-k") { Description = "Only this DE (CustomerKey); repeatable.", Arity = ArgumentArity.ZeroOrMore };
+var dryRun = new Option<bool>("--dry-run") { Description = "Print the plan; change nothing." };
+var push = new Command("push",
+    "Creates the declared DEs the tenant lacks (SOAP Create with their fields) and applies the changes SFMC allows to the " +
+    "others: add a nullable field or one with a default, increase a MaxLength, make a field nullable (or required while " +
+    "the DE has no rows). Refuses, with the reason, a type change, a shrinking MaxLength, a removed field, a new key or " +
+    "required field on a DE with rows. Exit code 1 when something was refused or failed.\n\n" +
+    "Example:\n  sfmc push src/MyApp.Sfmc --dry-run")
+{
+    pushDirectory, pushKeys, dryRun,
+};
+
 var emulator = new Command("emulator", EmulatorCommand.Description("sfmc emulator"));
 EmulatorCommand.Configure(emulator, "sfmc");
 
 var root = new RootCommand(
     "The daily workflow between declared SFMC schemas and a tenant: pull DE definitions into *.de.json files, check them " +
-    "in CI, run the local emulator. Credentials come from SFMC__AUTHBASEURI, SFMC__CLIENTID, SFMC__CLIENTSECRET and " +
+    "in CI, push declared DEs to a business unit, run the local emulator. Credentials come from SFMC__AUTHBASEURI, SFMC__CLIENTID, SFMC__CLIENTSECRET and " +
     "SFMC__ACCOUNTID (environment, .NET user secrets, or --profile), never from arguments.\n\n" +
     "Example:\n  sfmc pull --all --out DataExtensions/ && dotnet build && sfmc check")
 {
-    profile, verbose, pull, check, emulator,
+    profile, verbose, pull, check, push, emulator,
 };
 
 pull.SetAction((parse, cancellationToken) => RunAsync(parse, async (client, token) =>
@@ -170,6 +184,68 @@ if (Console.IsOutputRedirected)
 {
     AnsiConsole.Profile.Width = 400;
 }
+
+push.SetAction((parse, cancellationToken) => RunAsync(parse, async (client, token) =>
+{
+    var only = parse.GetValue(pushKeys) ?? [];
+    var declared = DataExtensionFiles.Load(parse.GetValue(pushDirectory)!.FullName)
+        .Where(d => only.Length == 0 || only.Contains(d.CustomerKey, StringComparer.Ordinal))
+        .ToList();
+    if (only.Except(declared.Select(d => d.CustomerKey), StringComparer.Ordinal).FirstOrDefault() is { } unknown)
+    {
+        return Cli.Usage($"--key {unknown}: no DE file declares it (keys are case-sensitive).");
+    }
+
+    var preview = parse.GetValue(dryRun);
+    var found = (await TenantSchemas.DataExtensionsAsync(client.Soap, declared.Select(d => d.CustomerKey).ToList(), token))
+        .ToDictionary(d => d["CustomerKey"]!, StringComparer.Ordinal);
+    var table = new Table().AddColumns("DE", "change", "result");
+    var problems = 0;
+    foreach (var dataExtension in declared)
+    {
+        var key = Markup.Escape(dataExtension.CustomerKey);
+        if (!found.TryGetValue(dataExtension.CustomerKey, out var existing))
+        {
+            var created = preview ? null : await client.Soap.CreateDataExtensionAsync(dataExtension, token);
+            problems += created is { IsSuccess: false } ? 1 : 0;
+            table.AddRow(key, $"create with {dataExtension.Fields.Count} fields", preview ? "planned" : created!.IsSuccess ? "[green]created[/]" : "[red]" + Markup.Escape(Cli.OneLine(created.StatusMessage ?? created.StatusCode)) + "[/]");
+            continue;
+        }
+
+        var (tenant, fieldIds) = await TenantSchemas.DefinitionWithFieldIdsAsync(client.Soap, existing, token);
+        var plan = TenantSchemas.Plan(dataExtension, tenant, tenant.Fields.Count > 0 && await TenantSchemas.HasRowsAsync(client.Soap, tenant, token));
+        foreach (var refusal in plan.Refused)
+        {
+            problems++;
+            table.AddRow(key, Markup.Escape(refusal), "[red]refused[/]");
+        }
+
+        if (plan.Changes.Count == 0)
+        {
+            if (plan.Refused.Count == 0)
+            {
+                table.AddRow(key, "", "in sync");
+            }
+
+            continue;
+        }
+
+        var error = preview ? null : await TenantSchemas.ApplyAsync(client.Soap, plan, fieldIds, token);
+        problems += error is null ? 0 : 1;
+        foreach (var change in plan.Changes)
+        {
+            table.AddRow(key, Markup.Escape(change.Description), preview ? "planned" : error is null ? "[green]done[/]" : "[red]" + Markup.Escape(Cli.OneLine(error)) + "[/]");
+        }
+    }
+
+    AnsiConsole.Write(table);
+    if (preview)
+    {
+        AnsiConsole.MarkupLine("Dry run: nothing was changed.");
+    }
+
+    return problems == 0 ? 0 : 1;
+}, cancellationToken));
 
 var result = root.Parse(args);
 if (result.Errors.Count > 0)

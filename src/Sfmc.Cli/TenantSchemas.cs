@@ -20,7 +20,7 @@ internal static class TenantSchemas
         ["CustomerKey", "Name", "Description", "IsSendable", "SendableDataExtensionField.Name", "SendableSubscriberField.Name"];
 
     private static readonly string[] FieldProperties =
-        ["Name", "FieldType", "MaxLength", "Scale", "IsPrimaryKey", "IsRequired", "DefaultValue", "Ordinal", "DataExtension.CustomerKey"];
+        ["ObjectID", "Name", "FieldType", "MaxLength", "Scale", "IsPrimaryKey", "IsRequired", "DefaultValue", "Ordinal", "DataExtension.CustomerKey"];
 
     /// <summary>The DataExtension objects with these keys (keys are case-sensitive on the tenant), or all of them (<paramref name="keys"/> null).</summary>
     public static async Task<List<SoapUntypedObject>> DataExtensionsAsync(SfmcSoapClient soap, IReadOnlyCollection<string>? keys, CancellationToken cancellationToken)
@@ -31,12 +31,19 @@ internal static class TenantSchemas
     }
 
     /// <summary>One DE's definition with its fields (a retrieve of its DataExtensionFields, paged past 2,500).</summary>
-    public static async Task<DataExtensionInfo> DefinitionAsync(SfmcSoapClient soap, SoapUntypedObject dataExtension, CancellationToken cancellationToken)
+    public static async Task<DataExtensionInfo> DefinitionAsync(SfmcSoapClient soap, SoapUntypedObject dataExtension, CancellationToken cancellationToken) =>
+        (await DefinitionWithFieldIdsAsync(soap, dataExtension, cancellationToken)).Definition;
+
+    /// <summary>One DE's definition, and its fields' ObjectIDs by name (an Update names a field to change by its ObjectID).</summary>
+    public static async Task<(DataExtensionInfo Definition, Dictionary<string, string> FieldIds)> DefinitionWithFieldIdsAsync(SfmcSoapClient soap, SoapUntypedObject dataExtension, CancellationToken cancellationToken)
     {
         var key = dataExtension["CustomerKey"] ?? throw new SfmcException("SFMC returned a DataExtension without a CustomerKey.", null, null);
         var fields = await soap.RetrieveAsync("DataExtensionField", FieldProperties, SoapProperty.Named<string>("DataExtension.CustomerKey").IsEqualTo(key), null, cancellationToken)
             .ToListAsync(cancellationToken);
-        return new DataExtensionInfo(
+        var ids = fields.Where(f => f["Name"] is not null && f["ObjectID"] is { Length: > 0 })
+            .GroupBy(f => f["Name"]!, StringComparer.OrdinalIgnoreCase)
+            .ToDictionary(g => g.Key, g => g.First()["ObjectID"]!, StringComparer.OrdinalIgnoreCase);
+        return (new DataExtensionInfo(
             key,
             dataExtension["Name"] is { Length: > 0 } name ? name : key,
             dataExtension["Description"] is { Length: > 0 } description ? description : null,
@@ -48,7 +55,146 @@ internal static class TenantSchemas
                 .OrderBy(f => Int(f["Ordinal"]) ?? int.MaxValue)
                 .ThenBy(f => f["Name"], StringComparer.Ordinal)
                 .Select(Field)
-                .ToList());
+                .ToList()), ids);
+    }
+
+    /// <summary>Whether the DE has at least one row (one page of one field is asked for).</summary>
+    public static async Task<bool> HasRowsAsync(SfmcSoapClient soap, DataExtensionInfo dataExtension, CancellationToken cancellationToken)
+    {
+        await foreach (var _ in soap.RetrieveAsync($"DataExtensionObject[{dataExtension.CustomerKey}]", [dataExtension.Fields[0].Name], null, null, cancellationToken))
+        {
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// What <c>sfmc push</c> does to one existing DE to make it as declared: the changes SFMC allows (add a nullable
+    /// field or one with a default, increase a MaxLength, make a field nullable, make one required while there are no
+    /// rows) and, with their reasons, the ones it refuses or that would lose data.
+    /// </summary>
+    public static PushPlan Plan(DataExtensionInfo declared, DataExtensionInfo tenant, bool hasRows)
+    {
+        var changes = new List<FieldChange>();
+        var refused = new List<string>();
+        foreach (var field in declared.Fields)
+        {
+            var current = tenant.FindField(field.Name);
+            if (current is null)
+            {
+                if (field.IsPrimaryKey && hasRows)
+                {
+                    refused.Add($"adding the primary key field '{field.Name}': the DE has rows");
+                }
+                else if (field.IsRequired && field.DefaultValue is null && hasRows)
+                {
+                    refused.Add($"adding the required field '{field.Name}' without a default value: the DE has rows");
+                }
+                else
+                {
+                    changes.Add(new FieldChange(field, null, $"add field '{field.Name}' ({Describe(field)})"));
+                }
+
+                continue;
+            }
+
+            if (current.FieldType != field.FieldType)
+            {
+                refused.Add($"changing the type of '{field.Name}' from {current.FieldType} to {field.FieldType}: SFMC does not change a field's type");
+                continue;
+            }
+
+            if (current.IsPrimaryKey != field.IsPrimaryKey)
+            {
+                refused.Add($"{(field.IsPrimaryKey ? "adding" : "removing")} '{field.Name}' {(field.IsPrimaryKey ? "to" : "from")} the primary key: SFMC does not change the key of an existing DE");
+                continue;
+            }
+
+            if (current.Scale != field.Scale || (field.FieldType == DataExtensionFieldType.Decimal && current.MaxLength != field.MaxLength))
+            {
+                refused.Add($"changing the precision or scale of '{field.Name}' from {Length(current)} to {Length(field)}: SFMC does not change it");
+                continue;
+            }
+
+            if (field.MaxLength < current.MaxLength || (field.MaxLength is not null && current.MaxLength is null))
+            {
+                refused.Add($"shrinking '{field.Name}' from {Length(current)} to {Length(field)}: longer values would be cut");
+                continue;
+            }
+
+            if (field.IsRequired && !current.IsRequired && hasRows)
+            {
+                refused.Add($"making '{field.Name}' required: the DE has rows, some may have no value");
+                continue;
+            }
+
+            var parts = new List<string>();
+            if (field.MaxLength != current.MaxLength)
+            {
+                parts.Add($"MaxLength {current.MaxLength?.ToString(CultureInfo.InvariantCulture) ?? "default"} → {field.MaxLength?.ToString(CultureInfo.InvariantCulture) ?? "default"}");
+            }
+
+            if (field.IsRequired != current.IsRequired)
+            {
+                parts.Add(field.IsRequired ? "required" : "nullable");
+            }
+
+            if (field.DefaultValue != current.DefaultValue)
+            {
+                parts.Add($"default {field.DefaultValue ?? "none"}");
+            }
+
+            if (parts.Count > 0)
+            {
+                changes.Add(new FieldChange(field, current, $"change field '{field.Name}': {string.Join(", ", parts)}"));
+            }
+        }
+
+        refused.AddRange(tenant.Fields.Where(f => declared.FindField(f.Name) is null)
+            .Select(f => $"removing the field '{f.Name}': its data would be lost (delete it in Contact Builder if you mean it)"));
+        return new PushPlan(declared.CustomerKey, tenant.Fields.Count == 0 ? null : tenant, changes, refused);
+    }
+
+    /// <summary>One SOAP Update of the DE: new fields (no ObjectID) and changed ones (by ObjectID).</summary>
+    public static async Task<string?> ApplyAsync(SfmcSoapClient soap, PushPlan plan, IReadOnlyDictionary<string, string> fieldIds, CancellationToken cancellationToken)
+    {
+        var fields = plan.Changes.Select(change =>
+        {
+            var field = change.Field;
+            var children = new List<SoapExtensionElement>();
+            if (change.Current is not null)
+            {
+                children.Add(new SoapExtensionElement("ObjectID", fieldIds.GetValueOrDefault(field.Name)));
+            }
+            else
+            {
+                children.Add(new SoapExtensionElement("CustomerKey", $"[{plan.Key}].[{field.Name}]"));
+            }
+
+            children.Add(new SoapExtensionElement("Name", field.Name));
+            if (field.Scale is { } scale)
+            {
+                children.Add(new SoapExtensionElement("Scale", scale.ToString(CultureInfo.InvariantCulture)));
+            }
+
+            children.Add(new SoapExtensionElement("DefaultValue", field.DefaultValue ?? ""));
+            if (field.MaxLength is { } maxLength)
+            {
+                children.Add(new SoapExtensionElement("MaxLength", maxLength.ToString(CultureInfo.InvariantCulture)));
+            }
+
+            children.Add(new SoapExtensionElement("IsRequired", field.IsRequired ? "true" : "false"));
+            children.Add(new SoapExtensionElement("IsPrimaryKey", field.IsPrimaryKey ? "true" : "false"));
+            children.Add(new SoapExtensionElement("FieldType", field.FieldType.ToString()));
+            return new SoapExtensionElement("Field", children);
+        }).ToList();
+        var update = new SoapUntypedObject("DataExtension").Set("CustomerKey", plan.Key);
+        update.Elements.Add(new SoapExtensionElement("Fields", fields));
+        var written = await soap.UpdateAsync([update], null, cancellationToken);
+        return written.Results.FirstOrDefault(r => !r.IsSuccess) is { } failed
+            ? $"{failed.StatusMessage} (ErrorCode {failed.ErrorCode?.ToString(CultureInfo.InvariantCulture) ?? "none"})"
+            : null;
     }
 
     /// <summary>The TriggeredSendStatus of each of these definitions found on the tenant, by CustomerKey.</summary>
@@ -151,6 +297,12 @@ internal static class TenantSchemas
 
     private static int? Int(string? value) => int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var number) ? number : null;
 }
+
+/// <summary>What <c>sfmc push</c> will do to one DE: create it (<see cref="Tenant"/> null), change fields, and what it refuses.</summary>
+internal sealed record PushPlan(string Key, DataExtensionInfo? Tenant, IReadOnlyList<FieldChange> Changes, IReadOnlyList<string> Refused);
+
+/// <summary>A field to add (<see cref="Current"/> null) or change.</summary>
+internal sealed record FieldChange(DataExtensionFieldInfo Field, DataExtensionFieldInfo? Current, string Description);
 
 /// <summary>One difference between the repository and the tenant.</summary>
 /// <param name="Kind">What differs: missing on tenant, missing in repo, field added, field removed, type changed, length changed, primary key changed, nullable changed, not Active.</param>

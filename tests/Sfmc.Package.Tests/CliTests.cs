@@ -157,6 +157,99 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task Push_creates_the_declared_DEs_and_a_pull_gives_the_same_files_back()
+    {
+        await using var emulator = await SfmcEmulator.StartAsync();
+        var folder = Processes.TempFolder("sfmc-push");
+        try
+        {
+            var (dry, dryOutput) = await Sfmc($"push \"{DeclaredFolder}\" --dry-run", Credentials(emulator));
+            Assert.Equal(0, dry);
+            Assert.Contains("Dry run: nothing was changed.", dryOutput, StringComparison.Ordinal);
+            Assert.Equal(4, dryOutput.Split('\n').Count(l => l.Contains("planned", StringComparison.Ordinal)));
+            var (none, _) = await Sfmc($"check \"{DeclaredFolder}\"", Credentials(emulator));
+            Assert.Equal(1, none); // the dry run created nothing
+
+            var (pushed, _) = await Sfmc($"push \"{DeclaredFolder}\"", Credentials(emulator));
+            Assert.Equal(0, pushed);
+            var (inSync, _) = await Sfmc($"check \"{DeclaredFolder}\"", Credentials(emulator));
+            Assert.Equal(0, inSync);
+
+            // declared → push → pull: the same definitions, in the same files.
+            var (pulled, _) = await Sfmc($"pull --all --out \"{folder}\"", Credentials(emulator));
+            Assert.Equal(0, pulled);
+            foreach (var declaredFile in Directory.GetFiles(DeclaredFolder, "*.de.json"))
+            {
+                var declared = DataExtensionFiles.LoadFile(declaredFile);
+                Assert.Equal(declared.Fields, DataExtensionFiles.LoadFile(Path.Combine(folder, declared.CustomerKey + ".de.json")).Fields);
+            }
+        }
+        finally
+        {
+            Processes.DeleteQuietly(folder);
+        }
+    }
+
+    [Fact]
+    public async Task Push_applies_what_SFMC_allows_and_refuses_each_change_that_SFMC_refuses_or_that_would_lose_data()
+    {
+        await using var emulator = await SfmcEmulator.StartAsync(o => o.DataExtensionFiles.Add(DeclaredFolder));
+        await emulator.AddRowsAsync("Customers", [new Dictionary<string, object?> { ["SubscriberKey"] = "ada", ["Email"] = "ada@example.com", ["VIP"] = true }]);
+        var folder = Processes.TempFolder("sfmc-push-changes");
+        try
+        {
+            File.Copy(Path.Combine(DeclaredFolder, "Customers.de.json"), Path.Combine(folder, "Customers.de.json"));
+            File.Copy(Path.Combine(DeclaredFolder, "ContactSalesforce.de.json"), Path.Combine(folder, "ContactSalesforce.de.json"));
+            var customers = Path.Combine(folder, "Customers.de.json");
+            var original = await File.ReadAllTextAsync(customers);
+
+            // Allowed on a DE with rows: a longer MaxLength, a new nullable field, a new required field with a default.
+            var allowed = original.Replace("\"maxLength\": 50", "\"maxLength\": 80", StringComparison.Ordinal)
+                .Replace("\"fields\": [\n", "\"fields\": [\n    { \"name\": \"Nickname\", \"fieldType\": \"Text\", \"maxLength\": 30 },\n    { \"name\": \"Tier\", \"fieldType\": \"Text\", \"maxLength\": 10, \"isRequired\": true, \"defaultValue\": \"basic\" },\n", StringComparison.Ordinal);
+            await File.WriteAllTextAsync(customers, allowed);
+            var (applied, appliedOutput) = await Sfmc($"push \"{folder}\" --key Customers", Credentials(emulator));
+            Assert.Equal(0, applied);
+            Assert.Contains("add field 'Nickname'", appliedOutput, StringComparison.Ordinal);
+            Assert.Contains("MaxLength 50 → 80", appliedOutput, StringComparison.Ordinal);
+            var (checkExit, checkOutput) = await Sfmc($"check \"{folder}\"", Credentials(emulator));
+            Assert.Equal(0, checkExit);
+            Assert.Contains("In sync: 2 DEs", checkOutput, StringComparison.Ordinal);
+            Assert.Equal("basic", Assert.Single(await emulator.GetRowsAsync("Customers"))["Tier"]);
+
+            // Refused, each with its reason; nothing of it reaches the tenant.
+            var refused = allowed.Replace("\"maxLength\": 80", "\"maxLength\": 20", StringComparison.Ordinal)                                       // shrink
+                .Replace("{ \"name\": \"Locale\", \"fieldType\": \"Locale\" }", "{ \"name\": \"Locale\", \"fieldType\": \"Text\", \"maxLength\": 10 }", StringComparison.Ordinal) // type
+                .Replace("    { \"name\": \"Mobile\", \"fieldType\": \"Phone\" },\n", "", StringComparison.Ordinal)                                      // removed
+                .Replace("{ \"name\": \"2fa_enabled\", \"fieldType\": \"Boolean\" }", "{ \"name\": \"2fa_enabled\", \"fieldType\": \"Boolean\", \"isRequired\": true }", StringComparison.Ordinal) // required, rows
+                .Replace("\"fields\": [\n", "\"fields\": [\n    { \"name\": \"Region\", \"fieldType\": \"Text\", \"maxLength\": 5, \"isPrimaryKey\": true, \"isRequired\": true },\n    { \"name\": \"Score\", \"fieldType\": \"Number\", \"isRequired\": true },\n", StringComparison.Ordinal); // new key, new required without default
+            await File.WriteAllTextAsync(customers, refused);
+            var (exit, output) = await Sfmc($"push \"{folder}\"", Credentials(emulator));
+
+            Assert.Equal(1, exit);
+            foreach (var reason in new[]
+            {
+                "shrinking 'First Name' from Text(80) to Text(20)",
+                "changing the type of 'Locale' from Locale to Text",
+                "removing the field 'Mobile': its data would be lost",
+                "making '2fa_enabled' required: the DE has rows",
+                "adding the primary key field 'Region': the DE has rows",
+                "adding the required field 'Score' without a default value: the DE has rows",
+            })
+            {
+                Assert.Contains(reason, output, StringComparison.Ordinal);
+            }
+
+            var (after, afterOutput) = await Sfmc($"check \"{folder}\" --json", Credentials(emulator));
+            Assert.Equal(1, after);
+            Assert.Contains("\"tenant\": \"Text(80)\"", afterOutput, StringComparison.Ordinal); // not shrunk
+        }
+        finally
+        {
+            Processes.DeleteQuietly(folder);
+        }
+    }
+
+    [Fact]
     public async Task Missing_settings_wrong_credentials_and_bad_usage_are_one_line_with_exit_code_2()
     {
         await using var emulator = await SfmcEmulator.StartAsync();
@@ -245,6 +338,7 @@ public sealed class CliTests
     [InlineData("--help", "sfmc pull --all --out DataExtensions/ && dotnet build && sfmc check")]
     [InlineData("pull --help", "sfmc pull --key Customers --key OrderLines --out DataExtensions/")]
     [InlineData("check --help", "sfmc check src/MyApp.Sfmc --json")]
+    [InlineData("push --help", "sfmc push src/MyApp.Sfmc --dry-run")]
     [InlineData("emulator --help", "sfmc emulator --port 5099 --db rows.sqlite")]
     public async Task Every_command_has_help_with_an_example(string arguments, string example)
     {
