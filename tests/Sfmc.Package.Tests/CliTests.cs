@@ -249,6 +249,263 @@ public sealed class CliTests
         }
     }
 
+    /// <summary>Rows for the Customers DE: keys c0…c{n-1}; every 7th name has a comma and quotes (CSV quoting).</summary>
+    private static async Task<string> CustomersFile(string folder, string name, int count)
+    {
+        var path = Path.Combine(folder, name);
+        await using var writer = new StreamWriter(path);
+        if (name.EndsWith(".csv", StringComparison.Ordinal))
+        {
+            await writer.WriteLineAsync("SubscriberKey,Email,First Name,VIP,Lifetime Value");
+        }
+
+        for (var i = 0; i < count; i++)
+        {
+            var first = i % 7 == 0 ? "Ada, \"the\" first" : $"N{i}";
+            await writer.WriteLineAsync(name.EndsWith(".csv", StringComparison.Ordinal)
+                ? $"c{i},c{i}@example.com,\"{first.Replace("\"", "\"\"", StringComparison.Ordinal)}\",{(i % 2 == 0 ? "true" : "false")},{i}.25"
+                : JsonSerializer.Serialize(new Dictionary<string, object> { ["SubscriberKey"] = $"c{i}", ["Email"] = $"c{i}@example.com", ["First Name"] = first, ["VIP"] = i % 2 == 0, ["Lifetime Value"] = i + 0.25m }));
+        }
+
+        return path;
+    }
+
+    private static async Task<HashSet<string>> Keys(SfmcEmulator emulator)
+    {
+        var rows = await emulator.GetRowsAsync("Customers");
+        var keys = rows.Select(r => r["SubscriberKey"]!).ToHashSet(StringComparer.Ordinal);
+        Assert.Equal(rows.Count, keys.Count); // once each
+        return keys;
+    }
+
+    [Theory]
+    [InlineData("customers.csv")]
+    [InlineData("customers.jsonl")]
+    public async Task Sync_loads_200000_rows_once_each_typed_by_the_DE(string name)
+    {
+        await using var emulator = await SfmcEmulator.StartAsync(o => o.DataExtensionFiles.Add(DeclaredFolder));
+        var folder = Processes.TempFolder("sfmc-sync");
+        try
+        {
+            var file = await CustomersFile(folder, name, 200_000);
+
+            var (exit, output) = await Sfmc($"sync \"{file}\" --key Customers", Credentials(emulator));
+
+            Assert.Equal(0, exit);
+            Assert.Contains("written", output, StringComparison.Ordinal);
+            Assert.Contains("200,000", output, StringComparison.Ordinal);
+            Assert.Equal(200_000, (await Keys(emulator)).Count);
+            var rows = await emulator.GetRowsAsync("Customers");
+            var seventh = rows.Single(r => r["SubscriberKey"] == "c7");
+            Assert.Equal("Ada, \"the\" first", seventh["First Name"]);
+            Assert.Equal("False", seventh["VIP"], ignoreCase: true);
+            Assert.False(File.Exists(file + ".sfmc-sync.json")); // done: no checkpoint left behind
+        }
+        finally
+        {
+            Processes.DeleteQuietly(folder);
+        }
+    }
+
+    [Fact]
+    public async Task Sync_resumed_after_a_kill_sends_exactly_the_rows_that_were_not_acknowledged()
+    {
+        var folder = Processes.TempFolder("sfmc-sync-resume");
+        try
+        {
+            var file = await CustomersFile(folder, "customers.jsonl", 200_000);
+            long acknowledged;
+            await using (var first = await SfmcEmulator.StartAsync(o => o.DataExtensionFiles.Add(DeclaredFolder)))
+            {
+                using var process = Processes.Start("dotnet", $"\"{Tool}\" sync \"{file}\" --key Customers", environment: Credentials(first));
+                var checkpoint = file + ".sfmc-sync.json";
+                var deadline = DateTime.UtcNow.AddMinutes(2);
+                while (!File.Exists(checkpoint) || Acknowledged(checkpoint) < 20_000)
+                {
+                    Assert.False(process.HasExited, "sync finished before it could be killed");
+                    Assert.True(DateTime.UtcNow < deadline, "no checkpoint within 2 minutes");
+                    await Task.Delay(50);
+                }
+
+                process.Kill(entireProcessTree: true); // SIGKILL: no chance to clean up
+                await process.WaitForExitAsync();
+                acknowledged = Acknowledged(checkpoint);
+                Assert.True(acknowledged < 200_000);
+                Assert.True((await Keys(first)).Count >= acknowledged);
+            }
+
+            // A second tenant that has none of the rows: the resumed run must send exactly the unacknowledged ones.
+            await using var second = await SfmcEmulator.StartAsync(o => o.DataExtensionFiles.Add(DeclaredFolder));
+            var (refused, refusal) = await Sfmc($"sync \"{file}\" --key Customers", Credentials(second));
+            Assert.Equal(2, refused);
+            Assert.Contains("--resume continues it, --restart starts over", refusal, StringComparison.Ordinal);
+
+            var (exit, output) = await Sfmc($"sync \"{file}\" --key Customers --resume", Credentials(second));
+
+            Assert.Equal(0, exit);
+            Assert.Contains($"Resuming after {acknowledged:N0} acknowledged rows", output, StringComparison.Ordinal);
+            var keys = await Keys(second);
+            Assert.Equal(Enumerable.Range((int)acknowledged, 200_000 - (int)acknowledged).Select(i => $"c{i}").ToHashSet(StringComparer.Ordinal), keys);
+        }
+        finally
+        {
+            Processes.DeleteQuietly(folder);
+        }
+
+        static long Acknowledged(string checkpoint)
+        {
+            try
+            {
+                using var document = JsonDocument.Parse(File.ReadAllText(checkpoint));
+                return document.RootElement.GetProperty("acknowledged").GetInt64();
+            }
+            catch (Exception e) when (e is IOException or JsonException)
+            {
+                return 0; // being replaced right now
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Sync_stops_cleanly_on_Ctrl_C_and_says_what_was_written()
+    {
+        await using var emulator = await SfmcEmulator.StartAsync(o => o.DataExtensionFiles.Add(DeclaredFolder));
+        emulator.Faults.Latency = TimeSpan.FromMilliseconds(20); // slow enough to be stopped in the middle
+        var folder = Processes.TempFolder("sfmc-sync-stop");
+        try
+        {
+            var file = await CustomersFile(folder, "customers.csv", 100_000);
+            using var process = Processes.Start("dotnet", $"\"{Tool}\" sync \"{file}\" --key Customers", environment: Credentials(emulator));
+            var stdout = process.StandardOutput.ReadToEndAsync();
+            var deadline = DateTime.UtcNow.AddMinutes(2);
+            while (!File.Exists(file + ".sfmc-sync.json"))
+            {
+                Assert.True(DateTime.UtcNow < deadline && !process.HasExited, "no checkpoint before the end");
+                await Task.Delay(20);
+            }
+
+            Processes.Signal(process, 2); // SIGINT, as Ctrl+C
+            await process.WaitForExitAsync();
+            var output = await stdout;
+            _log.WriteLine(output);
+
+            Assert.Equal(130, process.ExitCode);
+            Assert.Contains("--resume continues from there", output, StringComparison.Ordinal);
+            var written = (await Keys(emulator)).Count;
+            Assert.InRange(written, RowSyncChunk, 99_999);
+            Assert.Contains($"Stopped after ", output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Processes.DeleteQuietly(folder);
+        }
+    }
+
+    private const int RowSyncChunk = 5000;
+
+    [Fact]
+    public async Task Sync_in_a_real_terminal_shows_a_live_progress_bar_with_rows_per_second()
+    {
+        await using var emulator = await SfmcEmulator.StartAsync(o => o.DataExtensionFiles.Add(DeclaredFolder));
+        emulator.Faults.Latency = TimeSpan.FromMilliseconds(20);
+        var folder = Processes.TempFolder("sfmc-sync-tmux");
+        var socket = "sfmc-test-" + Guid.NewGuid().ToString("N")[..8];
+        try
+        {
+            var file = await CustomersFile(folder, "customers.csv", 60_000);
+            var script = Path.Combine(folder, "run.sh");
+            var exports = string.Join("\n", Credentials(emulator).Select(c => $"export {c.Key}='{c.Value}'"));
+            await File.WriteAllTextAsync(script, $"{exports}\nexport TERM=xterm-256color\ndotnet \"{Tool}\" sync \"{file}\" --key Customers\necho \"exit $?\"\nsleep 120\n");
+            var (started, startOutput) = await Processes.RunAsync(_log, "tmux", $"-L {socket} new-session -d -s sync -x 160 -y 30 \"bash {script}\"");
+            Assert.True(started == 0, startOutput);
+
+            string pane = "";
+            var sawBar = false;
+            var deadline = DateTime.UtcNow.AddMinutes(2);
+            while (DateTime.UtcNow < deadline)
+            {
+                (_, pane) = await Processes.RunAsync(_log, "tmux", $"-L {socket} capture-pane -p -t sync");
+                sawBar |= pane.Contains("rows/s", StringComparison.Ordinal) && pane.Contains('━') && pane.Contains('%') && !pane.Contains("exit ", StringComparison.Ordinal);
+                if (pane.Contains("exit 0", StringComparison.Ordinal))
+                {
+                    break;
+                }
+
+                await Task.Delay(200);
+            }
+
+            Assert.True(sawBar, "no live bar with rows/s seen while running; last pane:\n" + pane);
+            Assert.Contains("exit 0", pane, StringComparison.Ordinal);
+            Assert.Contains("60,000/60,000 rows", pane, StringComparison.Ordinal);
+            Assert.Equal(60_000, (await Keys(emulator)).Count);
+        }
+        finally
+        {
+            await Processes.RunAsync(_log, "tmux", $"-L {socket} kill-server");
+            Processes.DeleteQuietly(folder);
+        }
+    }
+
+    [Theory]
+    [InlineData("SubscriberKey,Email,VIP\nk1,a@example.com,true\nk2,\"unterminated,true\nk3,c@example.com,true\n", "customers.csv(3): 2 fields where the header has 3 (the record runs to line 5: a quote not closed?)")]
+    [InlineData("SubscriberKey,Email,VIP\nk1,a@example.com,true\nk2,b\"x@example.com,true\n", "customers.csv(3): a quote in the middle of a field")]
+    [InlineData("SubscriberKey,Email,VIP\nk1,a@example.com,true\nk2,b@example.com\n", "customers.csv(3): 2 fields where the header has 3.")]
+    [InlineData("Email,VIP\na@example.com,true\n", "the primary-key field 'SubscriberKey' has no column")]
+    [InlineData("SubscriberKey,email,VIP\nk1,a@example.com,true\n", "the column 'email' is the field 'Email' of 'Customers' in another case; import headers are case-sensitive")]
+    [InlineData("SubscriberKey,Email,VIP,Shoe Size\nk1,a@example.com,true,42\n", "'Shoe Size' is not a field of 'Customers'")]
+    public async Task Bad_input_is_one_line_with_its_line_number_and_nothing_is_sent(string csv, string expected)
+    {
+        await using var emulator = await SfmcEmulator.StartAsync(o => o.DataExtensionFiles.Add(DeclaredFolder));
+        var folder = Processes.TempFolder("sfmc-sync-bad");
+        try
+        {
+            var file = Path.Combine(folder, "customers.csv");
+            await File.WriteAllTextAsync(file, csv);
+
+            var (exit, output) = await Sfmc($"sync \"{file}\" --key Customers", Credentials(emulator));
+
+            Assert.Equal(2, exit);
+            var line = Assert.Single(output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.StartsWith("sfmc: ", line, StringComparison.Ordinal);
+            Assert.Contains(expected, line, StringComparison.Ordinal);
+            Assert.Empty(await emulator.GetRowsAsync("Customers"));
+        }
+        finally
+        {
+            Processes.DeleteQuietly(folder);
+        }
+    }
+
+    [Fact]
+    public async Task Sync_writes_rows_SFMC_or_the_DE_refuses_to_the_failed_file_with_the_reason()
+    {
+        await using var emulator = await SfmcEmulator.StartAsync(o => o.DataExtensionFiles.Add(DeclaredFolder));
+        var folder = Processes.TempFolder("sfmc-sync-failed");
+        try
+        {
+            var file = Path.Combine(folder, "customers.csv");
+            await File.WriteAllTextAsync(file, "SubscriberKey,Email,VIP,Lifetime Value\nk1,a@example.com,true,1.5\nk2,not-an-email,true,2\nk3,c@example.com,maybe,3\nk4,d@example.com,false,\n");
+
+            var (exit, output) = await Sfmc($"sync \"{file}\" --key Customers", Credentials(emulator));
+            var (unknown, unknownOutput) = await Sfmc($"sync \"{file}\" --key customers --restart", Credentials(emulator));
+
+            Assert.Equal(1, exit);
+            Assert.Contains("customers.csv.failed.csv", output, StringComparison.Ordinal);
+            Assert.Equal(["k1", "k4"], (await Keys(emulator)).Order(StringComparer.Ordinal));
+            var failed = await File.ReadAllLinesAsync(file + ".failed.csv");
+            Assert.StartsWith("line,SubscriberKey,Email,", failed[0], StringComparison.Ordinal);
+            Assert.Contains(failed, l => l.StartsWith("3,k2,not-an-email", StringComparison.Ordinal) && l.Contains("not a valid email address", StringComparison.Ordinal));
+            Assert.Contains(failed, l => l.StartsWith("4,k3,", StringComparison.Ordinal) && l.Contains("'VIP': 'maybe' is not a Boolean", StringComparison.Ordinal));
+            Assert.Equal(3, failed.Length);
+            Assert.Equal(2, unknown);
+            Assert.Contains("'customers' is not a DE on the tenant (keys are case-sensitive)", unknownOutput, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Processes.DeleteQuietly(folder);
+        }
+    }
+
     [Fact]
     public async Task Missing_settings_wrong_credentials_and_bad_usage_are_one_line_with_exit_code_2()
     {
@@ -339,6 +596,7 @@ public sealed class CliTests
     [InlineData("pull --help", "sfmc pull --key Customers --key OrderLines --out DataExtensions/")]
     [InlineData("check --help", "sfmc check src/MyApp.Sfmc --json")]
     [InlineData("push --help", "sfmc push src/MyApp.Sfmc --dry-run")]
+    [InlineData("sync --help", "sfmc sync customers.csv --key Customers --mode upsert")]
     [InlineData("emulator --help", "sfmc emulator --port 5099 --db rows.sqlite")]
     public async Task Every_command_has_help_with_an_example(string arguments, string example)
     {

@@ -73,7 +73,14 @@ public sealed class DataExtensionWriteOptions
 /// <param name="RowsSucceeded">Rows written so far.</param>
 /// <param name="RowsFailed">Rows refused so far.</param>
 /// <param name="Requests">Requests answered so far.</param>
-public readonly record struct DataExtensionProgress(long RowsSucceeded, long RowsFailed, int Requests);
+public readonly record struct DataExtensionProgress(long RowsSucceeded, long RowsFailed, int Requests)
+{
+    /// <summary>Retries the resilience pipeline made so far.</summary>
+    public int Retries { get; init; }
+
+    /// <summary>Throttled answers (HTTP 429, SOAP throttling faults) so far.</summary>
+    public int Throttles { get; init; }
+}
 
 /// <summary>Data Extension operations for a generated row type. Create it with <see cref="SfmcClient.DataExtension{TRow}"/>.</summary>
 public sealed class DataExtensionClient<TRow>

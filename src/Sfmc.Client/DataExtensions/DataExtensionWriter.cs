@@ -461,6 +461,6 @@ internal sealed class DataExtensionWriter<TRow>(SfmcClient client, string key, R
             stop.Cancel();
         }
 
-        private void Report() => progress?.Report(new DataExtensionProgress(Succeeded, Failures.Count, Requests));
+        private void Report() => progress?.Report(new DataExtensionProgress(Succeeded, Failures.Count, Requests) { Retries = Retries, Throttles = Throttles });
     }
 }
