@@ -598,12 +598,53 @@ public sealed class CliTests
     [InlineData("push --help", "sfmc push src/MyApp.Sfmc --dry-run")]
     [InlineData("sync --help", "sfmc sync customers.csv --key Customers --mode upsert")]
     [InlineData("emulator --help", "sfmc emulator --port 5099 --db rows.sqlite")]
-    public async Task Every_command_has_help_with_an_example(string arguments, string example)
+    public async Task Every_command_has_help_with_an_example_as_its_baseline_shows(string arguments, string example)
     {
         var (exit, output) = await Sfmc(arguments);
 
         Assert.Equal(0, exit);
         Assert.Contains("Example:", output, StringComparison.Ordinal);
         Assert.Contains(example, output, StringComparison.Ordinal);
+
+        // The whole text is a checked-in baseline: SFMC_UPDATE_BASELINES=1 rewrites it after an intended change.
+        var baseline = Path.Combine(Processes.RepoRoot, "tests", "Sfmc.Package.Tests", "Baselines", "sfmc-" + arguments.Replace("--help", "help", StringComparison.Ordinal).Trim().Replace(' ', '-') + ".txt");
+        var text = output.ReplaceLineEndings("\n");
+        if (Environment.GetEnvironmentVariable("SFMC_UPDATE_BASELINES") == "1")
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(baseline)!);
+            await File.WriteAllTextAsync(baseline, text);
+        }
+
+        Assert.True(File.Exists(baseline), $"No baseline {baseline}: run with SFMC_UPDATE_BASELINES=1 once.");
+        Assert.Equal((await File.ReadAllTextAsync(baseline)).ReplaceLineEndings("\n"), text);
+    }
+
+    [Fact]
+    public async Task User_secrets_supply_the_credentials_as_dotnet_user_secrets_stores_them()
+    {
+        await using var emulator = await SfmcEmulator.StartAsync(o => o.DataExtensionFiles.Add(DeclaredFolder));
+        var home = Processes.TempFolder("sfmc-home");
+        try
+        {
+            // Where `dotnet user-secrets set Sfmc:ClientSecret … --id sfmc-cli` writes on Linux and macOS.
+            var secrets = Path.Combine(home, ".microsoft", "usersecrets", "sfmc-cli", "secrets.json");
+            Directory.CreateDirectory(Path.GetDirectoryName(secrets)!);
+            await File.WriteAllTextAsync(secrets, JsonSerializer.Serialize(new Dictionary<string, string>
+            {
+                ["Sfmc:AuthBaseUri"] = emulator.BaseUri.ToString(),
+                ["Sfmc:ClientId"] = emulator.ClientId,
+                ["Sfmc:ClientSecret"] = emulator.ClientSecret,
+            }));
+
+            var (exit, output) = await Sfmc($"pull --key Customers --out \"{home}\"", new Dictionary<string, string?> { ["HOME"] = home });
+
+            Assert.Equal(0, exit);
+            Assert.Contains("written", output, StringComparison.Ordinal);
+            Assert.DoesNotContain("\u001b[", output, StringComparison.Ordinal); // not a terminal: no colours, no cursor movement
+        }
+        finally
+        {
+            Processes.DeleteQuietly(home);
+        }
     }
 }
