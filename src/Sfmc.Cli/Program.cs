@@ -40,7 +40,8 @@ directory.AcceptExistingOnly();
 var json = new Option<bool>("--json") { Description = "Write the report as JSON (for CI) instead of a table." };
 var checkAll = new Option<bool>("--all") { Description = "Also report the tenant's DEs that are not declared (missing in repo)." };
 var check = new Command("check",
-    "Compares the declared DEs (and sfmc.json's triggered sends) with the tenant. Exit code 0 when in sync, 1 on drift.\n\n" +
+    "Compares the declared DEs and sfmc.json's journeys, triggered and transactional send definitions (which must be Active) " +
+    "with the tenant. Exit code 0 when in sync, 1 on drift.\n\n" +
     "Example:\n  sfmc check src/MyApp.Sfmc --json")
 {
     directory, json, checkAll,
@@ -172,15 +173,40 @@ check.SetAction((parse, cancellationToken) => RunAsync(parse, async (client, tok
         }
     }
 
+    foreach (var key in declarations.JourneyKeys.Distinct(StringComparer.Ordinal))
+    {
+        if (!await TenantSchemas.EventDefinitionExistsAsync(client.Rest, key, token))
+        {
+            drift.Add(new Drift("missing on tenant", key, null, "journey entry event", null));
+        }
+    }
+
+    foreach (var (channel, keys) in new[] { ("email", declarations.TransactionalEmailKeys), ("sms", declarations.TransactionalSmsKeys) })
+    {
+        foreach (var key in keys.Distinct(StringComparer.Ordinal))
+        {
+            var status = await TenantSchemas.TransactionalStatusAsync(client.Rest, channel, key, token);
+            if (status is null)
+            {
+                drift.Add(new Drift("missing on tenant", key, null, $"transactional {channel} definition", null));
+            }
+            else if (!string.Equals(status, "Active", StringComparison.OrdinalIgnoreCase))
+            {
+                drift.Add(new Drift("not Active", key, null, "Active", status));
+            }
+        }
+    }
+
+    var sends = declarations.TriggeredSendKeys.Count + declarations.TransactionalEmailKeys.Count + declarations.TransactionalSmsKeys.Count;
     if (parse.GetValue(json))
     {
         Console.Out.WriteLine(JsonSerializer.Serialize(
-            new CheckReport(drift.Count == 0, declared.Count, declarations.TriggeredSendKeys.Count, drift),
+            new CheckReport(drift.Count == 0, declared.Count, declarations.JourneyKeys.Count, sends, drift),
             new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true, DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull }));
     }
     else if (drift.Count == 0)
     {
-        AnsiConsole.MarkupLine($"[green]In sync:[/] {declared.Count} DEs, {declarations.TriggeredSendKeys.Count} triggered sends.");
+        AnsiConsole.MarkupLine($"[green]In sync:[/] {declared.Count} DEs, {declarations.JourneyKeys.Count} journeys, {sends} send definitions.");
     }
     else
     {
@@ -464,4 +490,4 @@ internal static class Cli
 }
 
 /// <summary>sfmc check --json.</summary>
-internal sealed record CheckReport(bool InSync, int DataExtensions, int TriggeredSends, IReadOnlyList<Drift> Drift);
+internal sealed record CheckReport(bool InSync, int DataExtensions, int Journeys, int SendDefinitions, IReadOnlyList<Drift> Drift);

@@ -204,6 +204,37 @@ internal static class TenantSchemas
         return found.Where(d => d["CustomerKey"] is not null).GroupBy(d => d["CustomerKey"]!, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First()["TriggeredSendStatus"], StringComparer.Ordinal);
     }
 
+    /// <summary>Whether the tenant has the journey entry event (<c>GET /interaction/v1/eventDefinitions/key:{key}</c>).</summary>
+    public static async Task<bool> EventDefinitionExistsAsync(Sfmc.Client.Rest.SfmcRestClient rest, string key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await rest.SendAsync(System.Net.Http.HttpMethod.Get, "interaction/v1/eventDefinitions/key:" + Uri.EscapeDataString(key), null, replayable: true, "GetEventDefinitionByKey", cancellationToken);
+            return true;
+        }
+        catch (SfmcNotFoundException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>A transactional send definition's status (Active, Inactive…; <c>GET /messaging/v1/{email|sms}/definitions/{key}</c>), null when the tenant has none.</summary>
+    public static async Task<string?> TransactionalStatusAsync(Sfmc.Client.Rest.SfmcRestClient rest, string channel, string key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await rest.SendAsync(System.Net.Http.HttpMethod.Get, $"messaging/v1/{channel}/definitions/{Uri.EscapeDataString(key)}", null, static (ref System.Text.Json.Utf8JsonReader reader) =>
+            {
+                using var document = System.Text.Json.JsonDocument.ParseValue(ref reader);
+                return document.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object && document.RootElement.TryGetProperty("status", out var status) ? status.GetString() ?? "" : "";
+            }, replayable: true, $"Get{(channel == "sms" ? "Sms" : "Email")}Definition", cancellationToken);
+        }
+        catch (SfmcNotFoundException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>
     /// What differs between the declared DEs and the tenant's: each declared DE missing on the tenant, each field
     /// added, removed or changed (type, length or precision, primary key, nullable); with <paramref name="tenantOnly"/>,

@@ -20,7 +20,7 @@ internal sealed class EmulatorTenant
         JourneyKeys = options.JourneyEventDefinitionKeys.Concat(declared.JourneyKeys).ToFrozenSet(StringComparer.Ordinal);
         InactiveContactKeys = options.InactiveContactKeys.ToFrozenSet(StringComparer.Ordinal);
         TriggeredSendDefinitions = WithDeclared(options.TriggeredSendDefinitions, declared.TriggeredSendKeys);
-        MessageDefinitions = WithDeclared(options.MessageDefinitions, declared.TransactionalKeys);
+        MessageDefinitions = WithDeclared(options.MessageDefinitions, declared.TransactionalEmailKeys.Concat(declared.TransactionalSmsKeys));
         MobileConnectMessages = options.MobileConnectMessages.Concat(declared.MobileConnectMessageIds).ToFrozenSet(StringComparer.Ordinal);
         ReadOnlyDataExtensions = options.ReadOnlyDataExtensions.Concat(declared.SynchronizedDataExtensions).ToFrozenSet(StringComparer.Ordinal);
         UndeliverableAddresses = options.UndeliverableAddresses.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
@@ -71,7 +71,8 @@ internal sealed class EmulatorTenant
 internal sealed record EmulatorDeclarations(
     IReadOnlyList<string> JourneyKeys,
     IReadOnlyList<string> TriggeredSendKeys,
-    IReadOnlyList<string> TransactionalKeys,
+    IReadOnlyList<string> TransactionalEmailKeys,
+    IReadOnlyList<string> TransactionalSmsKeys,
     IReadOnlyList<string> MobileConnectMessageIds,
     IReadOnlyList<string> SynchronizedDataExtensions)
 {
@@ -95,7 +96,8 @@ internal sealed record EmulatorDeclarations(
             return new EmulatorDeclarations(
                 Values("journeys", "eventDefinitionKey"),
                 Values("triggeredSends", "definitionKey"),
-                Values("transactionalEmails", "definitionKey").Concat(Values("transactionalSms", "definitionKey")).ToList(),
+                Values("transactionalEmails", "definitionKey"),
+                Values("transactionalSms", "definitionKey"),
                 Values("mobileConnectMessages", "messageId"),
                 Values("synchronizedDataExtensions", null));
         }

@@ -89,7 +89,13 @@ public sealed class CliTests
     [Fact]
     public async Task Check_is_in_sync_for_the_declared_files_and_reports_each_kind_of_drift_with_exit_code_1()
     {
-        await using var emulator = await SfmcEmulator.StartAsync(o => o.DataExtensionFiles.Add(DeclaredFolder));
+        await using var emulator = await SfmcEmulator.StartAsync(o =>
+        {
+            o.DataExtensionFiles.Add(DeclaredFolder);
+            o.JourneyEventDefinitionKeys.Add("APIEvent-welcome");
+            o.MessageDefinitions["order-confirmation"] = "Active";
+            o.MessageDefinitions["paused-sms"] = "Inactive";
+        });
         await emulator.AddSoapObjectsAsync("TriggeredSendDefinition", "CustomerKey",
         [
             new Dictionary<string, string?> { ["CustomerKey"] = "welcome", ["TriggeredSendStatus"] = "Active" },
@@ -103,10 +109,14 @@ public sealed class CliTests
                 File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
             }
 
-            await File.WriteAllTextAsync(Path.Combine(folder, "sfmc.json"), """{ "triggeredSends": [ { "name": "Welcome", "definitionKey": "welcome" } ] }""");
+            await File.WriteAllTextAsync(Path.Combine(folder, "sfmc.json"), """
+                { "triggeredSends": [ { "name": "Welcome", "definitionKey": "welcome" } ],
+                  "journeys": [ { "name": "Welcome", "eventDefinitionKey": "APIEvent-welcome" } ],
+                  "transactionalEmails": [ { "name": "Order", "definitionKey": "order-confirmation" } ] }
+                """);
             var (inSync, syncOutput) = await Sfmc($"check \"{folder}\"", Credentials(emulator));
             Assert.Equal(0, inSync);
-            Assert.Contains("In sync: 4 DEs, 1 triggered sends.", syncOutput, StringComparison.Ordinal);
+            Assert.Contains("In sync: 4 DEs, 1 journeys, 2 send definitions.", syncOutput, StringComparison.Ordinal);
 
             // Every kind of drift at once.
             var customers = Path.Combine(folder, "Customers.de.json");
@@ -120,7 +130,12 @@ public sealed class CliTests
             await File.WriteAllTextAsync(customers, text);
             await File.WriteAllTextAsync(Path.Combine(folder, "New.de.json"), """{ "customerKey": "New", "name": "New", "fields": [ { "name": "Id", "fieldType": "Text", "maxLength": 10, "isPrimaryKey": true } ] }""");
             File.Delete(Path.Combine(folder, "Escapes.de.json"));
-            await File.WriteAllTextAsync(Path.Combine(folder, "sfmc.json"), """{ "triggeredSends": [ { "name": "Welcome", "definitionKey": "welcome" }, { "name": "Paused", "definitionKey": "paused" }, { "name": "Gone", "definitionKey": "gone" } ] }""");
+            await File.WriteAllTextAsync(Path.Combine(folder, "sfmc.json"), """
+                { "triggeredSends": [ { "name": "Welcome", "definitionKey": "welcome" }, { "name": "Paused", "definitionKey": "paused" }, { "name": "Gone", "definitionKey": "gone" } ],
+                  "journeys": [ { "name": "Welcome", "eventDefinitionKey": "APIEvent-welcome" }, { "name": "Old", "eventDefinitionKey": "APIEvent-retired" } ],
+                  "transactionalEmails": [ { "name": "Order", "definitionKey": "order-confirmation" }, { "name": "Lost", "definitionKey": "no-such-definition" } ],
+                  "transactionalSms": [ { "name": "Code", "definitionKey": "paused-sms" } ] }
+                """);
 
             var (exit, output) = await Sfmc($"check \"{folder}\" --all --json", Credentials(emulator));
 
@@ -137,9 +152,12 @@ public sealed class CliTests
                 "field removed Customers.Loyalty",
                 "length changed Customers.First Name",
                 "missing in repo escapes",
+                "missing on tenant APIEvent-retired",
                 "missing on tenant New",
                 "missing on tenant gone",
+                "missing on tenant no-such-definition",
                 "not Active paused",
+                "not Active paused-sms",
                 "nullable changed Customers.VIP",
                 "primary key changed Customers.Email",
                 "type changed Customers.Locale",

@@ -42,7 +42,23 @@ internal sealed class EmulatorJourneys(EmulatorTenant tenant, TimeProvider time)
     {
         routes.MapPost("/interaction/v1/events", EnterAsync).RequireSfmcToken();
         routes.MapPost("/interaction/v1/async/events", EnterBatchAsync).RequireSfmcToken();
+        routes.MapGet("/interaction/v1/eventDefinitions/key:{key}", GetEventDefinitionAsync).RequireSfmcToken();
     }
+
+    /// <summary>An event definition the tenant has (declared or configured), as SFMC describes one; 404 otherwise.</summary>
+    public Task GetEventDefinitionAsync(HttpContext context, string key) =>
+        tenant.JourneyKeys.Contains(key)
+            ? SfmcResponses.WriteJsonAsync(context, HttpStatusCode.OK, new
+            {
+                id = new Guid(System.Security.Cryptography.MD5.HashData(System.Text.Encoding.UTF8.GetBytes("event:" + key))).ToString(),
+                type = "APIEvent",
+                name = key,
+                eventDefinitionKey = key,
+                mode = "Production",
+                isVisibleInPicker = false,
+                category = "Event",
+            })
+            : SfmcResponses.WriteErrorAsync(context, HttpStatusCode.NotFound, $"Unable to find an event definition with key '{key}'. Keys are case-sensitive.", 30000);
 
     public async Task EnterAsync(HttpContext context)
     {

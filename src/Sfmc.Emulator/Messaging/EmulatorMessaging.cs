@@ -57,7 +57,15 @@ internal sealed class EmulatorMessaging(EmulatorTenant tenant, SfmcEmulatorOptio
         routes.MapGet("/messaging/v1/sms/messages/{messageKey}", SmsStatusAsync).RequireSfmcToken();
         routes.MapPost("/messaging/v1/messageDefinitionSends/key:{key}/send", SendTriggeredAsync).RequireSfmcToken();
         routes.MapPost("/sms/v1/messageContact/{messageId}/send", SendMobileConnectAsync).RequireSfmcToken();
+        routes.MapGet("/messaging/v1/email/definitions/{definitionKey}", (HttpContext context, string definitionKey) => GetDefinitionAsync(context, "email", definitionKey)).RequireSfmcToken();
+        routes.MapGet("/messaging/v1/sms/definitions/{definitionKey}", (HttpContext context, string definitionKey) => GetDefinitionAsync(context, "sms", definitionKey)).RequireSfmcToken();
     }
+
+    /// <summary>A transactional send definition with its status (Active, Inactive…), as SFMC's GET describes it; 404 when the tenant has none.</summary>
+    private Task GetDefinitionAsync(HttpContext context, string channel, string definitionKey) =>
+        tenant.MessageDefinitions.TryGetValue(definitionKey, out var status)
+            ? SfmcResponses.WriteJsonAsync(context, HttpStatusCode.OK, new { definitionKey, name = definitionKey, status, channel })
+            : SfmcResponses.WriteErrorAsync(context, HttpStatusCode.NotFound, $"No definition with key '{definitionKey}' (keys are case-sensitive).", 30004);
 
     public Task SendEmailAsync(HttpContext context, string messageKey) => SendOneAsync(context, "email", messageKey);
 
