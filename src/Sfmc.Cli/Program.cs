@@ -25,14 +25,16 @@ var verbose = new Option<bool>("--verbose") { Description = "Log each request to
 var keys = new Option<string[]>("--key", "-k") { Description = "A DE's CustomerKey (case-sensitive); repeatable.", Arity = ArgumentArity.ZeroOrMore, AllowMultipleArgumentsPerToken = false };
 var all = new Option<bool>("--all") { Description = "Every DE of the business unit." };
 var output = new Option<DirectoryInfo>("--out", "-o") { Description = "Folder the *.de.json files are written to (created if missing).", DefaultValueFactory = _ => new DirectoryInfo(".") };
-var format = new Option<string>("--format") { Description = "File format: de (*.de.json).", DefaultValueFactory = _ => "de" };
-format.AcceptOnlyFromAmong("de");
+var format = new Option<string>("--format") { Description = "File format: de (*.de.json) or mcdev (sfmc-devtools' *.dataExtension-meta.json).", DefaultValueFactory = _ => "de" };
+format.AcceptOnlyFromAmong("de", "mcdev");
+var pullDeclarations = new Option<FileInfo?>("--sfmc-json") { Description = "The sfmc.json that lists synchronized (MC Connect) DEs as read-only (default: sfmc.json in the --out folder)." };
 var pull = new Command("pull",
     "Writes the tenant's DE definitions (DataExtension + DataExtensionField over SOAP) as *.de.json files the generator reads: " +
-    "fields in Ordinal order, stable formatting and file names, so pulling again changes nothing.\n\n" +
+    "fields in Ordinal order, stable formatting and file names, so pulling again changes nothing. Synchronized (MC Connect) " +
+    "DEs are also listed in sfmc.json's synchronizedDataExtensions, so their rows are read-only in code.\n\n" +
     "Example:\n  sfmc pull --key Customers --key OrderLines --out DataExtensions/")
 {
-    keys, all, output, format,
+    keys, all, output, format, pullDeclarations,
 };
 
 var directory = new Argument<DirectoryInfo>("DIR") { Description = "Where the DE files and sfmc.json are (searched recursively; bin/ and obj/ skipped).", DefaultValueFactory = _ => new DirectoryInfo(".") };
@@ -102,6 +104,9 @@ pull.SetAction((parse, cancellationToken) => RunAsync(parse, async (client, toke
     var folder = parse.GetValue(output)!;
     folder.Create();
     var found = await TenantSchemas.DataExtensionsAsync(client.Soap, wanted.Length == 0 ? null : wanted, token);
+    var synchronizedFolders = await TenantSchemas.SynchronizedFoldersAsync(client.Soap, token);
+    var synchronized = new List<string>();
+    var mcdev = parse.GetValue(format) == "mcdev";
     var table = new Table().AddColumns("DE", "fields", "file", "result");
     var failed = 0;
     foreach (var missing in wanted.Except(found.Select(d => d["CustomerKey"] ?? ""), StringComparer.Ordinal))
@@ -116,15 +121,20 @@ pull.SetAction((parse, cancellationToken) => RunAsync(parse, async (client, toke
         try
         {
             var definition = await TenantSchemas.DefinitionAsync(client.Soap, dataExtension, token);
-            var file = Path.Combine(folder.FullName, DataExtensionFiles.FileName(definition));
-            var text = DataExtensionFiles.ToJson(definition);
+            var file = Path.Combine(folder.FullName, DataExtensionFiles.FileName(definition, mcdev));
+            var text = mcdev ? DataExtensionFiles.ToMcdevJson(definition) : DataExtensionFiles.ToJson(definition);
+            if (dataExtension["CategoryID"] is { } category && synchronizedFolders.Contains(category))
+            {
+                synchronized.Add(key);
+            }
+
             var unchanged = File.Exists(file) && await File.ReadAllTextAsync(file, token) == text;
             if (!unchanged)
             {
                 await File.WriteAllTextAsync(file, text, token);
             }
 
-            table.AddRow(Markup.Escape(key), definition.Fields.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), Markup.Escape(Path.GetRelativePath(Environment.CurrentDirectory, file)), unchanged ? "unchanged" : "written");
+            table.AddRow(Markup.Escape(key), definition.Fields.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), Markup.Escape(Path.GetRelativePath(Environment.CurrentDirectory, file)), (unchanged ? "unchanged" : "written") + (synchronized.Contains(key) ? ", synchronized: read-only" : ""));
         }
         catch (SfmcException e) when (e is not SfmcAuthorizationException)
         {
@@ -132,6 +142,13 @@ pull.SetAction((parse, cancellationToken) => RunAsync(parse, async (client, toke
             failed++;
             table.AddRow(Markup.Escape(key), "", "", "[red]" + Markup.Escape(Cli.OneLine(e.Message)) + "[/]");
         }
+    }
+
+    if (synchronized.Count > 0)
+    {
+        var declarationsFile = parse.GetValue(pullDeclarations)?.FullName ?? Path.Combine(folder.FullName, "sfmc.json");
+        Declarations.AddSynchronized(declarationsFile, synchronized);
+        table.Caption($"Synchronized DEs are listed in {Markup.Escape(Path.GetRelativePath(Environment.CurrentDirectory, declarationsFile))} (synchronizedDataExtensions).");
     }
 
     AnsiConsole.Write(table);
@@ -415,7 +432,9 @@ async Task<int> RunAsync(ParseResult parse, Func<SfmcClient, CancellationToken, 
     }
     catch (SfmcAuthorizationException e)
     {
-        return Cli.Fail($"SFMC refused the credentials or a scope: {e.Message} (the installed package needs data_extensions_read and data_extensions_write, plus journeys_read and email_read for check).");
+        return Cli.Fail(e.MissingScope is { } scope
+            ? $"The installed package lacks the scope '{scope}': add it to the package's API integration in Setup → Installed Packages (sfmc needs data_extensions_read, data_extensions_write; check also journeys_read, email_read). {e.Message}"
+            : $"SFMC refused the call: {e.Message} (sfmc needs data_extensions_read, data_extensions_write; check also journeys_read, email_read).");
     }
     catch (InvalidDataException e)
     {
@@ -487,6 +506,41 @@ internal static class Cli
     }
 
     public static string OneLine(string text) => EmulatorCommand.OneLine(text);
+}
+
+/// <summary>Edits to a project's sfmc.json that keep what else it says.</summary>
+internal static class Declarations
+{
+    /// <summary>
+    /// Adds keys to <c>synchronizedDataExtensions</c> (sorted, once each), creating the file when there is none. A file
+    /// that lists them all is not touched; one that must change is rewritten indented (its comments are not kept).
+    /// </summary>
+    public static void AddSynchronized(string path, IEnumerable<string> keys)
+    {
+        var before = File.Exists(path) ? File.ReadAllText(path) : null;
+        System.Text.Json.Nodes.JsonObject root;
+        try
+        {
+            root = before is null
+                ? new System.Text.Json.Nodes.JsonObject()
+                : System.Text.Json.Nodes.JsonNode.Parse(before, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true }) as System.Text.Json.Nodes.JsonObject
+                    ?? throw new InvalidDataException($"{path}: not a JSON object.");
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidDataException($"{path}: not JSON ({ex.Message}).", ex);
+        }
+
+        var existing = root["synchronizedDataExtensions"] is System.Text.Json.Nodes.JsonArray array ? array.Select(n => n?.GetValue<string>()).OfType<string>().ToList() : [];
+        if (keys.All(k => existing.Contains(k, StringComparer.Ordinal)))
+        {
+            return; // already listed: the file is left exactly as it is
+        }
+
+        var merged = new System.Text.Json.Nodes.JsonArray(existing.Concat(keys).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).Select(k => (System.Text.Json.Nodes.JsonNode?)k).ToArray());
+        root["synchronizedDataExtensions"] = merged;
+        File.WriteAllText(path, root.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n");
+    }
 }
 
 /// <summary>sfmc check --json.</summary>

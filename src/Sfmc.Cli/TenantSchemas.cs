@@ -17,7 +17,7 @@ namespace Sfmc.Cli;
 internal static class TenantSchemas
 {
     private static readonly string[] DataExtensionProperties =
-        ["CustomerKey", "Name", "Description", "IsSendable", "SendableDataExtensionField.Name", "SendableSubscriberField.Name"];
+        ["CustomerKey", "Name", "Description", "IsSendable", "SendableDataExtensionField.Name", "SendableSubscriberField.Name", "CategoryID"];
 
     private static readonly string[] FieldProperties =
         ["ObjectID", "Name", "FieldType", "MaxLength", "Scale", "IsPrimaryKey", "IsRequired", "DefaultValue", "Ordinal", "DataExtension.CustomerKey"];
@@ -195,6 +195,16 @@ internal static class TenantSchemas
         return written.Results.FirstOrDefault(r => !r.IsSuccess) is { } failed
             ? $"{failed.StatusMessage} (ErrorCode {failed.ErrorCode?.ToString(CultureInfo.InvariantCulture) ?? "none"})"
             : null;
+    }
+
+    /// <summary>
+    /// The IDs of the business unit's Synchronized Data Extensions folders (ContentType <c>synchronizeddataextension</c>):
+    /// a DE whose CategoryID is one of them is synchronized by Marketing Cloud Connect, read-only over the API.
+    /// </summary>
+    public static async Task<HashSet<string>> SynchronizedFoldersAsync(SfmcSoapClient soap, CancellationToken cancellationToken)
+    {
+        var folders = await soap.RetrieveAsync("DataFolder", ["ID", "ContentType"], SoapProperty.Named<string>("ContentType").IsEqualTo("synchronizeddataextension"), null, cancellationToken).ToListAsync(cancellationToken);
+        return folders.Where(f => string.Equals(f["ContentType"], "synchronizeddataextension", StringComparison.OrdinalIgnoreCase) && f["ID"] is not null).Select(f => f["ID"]!).ToHashSet(StringComparer.Ordinal);
     }
 
     /// <summary>The TriggeredSendStatus of each of these definitions found on the tenant, by CustomerKey.</summary>

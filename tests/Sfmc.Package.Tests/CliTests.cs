@@ -67,6 +67,49 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task Pull_lists_synchronized_DEs_in_sfmc_json_and_writes_mcdev_files_on_request()
+    {
+        await using var emulator = await SfmcEmulator.StartAsync(o =>
+        {
+            o.DataExtensionFiles.Add(DeclaredFolder);
+            o.ReadOnlyDataExtensions.Add("Contact_Salesforce"); // what Marketing Cloud Connect synchronizes
+        });
+        var folder = Processes.TempFolder("sfmc-pull-sync");
+        var mcdev = Path.Combine(folder, "mcdev");
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(folder, "sfmc.json"), """{ "journeys": [ { "name": "Welcome", "eventDefinitionKey": "APIEvent-welcome" } ] }""");
+
+            var (exit, output) = await Sfmc($"pull --all --out \"{folder}\"", Credentials(emulator));
+
+            Assert.Equal(0, exit);
+            Assert.Contains("synchronized: read-only", output, StringComparison.Ordinal);
+            using (var declarations = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(folder, "sfmc.json"))))
+            {
+                Assert.Equal(["Contact_Salesforce"], declarations.RootElement.GetProperty("synchronizedDataExtensions").EnumerateArray().Select(e => e.GetString()));
+                Assert.Equal("APIEvent-welcome", declarations.RootElement.GetProperty("journeys")[0].GetProperty("eventDefinitionKey").GetString()); // the rest is kept
+            }
+
+            var (inSync, _) = await Sfmc($"check \"{folder}\"", Credentials(emulator));
+            Assert.Equal(1, inSync); // APIEvent-welcome is not on this tenant: check reads the sfmc.json pull kept
+
+            var (mcdevExit, _) = await Sfmc($"pull --all --format mcdev --out \"{mcdev}\"", Credentials(emulator));
+            Assert.Equal(0, mcdevExit);
+            foreach (var declaredFile in Directory.GetFiles(DeclaredFolder, "*.de.json"))
+            {
+                var declared = DataExtensionFiles.LoadFile(declaredFile);
+                var pulled = Path.Combine(mcdev, declared.CustomerKey + ".dataExtension-meta.json");
+                Assert.Equal(declared.Fields, DataExtensionFiles.LoadFile(pulled).Fields);
+                Assert.Contains("\"FieldType\": ", await File.ReadAllTextAsync(pulled), StringComparison.Ordinal);
+            }
+        }
+        finally
+        {
+            Processes.DeleteQuietly(folder);
+        }
+    }
+
+    [Fact]
     public async Task Pull_of_an_unknown_key_says_so_goes_on_with_the_others_and_exits_1()
     {
         await using var emulator = await SfmcEmulator.StartAsync(o => o.DataExtensionFiles.Add(DeclaredFolder));
@@ -538,6 +581,21 @@ public sealed class CliTests
         await AssertOneLine(await Sfmc("check /no/such/folder", Credentials(emulator)), "/no/such/folder");
         await AssertOneLine(await Sfmc("emulator --port 70000"), "sfmc: --port must be between 0 and 65535.");
         await AssertOneLine(await Sfmc("pull --all --profile work", new Dictionary<string, string?> { ["SFMC_PROFILES"] = "/no/such/profiles.json" }), "no profiles file at /no/such/profiles.json");
+
+        await using var withRows = await SfmcEmulator.StartAsync(o => o.DataExtensionFiles.Add(DeclaredFolder));
+        var readOnly = Credentials(withRows);
+        readOnly["SFMC__SCOPE"] = "data_extensions_read"; // a package without data_extensions_write
+        var rowsFolder = Processes.TempFolder("sfmc-scope");
+        try
+        {
+            var file = Path.Combine(rowsFolder, "customers.csv");
+            await File.WriteAllTextAsync(file, "SubscriberKey,Email,VIP\nk1,a@example.com,true\n");
+            await AssertOneLine(await Sfmc($"sync \"{file}\" --key Customers", readOnly), "The installed package lacks the scope 'data_extensions_write'");
+        }
+        finally
+        {
+            Processes.DeleteQuietly(rowsFolder);
+        }
 
         var unreachable = Credentials(emulator);
         unreachable["SFMC__AUTHBASEURI"] = $"http://127.0.0.1:{Processes.FreePort()}/";

@@ -63,12 +63,12 @@ public static class DataExtensionFiles
         }
     }
 
-    /// <summary>The file name <c>sfmc pull</c> gives a DE: its CustomerKey, characters a file name cannot have as <c>_</c>, then <c>.de.json</c>.</summary>
-    public static string FileName(DataExtensionInfo dataExtension)
+    /// <summary>The file name <c>sfmc pull</c> gives a DE: its CustomerKey, characters a file name cannot have as <c>_</c>, then <c>.de.json</c> (or mcdev's <c>.dataExtension-meta.json</c>).</summary>
+    public static string FileName(DataExtensionInfo dataExtension, bool mcdev = false)
     {
         ArgumentNullException.ThrowIfNull(dataExtension);
         var invalid = Path.GetInvalidFileNameChars().Concat(['\\', '/', ':', '*', '?', '"', '<', '>', '|']).ToHashSet();
-        return new string(dataExtension.CustomerKey.Select(c => invalid.Contains(c) || char.IsControl(c) ? '_' : c).ToArray()) + ".de.json";
+        return new string(dataExtension.CustomerKey.Select(c => invalid.Contains(c) || char.IsControl(c) ? '_' : c).ToArray()) + (mcdev ? ".dataExtension-meta.json" : ".de.json");
     }
 
     /// <summary>
@@ -141,6 +141,54 @@ public static class DataExtensionFiles
 
         static string Quote(string value) => JsonSerializer.Serialize(value, Relaxed);
     }
+
+    /// <summary>
+    /// An sfmc-devtools (mcdev) <c>*.dataExtension-meta.json</c> file's text: PascalCase properties as mcdev retrieves
+    /// them, 4-space indents, every field with Name, DefaultValue, MaxLength (when the type has one), IsRequired,
+    /// IsPrimaryKey, FieldType and Scale (Decimal).
+    /// </summary>
+    public static string ToMcdevJson(DataExtensionInfo dataExtension)
+    {
+        ArgumentNullException.ThrowIfNull(dataExtension);
+        var root = new System.Text.Json.Nodes.JsonObject
+        {
+            ["CustomerKey"] = dataExtension.CustomerKey,
+            ["Name"] = dataExtension.Name,
+            ["Description"] = dataExtension.Description ?? "",
+            ["IsSendable"] = dataExtension.IsSendable,
+        };
+        if (dataExtension.IsSendable)
+        {
+            root["SendableDataExtensionField"] = new System.Text.Json.Nodes.JsonObject { ["Name"] = dataExtension.SendableDataExtensionField };
+            root["SendableSubscriberField"] = new System.Text.Json.Nodes.JsonObject { ["Name"] = dataExtension.SendableSubscriberField };
+        }
+
+        var fields = new System.Text.Json.Nodes.JsonArray();
+        foreach (var field in dataExtension.Fields)
+        {
+            var rules = DataExtensionFieldTypes.Of(field.FieldType);
+            var node = new System.Text.Json.Nodes.JsonObject { ["Name"] = field.Name, ["DefaultValue"] = field.DefaultValue ?? "" };
+            if ((rules.HasCharacterLength || rules.HasPrecision) && field.MaxLength is { } maxLength)
+            {
+                node["MaxLength"] = maxLength;
+            }
+
+            node["IsRequired"] = field.IsRequired;
+            node["IsPrimaryKey"] = field.IsPrimaryKey;
+            node["FieldType"] = field.FieldType.ToString();
+            if (rules.HasPrecision && field.Scale is { } scale)
+            {
+                node["Scale"] = scale;
+            }
+
+            fields.Add(node);
+        }
+
+        root["Fields"] = fields;
+        return root.ToJsonString(Mcdev) + "\n";
+    }
+
+    private static readonly JsonSerializerOptions Mcdev = new() { WriteIndented = true, IndentSize = 4, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>Names as written (ä, é, quotes escaped only as JSON needs), not \u-escaped: the files are read by people.</summary>
     private static readonly JsonSerializerOptions Relaxed = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };

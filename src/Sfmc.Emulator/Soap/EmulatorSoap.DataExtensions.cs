@@ -19,6 +19,7 @@ internal sealed partial class EmulatorSoap
 {
     private const string DataExtensionMeta = "_DataExtensionMeta";
     private const string DataExtensionContentType = "dataextension";
+    private const string SynchronizedContentType = "synchronizeddataextension";
     private static readonly string[] DefaultFolderContentTypes = ["dataextension", "shared_dataextension", "salesforcedataextension", "synchronizeddataextension", "shared_data", "hidden"];
     private readonly string _started = ServerTime(time);
 
@@ -37,15 +38,17 @@ internal sealed partial class EmulatorSoap
     {
         var metas = (await store.ReadSoapObjectsAsync(DataExtensionMeta, cancellationToken))
             .ToDictionary(m => m.GetValueOrDefault("CustomerKey") ?? "", StringComparer.Ordinal);
-        var folderList = await _folders.ListAsync(account, [DataExtensionContentType], cancellationToken);
-        var folders = folderList.Select(f => f["ID"]).ToHashSet(StringComparer.Ordinal);
+        var folderList = await _folders.ListAsync(account, [DataExtensionContentType, SynchronizedContentType], cancellationToken);
+        var folders = folderList.Where(f => f.GetValueOrDefault("ContentType") == DataExtensionContentType).Select(f => f["ID"]).ToHashSet(StringComparer.Ordinal);
         var root = EmulatorFolders.RootId(folderList, account, DataExtensionContentType);
+        var synchronizedRoot = EmulatorFolders.RootId(folderList, account, SynchronizedContentType);
         return store.DataExtensions.Select(dataExtension =>
         {
             var meta = metas.GetValueOrDefault(dataExtension.CustomerKey);
             // A DE lives in one folder of one business unit; the emulator's DEs are every BU's, so another BU sees it
-            // in its own root folder.
-            var category = meta?.GetValueOrDefault("CategoryID") is { } id && folders.Contains(id) ? id : root;
+            // in its own root folder. A synchronized (MC Connect) DE lives in the Synchronized Data Extensions folder.
+            var category = tenant.ReadOnlyDataExtensions.Contains(dataExtension.CustomerKey) ? synchronizedRoot
+                : meta?.GetValueOrDefault("CategoryID") is { } id && folders.Contains(id) ? id : root;
             return new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
             {
                 ["CustomerKey"] = dataExtension.CustomerKey,
