@@ -13,6 +13,32 @@ public sealed class SchemaFileTests
 {
     private static readonly JsonElement Schema = JsonDocument.Parse(File.ReadAllText(Path.Combine(GeneratorHarness.RepoRoot, "specs", "sfmc-de.schema.json"))).RootElement;
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void The_files_sfmc_pull_writes_compile_without_a_diagnostic(bool mcdev)
+    {
+        // Every DE the tests declare (hand-written and mcdev-retrieved), written back as `sfmc pull` writes it.
+        var declared = Directory.GetFiles(Path.Combine(GeneratorHarness.RepoRoot, "tests", "TestData", "DataExtensions"), "*.de.json")
+            .Concat(Directory.GetFiles(Path.Combine(GeneratorHarness.RepoRoot, "tests", "TestData", "mcdev"), "*.dataExtension-meta.json"))
+            .Select(Sfmc.Emulator.DataExtensionFiles.LoadFile)
+            .ToList();
+        var files = declared.Select(d => GeneratorHarness.File(
+            "/project/DataExtensions/" + Sfmc.Emulator.DataExtensionFiles.FileName(d, mcdev),
+            mcdev ? Sfmc.Emulator.DataExtensionFiles.ToMcdevJson(d) : Sfmc.Emulator.DataExtensionFiles.ToJson(d)));
+
+        var (result, output, diagnostics) = GeneratorHarness.Run(files);
+
+        Assert.Empty(diagnostics);
+        Assert.Empty(result.Diagnostics);
+        Assert.Empty(output.GetDiagnostics().Where(d => d.Severity >= Microsoft.CodeAnalysis.DiagnosticSeverity.Warning));
+        foreach (var dataExtension in declared)
+        {
+            // Each DE's generated code is there, under its own key (the DE files themselves are not syntax trees).
+            Assert.Contains(output.SyntaxTrees, t => t.ToString().Contains($"\"{dataExtension.CustomerKey}\"", StringComparison.Ordinal));
+        }
+    }
+
     [Fact]
     public void Schema_properties_are_the_ones_the_parser_knows()
     {
