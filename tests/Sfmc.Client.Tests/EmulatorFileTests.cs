@@ -53,10 +53,11 @@ public sealed class EmulatorFileTests
 
         Assert.Equal(Keys(typeof(Journey<>), "EventDefinitionKey"), declared.JourneyKeys.Order(StringComparer.Ordinal));
         Assert.Equal(Keys(typeof(TriggeredSend<>), "DefinitionKey"), declared.TriggeredSendKeys.Order(StringComparer.Ordinal));
-        Assert.Equal(Keys(typeof(TransactionalDefinition<>), "DefinitionKey"), declared.TransactionalKeys.Order(StringComparer.Ordinal));
+        Assert.Equal(Keys(typeof(TransactionalDefinition<>), "DefinitionKey"), declared.TransactionalEmailKeys.Concat(declared.TransactionalSmsKeys).Order(StringComparer.Ordinal));
         Assert.NotEmpty(declared.JourneyKeys);
         Assert.NotEmpty(declared.TriggeredSendKeys);
-        Assert.NotEmpty(declared.TransactionalKeys);
+        Assert.NotEmpty(declared.TransactionalEmailKeys);
+        Assert.NotEmpty(declared.TransactionalSmsKeys);
     }
 
     private static string TestData(string folder) => Path.Combine(AppContext.BaseDirectory, "TestData", folder);

@@ -110,6 +110,33 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task Pull_names_a_DE_whose_fields_could_not_be_retrieved_and_goes_on_with_the_others()
+    {
+        await using var emulator = await SfmcEmulator.StartAsync(o => o.DataExtensionFiles.Add(DeclaredFolder));
+        var folder = Processes.TempFolder("sfmc-pull-fail");
+        try
+        {
+            // SOAP calls of `pull --key Customers --key order_lines`: DataExtension, DataFolder, then the fields of each
+            // DE in key order (Customers, order_lines). The third one, Customers' fields, is refused with a 400.
+            emulator.Faults.FailNext(1, System.Net.HttpStatusCode.BadRequest, "/Service.asmx", skip: 2);
+
+            var settings = Credentials(emulator);
+            settings["SFMC__RETRY__MAXRETRYATTEMPTS"] = "0"; // the injected Server fault would be retried away otherwise
+
+            var (exit, output) = await Sfmc($"pull --key Customers --key order_lines --out \"{folder}\"", settings);
+
+            Assert.Equal(1, exit);
+            var customers = Assert.Single(output.Split('\n'), l => l.Contains("Customers", StringComparison.Ordinal));
+            Assert.Contains("400", customers, StringComparison.Ordinal);
+            Assert.Equal(["order_lines.de.json"], Directory.GetFiles(folder).Select(Path.GetFileName));
+        }
+        finally
+        {
+            Processes.DeleteQuietly(folder);
+        }
+    }
+
+    [Fact]
     public async Task Pull_of_an_unknown_key_says_so_goes_on_with_the_others_and_exits_1()
     {
         await using var emulator = await SfmcEmulator.StartAsync(o => o.DataExtensionFiles.Add(DeclaredFolder));

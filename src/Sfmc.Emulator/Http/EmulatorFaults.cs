@@ -25,6 +25,16 @@ public sealed class EmulatorFaults
     }
 
     /// <summary>
+    /// Lets the next <paramref name="skip"/> matching requests through, then fails <paramref name="count"/>: a failure in
+    /// the middle of a sequence of calls (the third SOAP request, say) that a test cannot time from outside.
+    /// </summary>
+    public void FailNext(int count, HttpStatusCode status, string? pathPrefix, int skip)
+    {
+        Add(skip, new InjectedFault(0, pathPrefix, Drop: false, Pass: true));
+        Add(count, new InjectedFault(status, pathPrefix, Drop: false));
+    }
+
+    /// <summary>
     /// Answers the next <paramref name="count"/> matching requests with SFMC's "temporarily blocked" throttle: HTTP 429,
     /// errorcode 50200 and no Retry-After (the client must back off on its own).
     /// </summary>
@@ -82,9 +92,10 @@ public sealed class EmulatorFaults
 
             var fault = _pending[index];
             _pending.RemoveAt(index);
-            return fault;
+            return fault.Pass ? null : fault;
         }
     }
 
-    internal sealed record InjectedFault(HttpStatusCode Status, string? PathPrefix, bool Drop, bool Blocked = false, bool AfterProcessing = false);
+    /// <summary>One queued fault; <see cref="Pass"/> lets its request through untouched (the skipped ones before a failure).</summary>
+    internal sealed record InjectedFault(HttpStatusCode Status, string? PathPrefix, bool Drop, bool Blocked = false, bool AfterProcessing = false, bool Pass = false);
 }
