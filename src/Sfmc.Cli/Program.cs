@@ -27,6 +27,7 @@ var all = new Option<bool>("--all") { Description = "Every DE of the business un
 var output = new Option<DirectoryInfo>("--out", "-o") { Description = "Folder the *.de.json files are written to (created if missing).", DefaultValueFactory = _ => new DirectoryInfo(".") };
 var format = new Option<string>("--format") { Description = "File format: de (*.de.json) or mcdev (sfmc-devtools' *.dataExtension-meta.json).", DefaultValueFactory = _ => "de" };
 format.AcceptOnlyFromAmong("de", "mcdev");
+var pullJson = new Option<bool>("--json") { Description = "Write what was pulled as JSON instead of a table." };
 var pullDeclarations = new Option<FileInfo?>("--sfmc-json") { Description = "The sfmc.json that lists synchronized (MC Connect) DEs as read-only (default: sfmc.json in the --out folder)." };
 var pull = new Command("pull",
     "Writes the tenant's DE definitions (DataExtension + DataExtensionField over SOAP) as *.de.json files the generator reads: " +
@@ -34,7 +35,7 @@ var pull = new Command("pull",
     "DEs are also listed in sfmc.json's synchronizedDataExtensions, so their rows are read-only in code.\n\n" +
     "Example:\n  sfmc pull --key Customers --key OrderLines --out DataExtensions/")
 {
-    keys, all, output, format, pullDeclarations,
+    keys, all, output, format, pullDeclarations, pullJson,
 };
 
 var directory = new Argument<DirectoryInfo>("DIR") { Description = "Where the DE files and sfmc.json are (searched recursively; bin/ and obj/ skipped).", DefaultValueFactory = _ => new DirectoryInfo(".") };
@@ -53,6 +54,7 @@ var pushDirectory = new Argument<DirectoryInfo>("DIR") { Description = "Where th
 pushDirectory.AcceptExistingOnly();
 var pushKeys = new Option<string[]>("--key", "-k") { Description = "Only this DE (CustomerKey); repeatable.", Arity = ArgumentArity.ZeroOrMore };
 var dryRun = new Option<bool>("--dry-run") { Description = "Print the plan; change nothing." };
+var pushJson = new Option<bool>("--json") { Description = "Write the plan and its results as JSON instead of a table." };
 var push = new Command("push",
     "Creates the declared DEs the tenant lacks (SOAP Create with their fields) and applies the changes SFMC allows to the " +
     "others: add a nullable field or one with a default, increase a MaxLength, make a field nullable (or required while " +
@@ -60,7 +62,7 @@ var push = new Command("push",
     "required field on a DE with rows. Exit code 1 when something was refused or failed.\n\n" +
     "Example:\n  sfmc push src/MyApp.Sfmc --dry-run")
 {
-    pushDirectory, pushKeys, dryRun,
+    pushDirectory, pushKeys, dryRun, pushJson,
 };
 
 var input = new Argument<FileInfo>("FILE") { Description = "A CSV file with a header line of field names, or JSON Lines (*.jsonl: one object per line)." };
@@ -72,13 +74,14 @@ var api = new Option<string>("--api") { Description = "sync (rowset) or async (a
 api.AcceptOnlyFromAmong("sync", "async");
 var resume = new Option<bool>("--resume") { Description = "Continue after the rows an earlier run had acknowledged (its checkpoint, FILE.sfmc-sync.json)." };
 var restart = new Option<bool>("--restart") { Description = "Start from the first row even though a checkpoint exists." };
+var syncJson = new Option<bool>("--json") { Description = "Write the summary as JSON (progress lines go to stderr)." };
 var sync = new Command("sync",
     "Loads rows from a file into a DE, typed by the DE's definition on the tenant, with live progress (rows/s, requests, " +
     "retries, throttles, failed rows, ETA). Rows SFMC refuses go to FILE.failed.csv with its message. Ctrl+C stops after " +
     "the request in flight; --resume continues without sending acknowledged rows again. Memory stays flat.\n\n" +
     "Example:\n  sfmc sync customers.csv --key Customers --mode upsert")
 {
-    input, syncKey, mode, api, resume, restart,
+    input, syncKey, mode, api, resume, restart, syncJson,
 };
 
 var emulator = new Command("emulator", EmulatorCommand.Description("sfmc emulator"));
@@ -107,12 +110,12 @@ pull.SetAction((parse, cancellationToken) => RunAsync(parse, async (client, toke
     var synchronizedFolders = await TenantSchemas.SynchronizedFoldersAsync(client.Soap, token);
     var synchronized = new List<string>();
     var mcdev = parse.GetValue(format) == "mcdev";
-    var table = new Table().AddColumns("DE", "fields", "file", "result");
+    var table = new Report("key", "fields", "file", "result");
     var failed = 0;
     foreach (var missing in wanted.Except(found.Select(d => d["CustomerKey"] ?? ""), StringComparer.Ordinal))
     {
         failed++;
-        table.AddRow(Markup.Escape(missing), "", "", "[red]not on the tenant (keys are case-sensitive)[/]");
+        table.Add(true, missing, "", "", "not on the tenant (keys are case-sensitive)");
     }
 
     foreach (var dataExtension in found.OrderBy(d => d["CustomerKey"], StringComparer.Ordinal))
@@ -134,13 +137,13 @@ pull.SetAction((parse, cancellationToken) => RunAsync(parse, async (client, toke
                 await File.WriteAllTextAsync(file, text, token);
             }
 
-            table.AddRow(Markup.Escape(key), definition.Fields.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), Markup.Escape(Path.GetRelativePath(Environment.CurrentDirectory, file)), (unchanged ? "unchanged" : "written") + (synchronized.Contains(key) ? ", synchronized: read-only" : ""));
+            table.Add(false, key, definition.Fields.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), Path.GetRelativePath(Environment.CurrentDirectory, file), (unchanged ? "unchanged" : "written") + (synchronized.Contains(key) ? ", synchronized: read-only" : ""));
         }
         catch (SfmcException e) when (e is not SfmcAuthorizationException)
         {
             // One DE's fields failing does not stop the others.
             failed++;
-            table.AddRow(Markup.Escape(key), "", "", "[red]" + Markup.Escape(Cli.OneLine(e.Message)) + "[/]");
+            table.Add(true, key, "", "", Cli.OneLine(e.Message));
         }
     }
 
@@ -148,10 +151,10 @@ pull.SetAction((parse, cancellationToken) => RunAsync(parse, async (client, toke
     {
         var declarationsFile = parse.GetValue(pullDeclarations)?.FullName ?? Path.Combine(folder.FullName, "sfmc.json");
         Declarations.AddSynchronized(declarationsFile, synchronized);
-        table.Caption($"Synchronized DEs are listed in {Markup.Escape(Path.GetRelativePath(Environment.CurrentDirectory, declarationsFile))} (synchronizedDataExtensions).");
+        table.Caption = $"Synchronized DEs are listed in {Path.GetRelativePath(Environment.CurrentDirectory, declarationsFile)} (synchronizedDataExtensions).";
     }
 
-    AnsiConsole.Write(table);
+    table.Write(parse.GetValue(pullJson));
     return failed == 0 ? 0 : 1;
 }, cancellationToken));
 
@@ -260,16 +263,16 @@ push.SetAction((parse, cancellationToken) => RunAsync(parse, async (client, toke
     var preview = parse.GetValue(dryRun);
     var found = (await TenantSchemas.DataExtensionsAsync(client.Soap, declared.Select(d => d.CustomerKey).ToList(), token))
         .ToDictionary(d => d["CustomerKey"]!, StringComparer.Ordinal);
-    var table = new Table().AddColumns("DE", "change", "result");
+    var table = new Report("key", "change", "result");
     var problems = 0;
     foreach (var dataExtension in declared)
     {
-        var key = Markup.Escape(dataExtension.CustomerKey);
+        var key = dataExtension.CustomerKey;
         if (!found.TryGetValue(dataExtension.CustomerKey, out var existing))
         {
             var created = preview ? null : await client.Soap.CreateDataExtensionAsync(dataExtension, token);
             problems += created is { IsSuccess: false } ? 1 : 0;
-            table.AddRow(key, $"create with {dataExtension.Fields.Count} fields", preview ? "planned" : created!.IsSuccess ? "[green]created[/]" : "[red]" + Markup.Escape(Cli.OneLine(created.StatusMessage ?? created.StatusCode)) + "[/]");
+            table.Add(created is { IsSuccess: false }, key, $"create with {dataExtension.Fields.Count} fields", preview ? "planned" : created!.IsSuccess ? "created" : Cli.OneLine(created.StatusMessage ?? created.StatusCode));
             continue;
         }
 
@@ -278,14 +281,14 @@ push.SetAction((parse, cancellationToken) => RunAsync(parse, async (client, toke
         foreach (var refusal in plan.Refused)
         {
             problems++;
-            table.AddRow(key, Markup.Escape(refusal), "[red]refused[/]");
+            table.Add(true, key, refusal, "refused");
         }
 
         if (plan.Changes.Count == 0)
         {
             if (plan.Refused.Count == 0)
             {
-                table.AddRow(key, "", "in sync");
+                table.Add(false, key, "", "in sync");
             }
 
             continue;
@@ -295,15 +298,16 @@ push.SetAction((parse, cancellationToken) => RunAsync(parse, async (client, toke
         problems += error is null ? 0 : 1;
         foreach (var change in plan.Changes)
         {
-            table.AddRow(key, Markup.Escape(change.Description), preview ? "planned" : error is null ? "[green]done[/]" : "[red]" + Markup.Escape(Cli.OneLine(error)) + "[/]");
+            table.Add(error is not null, key, change.Description, preview ? "planned" : error ?? "done");
         }
     }
 
-    AnsiConsole.Write(table);
     if (preview)
     {
-        AnsiConsole.MarkupLine("Dry run: nothing was changed.");
+        table.Caption = "Dry run: nothing was changed.";
     }
+
+    table.Write(parse.GetValue(pushJson));
 
     return problems == 0 ? 0 : 1;
 }, cancellationToken));
@@ -353,7 +357,8 @@ sync.SetAction((parse, cancellationToken) => RunAsync(parse, async (client, toke
     using var stop = CancellationTokenSource.CreateLinkedTokenSource(token);
     using var interrupt = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, Stop);
     using var terminate = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, Stop);
-    var display = new SyncDisplay(key, total, start.Acknowledged);
+    var asJson = parse.GetValue(syncJson);
+    var display = new SyncDisplay(key, total, start.Acknowledged, asJson);
     SyncTotals totals;
     var stopped = false;
     try
@@ -368,10 +373,9 @@ sync.SetAction((parse, cancellationToken) => RunAsync(parse, async (client, toke
         totals = display.Latest with { Acknowledged = last.Acknowledged, Written = last.Written, Failed = last.Failed };
     }
 
-    display.Summary(totals, rows.FailedPath);
+    display.Summary(totals, rows.FailedPath, stopped);
     if (stopped)
     {
-        AnsiConsole.MarkupLine($"Stopped after {totals.Acknowledged} of {total} rows were acknowledged. [bold]--resume[/] continues from there.");
         return 130;
     }
 
@@ -506,6 +510,42 @@ internal static class Cli
     }
 
     public static string OneLine(string text) => EmulatorCommand.OneLine(text);
+}
+
+/// <summary>
+/// A command's result rows: a table (a row that went wrong in red; not wrapped when not a terminal), or with
+/// <c>--json</c> <c>{ "rows": [ { column: value } ], "caption": … }</c> on stdout.
+/// </summary>
+internal sealed class Report(params string[] columns)
+{
+    private readonly List<(string[] Values, bool Problem)> _rows = new();
+
+    public string? Caption { get; set; }
+
+    public void Add(bool problem, params string[] values) => _rows.Add((values, problem));
+
+    public void Write(bool json)
+    {
+        if (json)
+        {
+            var rows = _rows.Select(r => columns.Zip(r.Values).ToDictionary(p => p.First, p => p.Second)).ToList();
+            Console.Out.WriteLine(JsonSerializer.Serialize(new { rows, caption = Caption }, new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
+            return;
+        }
+
+        var table = new Table().AddColumns(columns);
+        foreach (var (values, problem) in _rows)
+        {
+            table.AddRow(values.Select((v, i) => problem && i == values.Length - 1 ? $"[red]{Markup.Escape(v)}[/]" : Markup.Escape(v)).ToArray());
+        }
+
+        if (Caption is not null)
+        {
+            table.Caption(Markup.Escape(Caption));
+        }
+
+        AnsiConsole.Write(table);
+    }
 }
 
 /// <summary>Edits to a project's sfmc.json that keep what else it says.</summary>

@@ -11,7 +11,7 @@ namespace Sfmc.Cli;
 /// The progress of <c>sfmc sync</c>: in a terminal a live bar with rows/s, requests, retries, throttles, failed rows
 /// and ETA; elsewhere (CI logs, pipes) one plain line every <see cref="PlainInterval"/>, no cursor movement.
 /// </summary>
-internal sealed class SyncDisplay(string key, long total, long alreadyDone)
+internal sealed class SyncDisplay(string key, long total, long alreadyDone, bool json = false)
 {
     private static readonly TimeSpan PlainInterval = TimeSpan.FromSeconds(5);
     private readonly object _gate = new();
@@ -29,14 +29,17 @@ internal sealed class SyncDisplay(string key, long total, long alreadyDone)
         }
     }
 
-    /// <summary>Whether the live display is used: a terminal that takes cursor movement.</summary>
-    public static bool IsLive => !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
+    /// <summary>Whether the live display is used: a terminal that takes cursor movement, and no JSON on stdout.</summary>
+    private bool IsLive => !json && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
+
+    /// <summary>Where plain progress lines and messages go: stderr when stdout carries JSON.</summary>
+    private TextWriter Messages => json ? Console.Error : Console.Out;
 
     public async Task<SyncTotals> RunAsync(Func<Action<SyncTotals>, Task<SyncTotals>> run)
     {
         if (alreadyDone > 0)
         {
-            AnsiConsole.MarkupLine($"Resuming after {alreadyDone.ToString("N0", CultureInfo.InvariantCulture)} acknowledged rows.");
+            Messages.WriteLine($"Resuming after {alreadyDone.ToString("N0", CultureInfo.InvariantCulture)} acknowledged rows.");
         }
 
         if (IsLive)
@@ -73,17 +76,38 @@ internal sealed class SyncDisplay(string key, long total, long alreadyDone)
                 if (clock.Elapsed >= next)
                 {
                     next = clock.Elapsed + PlainInterval;
-                    Console.Out.WriteLine($"sync {key}: {Line(totals)}");
+                    Messages.WriteLine($"sync {key}: {Line(totals)}");
                 }
             }
         });
         return final;
     }
 
-    /// <summary>The summary table; <paramref name="failedPath"/> is named when rows failed.</summary>
-    public void Summary(SyncTotals totals, string failedPath)
+    /// <summary>The summary: a table (or JSON), the failed-rows file when rows failed, and how to go on when stopped.</summary>
+    public void Summary(SyncTotals totals, string failedPath, bool stopped)
     {
-        var table = new Table().AddColumns("", key);
+        var failedFile = totals.Failed > 0 && File.Exists(failedPath) ? failedPath : null;
+        if (json)
+        {
+            Console.Out.WriteLine(System.Text.Json.JsonSerializer.Serialize(new
+            {
+                key,
+                rows = total,
+                totals.Acknowledged,
+                totals.Written,
+                totals.Failed,
+                totals.Requests,
+                totals.Retries,
+                throttled = totals.Throttles,
+                seconds = Math.Round(totals.Elapsed.TotalSeconds, 1),
+                rowsPerSecond = Math.Round(Rate(totals)),
+                failedFile,
+                stopped,
+            }, new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web) { WriteIndented = true }));
+            return;
+        }
+
+        var table = new Table().AddColumns("", Markup.Escape(key));
         table.AddRow("rows in the file", N(total));
         table.AddRow("acknowledged", N(totals.Acknowledged));
         table.AddRow("written", N(totals.Written));
@@ -94,9 +118,14 @@ internal sealed class SyncDisplay(string key, long total, long alreadyDone)
         table.AddRow("time", totals.Elapsed.ToString(@"hh\:mm\:ss", CultureInfo.InvariantCulture));
         table.AddRow("rows/s", N((long)Rate(totals)));
         AnsiConsole.Write(table);
-        if (totals.Failed > 0 && File.Exists(failedPath))
+        if (failedFile is not null)
         {
-            AnsiConsole.MarkupLine($"Failed rows, with SFMC's message: {Markup.Escape(failedPath)}");
+            AnsiConsole.MarkupLine($"Failed rows, with SFMC's message: {Markup.Escape(failedFile)}");
+        }
+
+        if (stopped)
+        {
+            AnsiConsole.MarkupLine($"Stopped after {totals.Acknowledged} of {total} rows were acknowledged. [bold]--resume[/] continues from there.");
         }
     }
 

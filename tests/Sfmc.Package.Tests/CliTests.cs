@@ -80,10 +80,15 @@ public sealed class CliTests
         {
             await File.WriteAllTextAsync(Path.Combine(folder, "sfmc.json"), """{ "journeys": [ { "name": "Welcome", "eventDefinitionKey": "APIEvent-welcome" } ] }""");
 
-            var (exit, output) = await Sfmc($"pull --all --out \"{folder}\"", Credentials(emulator));
+            var (exit, output) = await Sfmc($"pull --all --out \"{folder}\" --json", Credentials(emulator));
 
             Assert.Equal(0, exit);
-            Assert.Contains("synchronized: read-only", output, StringComparison.Ordinal);
+            using (var pulled = JsonDocument.Parse(output))
+            {
+                var rows = pulled.RootElement.GetProperty("rows").EnumerateArray().ToList();
+                Assert.Equal(4, rows.Count);
+                Assert.Equal("written, synchronized: read-only", rows.Single(r => r.GetProperty("key").GetString() == "Contact_Salesforce").GetProperty("result").GetString());
+            }
             using (var declarations = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(folder, "sfmc.json"))))
             {
                 Assert.Equal(["Contact_Salesforce"], declarations.RootElement.GetProperty("synchronizedDataExtensions").EnumerateArray().Select(e => e.GetString()));
@@ -257,6 +262,13 @@ public sealed class CliTests
             Assert.Equal(4, dryOutput.Split('\n').Count(l => l.Contains("planned", StringComparison.Ordinal)));
             var (none, _) = await Sfmc($"check \"{DeclaredFolder}\"", Credentials(emulator));
             Assert.Equal(1, none); // the dry run created nothing
+            var (dryJson, plan) = await Sfmc($"push \"{DeclaredFolder}\" --dry-run --json", Credentials(emulator));
+            Assert.Equal(0, dryJson);
+            using (var document = JsonDocument.Parse(plan))
+            {
+                Assert.Equal(["planned", "planned", "planned", "planned"], document.RootElement.GetProperty("rows").EnumerateArray().Select(r => r.GetProperty("result").GetString()));
+                Assert.Equal("Dry run: nothing was changed.", document.RootElement.GetProperty("caption").GetString());
+            }
 
             var (pushed, _) = await Sfmc($"push \"{DeclaredFolder}\"", Credentials(emulator));
             Assert.Equal(0, pushed);
@@ -587,6 +599,21 @@ public sealed class CliTests
             Assert.Equal(3, failed.Length);
             Assert.Equal(2, unknown);
             Assert.Contains("'customers' is not a DE on the tenant (keys are case-sensitive)", unknownOutput, StringComparison.Ordinal);
+
+            // --json: the summary is the only thing on stdout.
+            var again = Path.Combine(folder, "again.csv");
+            File.Copy(file, again);
+            using var process = Processes.Start("dotnet", $"\"{Tool}\" sync \"{again}\" --key Customers --json", environment: Credentials(emulator));
+            var stdout = process.StandardOutput.ReadToEndAsync();
+            var stderr = process.StandardError.ReadToEndAsync();
+            await process.WaitForExitAsync();
+            using var summary = JsonDocument.Parse(await stdout);
+            _log.WriteLine(await stderr);
+            Assert.Equal(1, process.ExitCode);
+            Assert.Equal(4, summary.RootElement.GetProperty("rows").GetInt64());
+            Assert.Equal(2, summary.RootElement.GetProperty("written").GetInt64());
+            Assert.Equal(2, summary.RootElement.GetProperty("failed").GetInt64());
+            Assert.Equal(again + ".failed.csv", summary.RootElement.GetProperty("failedFile").GetString());
         }
         finally
         {
