@@ -214,7 +214,10 @@ internal sealed class RowSync(DataExtensionInfo dataExtension, string path)
     public static string KeyText(IEnumerable<(string Name, string? Value)> key) =>
         string.Join("\u001f", key.OrderBy(k => k.Name, StringComparer.OrdinalIgnoreCase).Select(k => k.Name.ToUpperInvariant() + "=" + k.Value));
 
-    /// <summary>Appends failed rows to <c>&lt;file&gt;.failed.csv</c>: the DE's fields, then SFMC's (or the check's) message.</summary>
+    /// <summary>
+    /// Appends failed rows to <c>&lt;file&gt;.failed.csv</c>: the input line, the DE's fields, then SFMC's (or the
+    /// check's) message on one line. A row SFMC's async results do not identify has its message and empty fields.
+    /// </summary>
     public void AppendFailed(IEnumerable<(InputRow? Row, string Message)> failed)
     {
         var list = failed.ToList();
@@ -246,7 +249,7 @@ internal sealed class RowSync(DataExtensionInfo dataExtension, string path)
                 csv.WriteField(row is not null && row.Values.TryGetValue(field.Name, out var value) ? value : "");
             }
 
-            csv.WriteField(message);
+            csv.WriteField(string.Join(' ', message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries).Select(l => l.Trim())));
             csv.NextRecord();
         }
     }

@@ -467,6 +467,37 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task Sync_inserts_through_the_async_API_and_a_second_insert_of_the_same_keys_fails_row_by_row()
+    {
+        await using var emulator = await SfmcEmulator.StartAsync(o => o.DataExtensionFiles.Add(DeclaredFolder));
+        var folder = Processes.TempFolder("sfmc-sync-insert");
+        try
+        {
+            var file = await CustomersFile(folder, "customers.csv", 2_000);
+            var upsertAsync = await CustomersFile(folder, "more.jsonl", 300);
+
+            var (inserted, _) = await Sfmc($"sync \"{file}\" --key Customers --mode insert", Credentials(emulator));
+            Assert.Equal(0, inserted);
+            Assert.Equal(2_000, (await Keys(emulator)).Count);
+
+            var (again, output) = await Sfmc($"sync \"{file}\" --key Customers --mode insert", Credentials(emulator));
+            Assert.Equal(1, again); // every key exists: each row is refused, none is written twice
+            Assert.Equal(2_000, (await Keys(emulator)).Count);
+            Assert.Equal(2_001, (await File.ReadAllLinesAsync(file + ".failed.csv")).Length);
+            Assert.Contains("failed", output, StringComparison.Ordinal);
+
+            // The same 300 keys (c0…c299) upserted through the async API: updated, not added.
+            var (upserted, _) = await Sfmc($"sync \"{upsertAsync}\" --key Customers --api async", Credentials(emulator));
+            Assert.Equal(0, upserted);
+            Assert.Equal(2_000, (await Keys(emulator)).Count);
+        }
+        finally
+        {
+            Processes.DeleteQuietly(folder);
+        }
+    }
+
+    [Fact]
     public async Task Sync_stops_cleanly_on_Ctrl_C_and_says_what_was_written()
     {
         await using var emulator = await SfmcEmulator.StartAsync(o => o.DataExtensionFiles.Add(DeclaredFolder));
