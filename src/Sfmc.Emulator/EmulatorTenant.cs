@@ -29,6 +29,9 @@ internal sealed class EmulatorTenant
     /// <summary>EventDefinitionKeys of the tenant's API entry events.</summary>
     public FrozenSet<string> JourneyKeys { get; }
 
+    /// <summary>The SFTP root the emulator reads imports from (<see cref="SfmcEmulatorOptions.FileTransferRoot"/>).</summary>
+    public string? FileTransferRoot { get; private init; }
+
     /// <summary>Contacts whose journey entries are refused.</summary>
     public FrozenSet<string> InactiveContactKeys { get; }
 
@@ -48,7 +51,7 @@ internal sealed class EmulatorTenant
     public FrozenSet<string> UndeliverableAddresses { get; }
 
     /// <summary>The tenant of <paramref name="options"/>; a broken declaration file is an <see cref="InvalidDataException"/> naming it.</summary>
-    public static EmulatorTenant Build(SfmcEmulatorOptions options) => new(options, EmulatorDeclarations.Load(options.DeclarationFiles));
+    public static EmulatorTenant Build(SfmcEmulatorOptions options) => new(options, EmulatorDeclarations.Load(options.DeclarationFiles)) { FileTransferRoot = options.FileTransferRoot };
 
     /// <summary>Declared definitions are Active unless <paramref name="explicitStatus"/> says otherwise.</summary>
     private static FrozenDictionary<string, string> WithDeclared(IDictionary<string, string> explicitStatus, IEnumerable<string> declared)

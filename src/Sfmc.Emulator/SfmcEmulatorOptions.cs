@@ -54,6 +54,12 @@ public sealed class SfmcEmulatorOptions
     /// <summary>Addresses (email or mobile) whose messages end NotSent.</summary>
     public ISet<string> UndeliverableAddresses { get; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// The folder the emulator sees as the account's SFTP (Enhanced FTP) root: an ImportDefinition started with Perform
+    /// reads <c>Import/&lt;FileSpec&gt;</c> under it. In tests, the folder a real SSH server serves. Null: no files.
+    /// </summary>
+    public string? FileTransferRoot { get; set; }
+
     /// <summary>A SQLite file to keep rows across restarts; null keeps them in memory.</summary>
     public string? DatabasePath { get; set; }
 

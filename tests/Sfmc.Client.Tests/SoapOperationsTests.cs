@@ -126,13 +126,91 @@ public sealed class SoapOperationsTests
     {
         await using var host = await TestHost.StartAsync();
 
-        var result = await host.Client.Soap.PerformAsync(SoapPerformActions.Start, [new ImportDefinition { CustomerKey = "2043" }]);
+        var result = await host.Client.Soap.PerformAsync(SoapPerformActions.Start, [new SoapUntypedObject("Automation").Set("ObjectID", "20b3800b"), new SoapUntypedObject("ImportDefinition").Set("CustomerKey", "2043")]);
 
-        var only = Assert.Single(result.Results);
-        Assert.False(only.IsSuccess);
-        Assert.Contains("does not model Perform 'start' on ImportDefinition", only.StatusMessage, StringComparison.Ordinal);
-        Assert.Null(only.Task);
+        Assert.All(result.Results, r => Assert.False(r.IsSuccess));
+        Assert.Contains("does not model Perform 'start' on Automation", result.Results[0].StatusMessage, StringComparison.Ordinal);
+        Assert.Contains("ImportDefinition '2043' was not found", result.Results[1].StatusMessage, StringComparison.Ordinal);
+        Assert.All(result.Results, r => Assert.Null(r.Task));
         Assert.Throws<SfmcException>(result.EnsureSuccess);
+    }
+
+    [Fact]
+    public async Task An_ImportDefinition_started_with_Perform_imports_the_dropped_file_by_SFMCs_rules()
+    {
+        var root = Path.Combine(Path.GetTempPath(), "sfmc-import-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(Path.Combine(root, "Import"));
+        try
+        {
+            await using var host = await TestHost.StartAsync(emulator: o => o.FileTransferRoot = root);
+            var soap = host.Client.Soap;
+
+            // Exact field names, one column in the wrong case ("SKU": skipped, as an Import Activity skips it), a
+            // duplicate key (the first kept), a row without its required unit price (an error).
+            await File.WriteAllTextAsync(Path.Combine(root, "Import", "orders.csv"),
+                "order id,line no,sku,unit price,SKU,note\n" +
+                "A-1,1,TEA,4.50,ignored,\"a, quoted note\"\n" +
+                "A-1,2,CUP,9.00,ignored,\n" +
+                "A-1,1,TEA,5.00,ignored,duplicate\n" +
+                "A-2,1,POT,,ignored,no price\n");
+            var definition = new ImportDefinition
+            {
+                CustomerKey = "orders-import",
+                Name = "Orders import",
+                DestinationObject = new DataExtension { CustomerKey = "order_lines" },
+                FieldMappingType = ImportDefinitionFieldMappingType.InferFromColumnHeadings,
+                FileSpec = "orders.csv",
+                FileType = FileType.CSV,
+                UpdateType = ImportDefinitionUpdateType.AddAndUpdate,
+                AllowErrors = true,
+            };
+            (await soap.CreateAsync([definition])).EnsureSuccess();
+
+            var started = Assert.Single((await soap.PerformAsync(SoapPerformActions.Start, [new ImportDefinition { CustomerKey = "orders-import" }])).Results);
+            Assert.True(started.IsSuccess, started.StatusMessage);
+            var summary = Assert.Single(await soap.RetrieveAsync("ImportResultsSummary",
+                ["ImportDefinitionCustomerKey", "TaskResultID", "ImportStatus", "NumberSuccessful", "NumberDuplicated", "NumberErrors", "TotalRows"],
+                SoapProperty.Named<string>("TaskResultID").IsEqualTo(started.Task!.Id!)).ToListAsync());
+
+            Assert.Equal("Completed", summary["ImportStatus"]);
+            Assert.Equal(("4", "2", "1", "1"), (summary["TotalRows"], summary["NumberSuccessful"], summary["NumberDuplicated"], summary["NumberErrors"]));
+            var rows = await host.Emulator.GetRowsAsync("order_lines");
+            Assert.Equal(["CUP", "TEA"], rows.Select(r => r["sku"]).Order(StringComparer.Ordinal));
+            Assert.Equal("4.50", rows.Single(r => r["sku"] == "TEA")["unit price"]); // the duplicate did not overwrite the first
+            Assert.Equal("a, quoted note", rows.Single(r => r["sku"] == "TEA")["note"]);
+
+            // Without AllowErrors one bad row stops the import: Error, nothing written.
+            definition.AllowErrors = false;
+            definition.FileSpec = "more.csv";
+            (await soap.UpdateAsync([definition])).EnsureSuccess();
+            await File.WriteAllTextAsync(Path.Combine(root, "Import", "more.csv"), "order id,line no,sku,unit price\nB-1,1,MUG,3.00\nB-2,1,,1.00\n");
+            var second = Assert.Single((await soap.PerformAsync("start", [new ImportDefinition { CustomerKey = "orders-import" }])).Results);
+            var failed = Assert.Single(await soap.RetrieveAsync("ImportResultsSummary", ["ImportStatus", "NumberErrors", "NumberSuccessful"], SoapProperty.Named<string>("TaskResultID").IsEqualTo(second.Task!.Id!)).ToListAsync());
+            Assert.Equal(("Error", "1", "0"), (failed["ImportStatus"], failed["NumberErrors"], failed["NumberSuccessful"]));
+            Assert.Equal(2, (await host.Emulator.GetRowsAsync("order_lines")).Count);
+
+            // UpdateButDoNotAdd changes existing rows only; a missing file is an Error result, not a failed Perform.
+            definition.UpdateType = ImportDefinitionUpdateType.UpdateButDoNotAdd;
+            definition.FileSpec = "prices.csv";
+            (await soap.UpdateAsync([definition])).EnsureSuccess();
+            await File.WriteAllTextAsync(Path.Combine(root, "Import", "prices.csv"), "order id,line no,sku,unit price\nA-1,2,CUP,7.25\nC-9,1,NEW,1.00\n");
+            Assert.True(Assert.Single((await soap.PerformAsync("start", [definition])).Results).IsSuccess);
+            var updated = await host.Emulator.GetRowsAsync("order_lines");
+            Assert.Equal(2, updated.Count);
+            Assert.Equal("7.25", updated.Single(r => r["sku"] == "CUP")["unit price"]);
+            File.Delete(Path.Combine(root, "Import", "prices.csv"));
+            var missing = Assert.Single((await soap.PerformAsync("start", [definition])).Results);
+            Assert.Equal("Error", Assert.Single(await soap.RetrieveAsync("ImportResultsSummary", ["ImportStatus"], SoapProperty.Named<string>("TaskResultID").IsEqualTo(missing.Task!.Id!)).ToListAsync())["ImportStatus"]);
+
+            // A DE without a primary key imports only with Overwrite.
+            await host.Emulator.AddDataExtensionAsync(new DataExtensionInfo("log", "log", null, false, null, null, [new DataExtensionFieldInfo("line", "line", DataExtensionFieldType.Text, 100, null, false, false, null)]));
+            var keyless = await soap.CreateAsync([new ImportDefinition { CustomerKey = "log-import", DestinationObject = new DataExtension { CustomerKey = "log" }, FileSpec = "log.csv", UpdateType = ImportDefinitionUpdateType.AddAndUpdate }]);
+            Assert.Contains("can only Overwrite", Assert.Single(keyless.Results).StatusMessage, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
     }
 
     [Fact]

@@ -437,6 +437,24 @@ internal sealed class EmulatorStore : IAsyncDisposable
     }
 
     /// <summary>Deletes the row with these primary-key values (text keys match case-insensitively); false when none matched.</summary>
+    /// <summary>Whether a row with this row's primary-key values exists.</summary>
+    public async Task<bool> RowExistsAsync(DataExtensionInfo dataExtension, Dictionary<string, JsonElement> row, CancellationToken cancellationToken) =>
+        await ExistsAsync(dataExtension, row, cancellationToken) is not null;
+
+    /// <summary>Deletes every row of a DE (an Overwrite import).</summary>
+    public async Task DeleteAllRowsAsync(DataExtensionInfo dataExtension, CancellationToken cancellationToken)
+    {
+        await _lock.WaitAsync(cancellationToken);
+        try
+        {
+            await ExecuteAsync($"DELETE FROM {Table(dataExtension)}", cancellationToken);
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
     public async Task<bool> DeleteRowAsync(DataExtensionInfo dataExtension, IReadOnlyDictionary<string, string?> keys, CancellationToken cancellationToken)
     {
         await _lock.WaitAsync(cancellationToken);

@@ -10,7 +10,8 @@ namespace Sfmc.Emulator;
 
 /// <content>
 /// Describe (the types the emulator serves, their properties from the WSDL and what the emulator does with them),
-/// Perform on a TriggeredSendDefinition (start, pause, stop, publish), Execute LogUnsubEvent (unsubscribes and logs
+/// Perform on a TriggeredSendDefinition (start, pause, stop, publish) and an ImportDefinition (start: see
+/// <c>EmulatorSoap.Imports.cs</c>), Execute LogUnsubEvent (unsubscribes and logs
 /// an UnsubEvent), and answers in SFMC's shapes for what it does not model: each Configure, Schedule, Extract item,
 /// and Perform of other types, is a per-item error saying so.
 /// </content>
@@ -22,6 +23,7 @@ internal sealed partial class EmulatorSoap
         ["Subscriber"] = ["Create", "Update", "Delete"],
         ["DataExtension"] = ["Create", "Update"],
         ["DataFolder"] = ["Create"],
+        ["ImportDefinition"] = ["Create", "Update"],
     };
 
     /// <summary>A DefinitionRequestMsg: one ObjectDefinition per type asked for; an error text when one is not served.</summary>
@@ -114,9 +116,12 @@ internal sealed partial class EmulatorSoap
         foreach (var definition in message.Element(Api + "Definitions")?.Elements(Api + "Definition") ?? [])
         {
             var type = LocalName(definition.Attribute(XName.Get("type", Xsi))?.Value) ?? "";
-            var (outcome, objectId) = type == "TriggeredSendDefinition"
-                ? await PerformTriggeredSendAsync(action, definition, cancellationToken)
-                : (SoapWriteResult.Error($"The emulator does not model Perform '{action}' on {(type.Length == 0 ? "an object without xsi:type" : type)}.", 2), null);
+            var (outcome, objectId, taskId) = type switch
+            {
+                "TriggeredSendDefinition" => await PerformTriggeredSendAsync(action, definition, cancellationToken),
+                "ImportDefinition" => await PerformImportAsync(action, definition, cancellationToken),
+                _ => (SoapWriteResult.Error($"The emulator does not model Perform '{action}' on {(type.Length == 0 ? "an object without xsi:type" : type)}.", 2), null, null),
+            };
             var result = OperationResult("Result", outcome, results.Count);
             result.Add(new XElement(Api + "Object",
                 new XAttribute(XName.Get("type", Xsi), type),
@@ -127,7 +132,7 @@ internal sealed partial class EmulatorSoap
                 result.Add(new XElement(Api + "Task",
                     new XElement(Api + "StatusCode", "OK"),
                     new XElement(Api + "StatusMessage", "OK"),
-                    new XElement(Api + "ID", Interlocked.Increment(ref _nextId)),
+                    new XElement(Api + "ID", taskId ?? Interlocked.Increment(ref _nextId)),
                     new XElement(Api + "InteractionObjectID", objectId)));
             }
 
@@ -138,7 +143,7 @@ internal sealed partial class EmulatorSoap
     }
 
     /// <summary>start: Active; pause and stop: Inactive; publish: keeps the status (the emulator has no unpublished changes).</summary>
-    private async Task<(SoapWriteResult Outcome, string? ObjectId)> PerformTriggeredSendAsync(string action, XElement definition, CancellationToken cancellationToken)
+    private async Task<(SoapWriteResult Outcome, string? ObjectId, int? TaskId)> PerformTriggeredSendAsync(string action, XElement definition, CancellationToken cancellationToken)
     {
         string? status = action switch
         {
@@ -149,7 +154,7 @@ internal sealed partial class EmulatorSoap
         };
         if (status == "?")
         {
-            return (SoapWriteResult.Error($"Invalid action '{action}' for TriggeredSendDefinition: start, pause, stop or publish (actions are case-sensitive).", 2), null);
+            return (SoapWriteResult.Error($"Invalid action '{action}' for TriggeredSendDefinition: start, pause, stop or publish (actions are case-sensitive).", 2), null, null);
         }
 
         var key = definition.Element(Api + "CustomerKey")?.Value;
@@ -169,8 +174,8 @@ internal sealed partial class EmulatorSoap
             },
             cancellationToken);
         return changed is null
-            ? (SoapWriteResult.Error($"TriggeredSendDefinition '{key ?? objectId}' was not found. Keys are case-sensitive.", 180008), null)
-            : (SoapWriteResult.Ok("TriggeredSendDefinition perform called successfully"), changed.GetValueOrDefault("ObjectID"));
+            ? (SoapWriteResult.Error($"TriggeredSendDefinition '{key ?? objectId}' was not found. Keys are case-sensitive.", 180008), null, null)
+            : (SoapWriteResult.Ok("TriggeredSendDefinition perform called successfully"), changed.GetValueOrDefault("ObjectID"), null);
     }
 
     /// <summary>An ExecuteRequestMsg: LogUnsubEvent runs; other names are per-request errors.</summary>

@@ -60,6 +60,8 @@ internal sealed partial class EmulatorSoap(EmulatorStore store, EmulatorAuth aut
         ["DataExtensionTemplate"] = ["ObjectID", "PartnerKey", "CustomerKey", "Name", "Description", "CreatedDate", "ModifiedDate", "IsSendable", "IsTestable", "SendableCustomObjectField", "SendableSubscriberField", "DataRetentionPeriodLength", "DataRetentionPeriodUnitOfMeasure", "RowBasedRetention", "ResetRetentionPeriodOnImport", "DeleteAtEndOfRetentionPeriod", "RetainUntil"],
         ["DataFolder"] = ["ID", "ObjectID", "PartnerKey", "CustomerKey", "Name", "Description", "ContentType", "IsActive", "IsEditable", "AllowChildren", "CreatedDate", "ModifiedDate", "Client.ID", "ParentFolder.ID", "ParentFolder.ObjectID", "ParentFolder.CustomerKey", "ParentFolder.Name"],
         ["DataExtensionField"] = [],
+        ["ImportDefinition"] = ["ObjectID", "CustomerKey", "Name", "Description", "DestinationObject.CustomerKey", "FieldMappingType", "FileSpec", "FileType", "UpdateType", "AllowErrors", "Delimiter", "HeaderLines"],
+        ["ImportResultsSummary"] = ["ImportDefinitionCustomerKey", "TaskResultID", "ImportStatus", "StartDate", "EndDate", "DestinationID", "NumberSuccessful", "NumberDuplicated", "NumberErrors", "TotalRows", "ImportType"],
     });
 
     private static Dictionary<string, string[]> WithDefaults(Dictionary<string, string[]> beyondDefaults) =>
@@ -322,6 +324,7 @@ internal sealed partial class EmulatorSoap(EmulatorStore store, EmulatorAuth aut
         ("DataExtension", "Update") => UpdateDataExtensionAsync(account, item, cancellationToken),
         ("DataFolder", "Create") => CreateFolderAsync(account, item, cancellationToken),
         ("TriggeredSend", "Create") => CreateTriggeredSendAsync(item, cancellationToken),
+        ("ImportDefinition", "Create" or "Update") => WriteImportDefinitionAsync(action, upsert, item, cancellationToken),
         _ => Task.FromResult(SoapWriteResult.Error($"Unable to find a handler for object type {type} ({action}). Object types are case-sensitive, check spelling.", 2)),
     };
 

@@ -1,0 +1,225 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Text;
+using System.Text.Json;
+using System.Threading;
+using System.Threading.Tasks;
+using System.Xml.Linq;
+using CsvHelper;
+using CsvHelper.Configuration;
+using Sfmc.Client;
+
+namespace Sfmc.Emulator;
+
+/// <content>
+/// File-drop imports: SOAP Create/Update of an <c>ImportDefinition</c> (a DE by CustomerKey, FileSpec, UpdateType,
+/// AllowErrors, Delimiter, HeaderLines), Perform <c>start</c> reading <c>Import/&lt;FileSpec&gt;</c> under the
+/// configured SFTP root, and the <c>ImportResultsSummary</c> a Retrieve by TaskResultID reads. The import follows
+/// SFMC's rules: columns matched to fields by exact name (others skipped), required fields and types checked per row,
+/// duplicates within the file counted (the first kept), UpdateType honoured, a DE without a primary key only
+/// Overwrite, nothing imported on an error unless AllowErrors.
+/// </content>
+internal sealed partial class EmulatorSoap
+{
+    private static readonly string[] UpdateTypes = ["AddAndUpdate", "AddAndDoNotUpdate", "UpdateButDoNotAdd", "Overwrite"];
+
+    private async Task<SoapWriteResult> WriteImportDefinitionAsync(string action, bool upsert, XElement item, CancellationToken cancellationToken)
+    {
+        string? Value(string name) => NonEmpty(item.Element(Api + name)?.Value);
+        var key = Value("CustomerKey");
+        if (key is null)
+        {
+            return SoapWriteResult.Error("An ImportDefinition needs a CustomerKey.", 2);
+        }
+
+        var existing = (await store.ReadSoapObjectsAsync("ImportDefinition", cancellationToken, key)).FirstOrDefault();
+        if (action == "Create" && existing is not null)
+        {
+            return SoapWriteResult.Error($"An ImportDefinition with CustomerKey '{key}' already exists.", 2);
+        }
+
+        if (action == "Update" && existing is null && !upsert)
+        {
+            return SoapWriteResult.Error($"Unable to find an ImportDefinition with CustomerKey '{key}'. Keys are case-sensitive.", 2);
+        }
+
+        var bag = existing ?? new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["ObjectID"] = StableId("import:" + key),
+            ["CustomerKey"] = key,
+            ["FieldMappingType"] = "InferFromColumnHeadings",
+            ["FileType"] = "CSV",
+            ["UpdateType"] = "AddAndUpdate",
+            ["AllowErrors"] = "false",
+            ["Delimiter"] = ",",
+            ["HeaderLines"] = "1",
+        };
+        foreach (var name in new[] { "Name", "Description", "FieldMappingType", "FileSpec", "FileType", "UpdateType", "AllowErrors", "Delimiter", "HeaderLines" })
+        {
+            if (Value(name) is { } value)
+            {
+                bag[name] = value;
+            }
+        }
+
+        if (item.Element(Api + "DestinationObject")?.Element(Api + "CustomerKey")?.Value is { Length: > 0 } destination)
+        {
+            bag["DestinationObject.CustomerKey"] = destination;
+        }
+
+        if (bag.GetValueOrDefault("DestinationObject.CustomerKey") is not { } deKey || !store.TryGet(deKey, out var dataExtension))
+        {
+            return SoapWriteResult.Error($"The DestinationObject must be an existing DataExtension by CustomerKey (keys are case-sensitive); '{bag.GetValueOrDefault("DestinationObject.CustomerKey")}' is not one.", 2);
+        }
+
+        if (!UpdateTypes.Contains(bag["UpdateType"], StringComparer.Ordinal))
+        {
+            return SoapWriteResult.Error($"The emulator imports with UpdateType {string.Join(", ", UpdateTypes)}; not '{bag["UpdateType"]}'.", 2);
+        }
+
+        if (dataExtension.PrimaryKey.Count == 0 && bag["UpdateType"] != "Overwrite")
+        {
+            return SoapWriteResult.Error($"'{dataExtension.CustomerKey}' has no primary key: an import into it can only Overwrite.", 2);
+        }
+
+        if (bag.GetValueOrDefault("FieldMappingType") != "InferFromColumnHeadings" || bag.GetValueOrDefault("FileType") != "CSV")
+        {
+            return SoapWriteResult.Error("The emulator imports CSV files with FieldMappingType InferFromColumnHeadings.", 2);
+        }
+
+        await store.SaveSoapObjectsAsync("ImportDefinition", [(key, bag)], cancellationToken);
+        return SoapWriteResult.Ok(existing is null ? "ImportDefinition created." : "ImportDefinition updated.");
+    }
+
+    /// <summary>Perform start: imports the file now and records its ImportResultsSummary under a new TaskResultID.</summary>
+    private async Task<(SoapWriteResult Outcome, string? ObjectId, int? TaskId)> PerformImportAsync(string action, XElement definition, CancellationToken cancellationToken)
+    {
+        if (action != "start")
+        {
+            return (SoapWriteResult.Error($"Invalid action '{action}' for ImportDefinition: start (actions are case-sensitive).", 2), null, null);
+        }
+
+        var key = NonEmpty(definition.Element(Api + "CustomerKey")?.Value);
+        var objectId = NonEmpty(definition.Element(Api + "ObjectID")?.Value);
+        var bag = (await store.ReadSoapObjectsAsync("ImportDefinition", cancellationToken))
+            .FirstOrDefault(d => (key is not null && d.GetValueOrDefault("CustomerKey") == key) || (objectId is not null && string.Equals(d.GetValueOrDefault("ObjectID"), objectId, StringComparison.OrdinalIgnoreCase)));
+        if (bag is null || !store.TryGet(bag.GetValueOrDefault("DestinationObject.CustomerKey") ?? "", out var dataExtension))
+        {
+            return (SoapWriteResult.Error($"ImportDefinition '{key ?? objectId}' was not found. Keys are case-sensitive.", 2), null, null);
+        }
+
+        var taskId = Interlocked.Increment(ref _nextId);
+        var started = ServerTime();
+        var counts = await ImportFileAsync(dataExtension, bag, cancellationToken);
+        await store.SaveSoapObjectsAsync("ImportResultsSummary", [(taskId.ToString(CultureInfo.InvariantCulture), new Dictionary<string, string?>(StringComparer.Ordinal)
+        {
+            ["ImportDefinitionCustomerKey"] = bag["CustomerKey"],
+            ["TaskResultID"] = taskId.ToString(CultureInfo.InvariantCulture),
+            ["ImportStatus"] = counts.Error is null ? "Completed" : "Error",
+            ["StartDate"] = started,
+            ["EndDate"] = ServerTime(),
+            ["DestinationID"] = StableId(dataExtension.CustomerKey),
+            ["NumberSuccessful"] = counts.Successful.ToString(CultureInfo.InvariantCulture),
+            ["NumberDuplicated"] = counts.Duplicated.ToString(CultureInfo.InvariantCulture),
+            ["NumberErrors"] = counts.Errors.ToString(CultureInfo.InvariantCulture),
+            ["TotalRows"] = counts.Total.ToString(CultureInfo.InvariantCulture),
+            ["ImportType"] = "DataExtension",
+        })], cancellationToken);
+        return (SoapWriteResult.Ok("ImportDefinition perform called successfully"), bag.GetValueOrDefault("ObjectID"), taskId);
+    }
+
+    /// <summary>What an import did: rows in the file, imported, duplicates, bad rows; an error when it failed as a whole.</summary>
+    private sealed record ImportCounts(int Total, int Successful, int Duplicated, int Errors, string? Error);
+
+    private async Task<ImportCounts> ImportFileAsync(DataExtensionInfo dataExtension, Dictionary<string, string?> definition, CancellationToken cancellationToken)
+    {
+        var fileSpec = definition.GetValueOrDefault("FileSpec") ?? "";
+        var path = tenant.FileTransferRoot is { } root ? Path.GetFullPath(Path.Combine(root, "Import", fileSpec)) : null;
+        if (path is null || tenant.FileTransferRoot is not { } folder || !path.StartsWith(Path.GetFullPath(Path.Combine(folder, "Import")), StringComparison.Ordinal) || !File.Exists(path))
+        {
+            return new ImportCounts(0, 0, 0, 0, $"No file Import/{fileSpec} on the SFTP root.");
+        }
+
+        var configuration = new CsvConfiguration(CultureInfo.InvariantCulture)
+        {
+            Delimiter = definition.GetValueOrDefault("Delimiter") is { Length: > 0 } delimiter ? delimiter : ",",
+            HasHeaderRecord = true,
+            BadDataFound = null,
+            MissingFieldFound = null,
+        };
+        var rows = new List<Dictionary<string, JsonElement>>();
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        int total = 0, duplicated = 0, errors = 0;
+        using (var reader = new StreamReader(path, Encoding.UTF8, detectEncodingFromByteOrderMarks: true))
+        using (var csv = new CsvReader(reader, configuration))
+        {
+            if (!await csv.ReadAsync() || !csv.ReadHeader() || csv.HeaderRecord is not { } header)
+            {
+                return new ImportCounts(0, 0, 0, 0, "The file has no header line.");
+            }
+
+            // Columns are matched to fields by exact name; the others are skipped, as an Import Activity does.
+            var columns = header.Select(name => dataExtension.Fields.FirstOrDefault(f => string.Equals(f.Name, name, StringComparison.Ordinal))).ToArray();
+            while (await csv.ReadAsync())
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                total++;
+                var row = new Dictionary<string, JsonElement>(StringComparer.OrdinalIgnoreCase);
+                for (var i = 0; i < columns.Length; i++)
+                {
+                    if (columns[i] is { } field && csv.TryGetField<string>(i, out var value) && !string.IsNullOrEmpty(value))
+                    {
+                        row[field.Name] = JsonSerializer.SerializeToElement(value);
+                    }
+                }
+
+                if (dataExtension.Fields.Any(f => f.IsRequired && f.DefaultValue is null && !row.ContainsKey(f.Name)))
+                {
+                    errors++;
+                    continue;
+                }
+
+                var identity = string.Join("\u001f", dataExtension.PrimaryKey.Select(f => row.TryGetValue(f.Name, out var v) ? v.GetString() : ""));
+                if (dataExtension.PrimaryKey.Count > 0 && !seen.Add(identity))
+                {
+                    duplicated++;
+                    continue;
+                }
+
+                rows.Add(row);
+            }
+        }
+
+        var updateType = definition.GetValueOrDefault("UpdateType");
+        var allowErrors = IsTrue(definition.GetValueOrDefault("AllowErrors"));
+        var valid = new List<Dictionary<string, JsonElement>>();
+        foreach (var row in rows)
+        {
+            var exists = dataExtension.PrimaryKey.Count > 0 && updateType is "AddAndDoNotUpdate" or "UpdateButDoNotAdd" && await store.RowExistsAsync(dataExtension, row, cancellationToken);
+            if ((updateType == "AddAndDoNotUpdate" && exists) || (updateType == "UpdateButDoNotAdd" && !exists))
+            {
+                continue; // left alone by this UpdateType: neither imported nor an error
+            }
+
+            valid.Add(row);
+        }
+
+        if (errors > 0 && !allowErrors)
+        {
+            return new ImportCounts(total, 0, duplicated, errors, "Rows with errors and AllowErrors false: nothing was imported.");
+        }
+
+        if (updateType == "Overwrite")
+        {
+            await store.DeleteAllRowsAsync(dataExtension, cancellationToken);
+        }
+
+        // Values of the wrong type are found as rows are written: they count as errors, the other rows are written
+        // (AllowErrors false stops the import only for the missing required values checked above).
+        var failed = await store.WriteEachAsync(dataExtension, valid, insertOnly: false, cancellationToken);
+        return new ImportCounts(total, valid.Count - failed.Count, duplicated, errors + failed.Count, null);
+    }
+}
