@@ -81,6 +81,9 @@ public sealed class SfmcClient
     /// </summary>
     public global::Sfmc.Client.Rest.SfmcRestClient Rest => new(this);
 
+    /// <summary>Automation Studio: an automation's status, and starting one by its key.</summary>
+    public AutomationClient Automations => new(this);
+
     /// <summary>SFMC's SOAP API: typed Retrieve with paging, Create/Update/Delete/Upsert, DE rows over SOAP.</summary>
     public global::Sfmc.Client.Soap.SfmcSoapClient Soap => new(this);
 

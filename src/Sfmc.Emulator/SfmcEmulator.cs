@@ -111,6 +111,14 @@ public sealed class SfmcEmulator : IAsyncDisposable
         try
         {
             store = await EmulatorStore.OpenAsync(options.DatabasePath, dataExtensions, cancellationToken);
+            await store.SaveSoapObjectsAsync("Automation", options.AutomationImports.Select(a => (a.Key, (IReadOnlyDictionary<string, string?>)new Dictionary<string, string?>(StringComparer.Ordinal)
+            {
+                ["CustomerKey"] = a.Key,
+                ["Name"] = a.Key,
+                ["ObjectID"] = EmulatorSoap.AutomationObjectId(a.Key),
+                ["Status"] = "2", // Ready
+                ["ImportDefinitionKey"] = a.Value,
+            })), cancellationToken);
             emulator = new SfmcEmulator(app, store, options, tenant);
             emulator.Map(app);
             await app.StartAsync(cancellationToken);

@@ -60,6 +60,12 @@ public sealed class SfmcEmulatorOptions
     /// </summary>
     public string? FileTransferRoot { get; set; }
 
+    /// <summary>
+    /// Automations the tenant has, by CustomerKey, each with the CustomerKey of the ImportDefinition its one step runs
+    /// (a File Drop or scheduled import). SOAP Retrieve lists them; Perform <c>start</c> runs the import.
+    /// </summary>
+    public IDictionary<string, string> AutomationImports { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
     /// <summary>A SQLite file to keep rows across restarts; null keeps them in memory.</summary>
     public string? DatabasePath { get; set; }
 

@@ -126,10 +126,10 @@ public sealed class SoapOperationsTests
     {
         await using var host = await TestHost.StartAsync();
 
-        var result = await host.Client.Soap.PerformAsync(SoapPerformActions.Start, [new SoapUntypedObject("Automation").Set("ObjectID", "20b3800b"), new SoapUntypedObject("ImportDefinition").Set("CustomerKey", "2043")]);
+        var result = await host.Client.Soap.PerformAsync(SoapPerformActions.Start, [new SoapUntypedObject("QueryDefinition").Set("ObjectID", "a077064d"), new SoapUntypedObject("ImportDefinition").Set("CustomerKey", "2043")]);
 
         Assert.All(result.Results, r => Assert.False(r.IsSuccess));
-        Assert.Contains("does not model Perform 'start' on Automation", result.Results[0].StatusMessage, StringComparison.Ordinal);
+        Assert.Contains("does not model Perform 'start' on QueryDefinition", result.Results[0].StatusMessage, StringComparison.Ordinal);
         Assert.Contains("ImportDefinition '2043' was not found", result.Results[1].StatusMessage, StringComparison.Ordinal);
         Assert.All(result.Results, r => Assert.Null(r.Task));
         Assert.Throws<SfmcException>(result.EnsureSuccess);
@@ -206,6 +206,54 @@ public sealed class SoapOperationsTests
             await host.Emulator.AddDataExtensionAsync(new DataExtensionInfo("log", "log", null, false, null, null, [new DataExtensionFieldInfo("line", "line", DataExtensionFieldType.Text, 100, null, false, false, null)]));
             var keyless = await soap.CreateAsync([new ImportDefinition { CustomerKey = "log-import", DestinationObject = new DataExtension { CustomerKey = "log" }, FileSpec = "log.csv", UpdateType = ImportDefinitionUpdateType.AddAndUpdate }]);
             Assert.Contains("can only Overwrite", Assert.Single(keyless.Results).StatusMessage, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task An_automation_is_started_by_its_key_and_runs_its_import_step()
+    {
+        var root = Path.Combine(Path.GetTempPath(), "sfmc-automation-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(Path.Combine(root, "Import"));
+        try
+        {
+            await using var host = await TestHost.StartAsync(emulator: o =>
+            {
+                o.FileTransferRoot = root;
+                o.AutomationImports["nightly-orders"] = "orders-import";
+                o.AutomationImports["broken"] = "missing-import";
+            });
+            var sfmc = host.Client;
+            (await sfmc.Soap.CreateAsync([new ImportDefinition
+            {
+                CustomerKey = "orders-import",
+                DestinationObject = new DataExtension { CustomerKey = "order_lines" },
+                FileSpec = "orders.csv",
+                UpdateType = ImportDefinitionUpdateType.AddAndUpdate,
+            }])).EnsureSuccess();
+            await File.WriteAllTextAsync(Path.Combine(root, "Import", "orders.csv"), "order id,line no,sku,unit price\nA-1,1,TEA,4.50\n");
+
+            var before = await sfmc.Automations.GetAsync("nightly-orders");
+            var run = await sfmc.Automations.StartAsync("nightly-orders");
+
+            Assert.Equal(SfmcAutomationStatus.Ready, before.Status);
+            Assert.NotNull(run.Task?.Id);
+            Assert.Equal("TEA", Assert.Single(await host.Emulator.GetRowsAsync("order_lines"))["sku"]);
+            Assert.Equal(2, (await sfmc.Automations.GetAsync("nightly-orders")).StatusCode);
+            await Assert.ThrowsAsync<SfmcNotFoundException>(() => sfmc.Automations.StartAsync("Nightly-Orders"));
+
+            // A run whose import fails (the file is gone) starts, and the automation then reports Error.
+            File.Delete(Path.Combine(root, "Import", "orders.csv"));
+            await sfmc.Automations.StartAsync("nightly-orders");
+            Assert.Equal(SfmcAutomationStatus.Error, (await sfmc.Automations.GetAsync("nightly-orders")).Status);
+
+            // A step that cannot start: the start itself is refused, with SFMC's reason.
+            var refused = await Assert.ThrowsAsync<SfmcException>(() => sfmc.Automations.StartAsync("broken"));
+            Assert.Contains("SFMC did not start automation 'broken'", refused.Message, StringComparison.Ordinal);
+            Assert.Contains("ImportDefinition 'missing-import' was not found", refused.Message, StringComparison.Ordinal);
         }
         finally
         {

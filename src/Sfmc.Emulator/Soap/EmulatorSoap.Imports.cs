@@ -131,6 +131,45 @@ internal sealed partial class EmulatorSoap
         return (SoapWriteResult.Ok("ImportDefinition perform called successfully"), bag.GetValueOrDefault("ObjectID"), taskId);
     }
 
+    /// <summary>The ObjectID the emulator gives an automation (stable across restarts).</summary>
+    internal static string AutomationObjectId(string customerKey) => StableId("automation:" + customerKey);
+
+    /// <summary>
+    /// Perform start on an Automation (by ObjectID, as sfmc-devtools starts them, or CustomerKey): runs its import step
+    /// now, then is Ready (2), or Error (-1) when the import failed, with LastRunTime set. The Perform itself fails only
+    /// when the step cannot start (no such ImportDefinition). The task ID is the import's TaskResultID.
+    /// </summary>
+    private async Task<(SoapWriteResult Outcome, string? ObjectId, int? TaskId)> PerformAutomationAsync(string action, XElement definition, CancellationToken cancellationToken)
+    {
+        if (action != "start")
+        {
+            return (SoapWriteResult.Error($"The emulator starts automations (action start), not '{action}'.", 2), null, null);
+        }
+
+        var key = NonEmpty(definition.Element(Api + "CustomerKey")?.Value);
+        var objectId = NonEmpty(definition.Element(Api + "ObjectID")?.Value);
+        var automation = (await store.ReadSoapObjectsAsync("Automation", cancellationToken))
+            .FirstOrDefault(a => (key is not null && a.GetValueOrDefault("CustomerKey") == key) || (objectId is not null && string.Equals(a.GetValueOrDefault("ObjectID"), objectId, StringComparison.OrdinalIgnoreCase)));
+        if (automation is null)
+        {
+            return (SoapWriteResult.Error($"Automation '{key ?? objectId}' was not found.", 2), null, null);
+        }
+
+        var import = new XElement(Api + "Definition", new XElement(Api + "CustomerKey", automation.GetValueOrDefault("ImportDefinitionKey")));
+        var (outcome, _, taskId) = await PerformImportAsync("start", import, cancellationToken);
+        var summary = taskId is { } id ? (await store.ReadSoapObjectsAsync("ImportResultsSummary", cancellationToken, id.ToString(CultureInfo.InvariantCulture))).FirstOrDefault() : null;
+        var failed = outcome.Status != "OK" || summary?.GetValueOrDefault("ImportStatus") == "Error";
+        await store.UpdateSoapObjectAsync("Automation", a => a.GetValueOrDefault("CustomerKey") == automation.GetValueOrDefault("CustomerKey"), a =>
+        {
+            a["Status"] = failed ? "-1" : "2";
+            a["LastRunTime"] = ServerTime();
+            a["LastRunInstanceID"] = taskId?.ToString(CultureInfo.InvariantCulture);
+        }, cancellationToken);
+        return outcome.Status == "OK"
+            ? (SoapWriteResult.Ok("Automation perform called successfully"), automation.GetValueOrDefault("ObjectID"), taskId)
+            : (SoapWriteResult.Error($"The automation's import step failed: {outcome.Message}", outcome.ErrorCode ?? 2), automation.GetValueOrDefault("ObjectID"), null);
+    }
+
     /// <summary>What an import did: rows in the file, imported, duplicates, bad rows; an error when it failed as a whole.</summary>
     private sealed record ImportCounts(int Total, int Successful, int Duplicated, int Errors, string? Error);
 

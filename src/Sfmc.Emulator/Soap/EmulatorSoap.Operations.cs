@@ -120,6 +120,7 @@ internal sealed partial class EmulatorSoap
             {
                 "TriggeredSendDefinition" => await PerformTriggeredSendAsync(action, definition, cancellationToken),
                 "ImportDefinition" => await PerformImportAsync(action, definition, cancellationToken),
+                "Automation" => await PerformAutomationAsync(action, definition, cancellationToken),
                 _ => (SoapWriteResult.Error($"The emulator does not model Perform '{action}' on {(type.Length == 0 ? "an object without xsi:type" : type)}.", 2), null, null),
             };
             var result = OperationResult("Result", outcome, results.Count);

@@ -61,6 +61,7 @@ internal sealed partial class EmulatorSoap(EmulatorStore store, EmulatorAuth aut
         ["DataFolder"] = ["ID", "ObjectID", "PartnerKey", "CustomerKey", "Name", "Description", "ContentType", "IsActive", "IsEditable", "AllowChildren", "CreatedDate", "ModifiedDate", "Client.ID", "ParentFolder.ID", "ParentFolder.ObjectID", "ParentFolder.CustomerKey", "ParentFolder.Name"],
         ["DataExtensionField"] = [],
         ["ImportDefinition"] = ["ObjectID", "CustomerKey", "Name", "Description", "DestinationObject.CustomerKey", "FieldMappingType", "FileSpec", "FileType", "UpdateType", "AllowErrors", "Delimiter", "HeaderLines"],
+        ["Automation"] = ["ObjectID", "CustomerKey", "Name", "Status", "LastRunTime", "LastRunInstanceID"],
         ["ImportResultsSummary"] = ["ImportDefinitionCustomerKey", "TaskResultID", "ImportStatus", "StartDate", "EndDate", "DestinationID", "NumberSuccessful", "NumberDuplicated", "NumberErrors", "TotalRows", "ImportType"],
     });
 
