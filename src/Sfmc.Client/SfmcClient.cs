@@ -81,6 +81,9 @@ public sealed class SfmcClient
     /// </summary>
     public global::Sfmc.Client.Rest.SfmcRestClient Rest => new(this);
 
+    /// <summary>File-drop imports: ImportDefinitions, starting them and waiting for their results.</summary>
+    public ImportClient Imports => new(this);
+
     /// <summary>Automation Studio: an automation's status, and starting one by its key.</summary>
     public AutomationClient Automations => new(this);
 

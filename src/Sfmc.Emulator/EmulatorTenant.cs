@@ -32,6 +32,9 @@ internal sealed class EmulatorTenant
     /// <summary>The SFTP root the emulator reads imports from (<see cref="SfmcEmulatorOptions.FileTransferRoot"/>).</summary>
     public string? FileTransferRoot { get; private init; }
 
+    /// <summary>How long an import stays Processing (<see cref="SfmcEmulatorOptions.AsyncProcessingDelay"/>).</summary>
+    public TimeSpan ImportDelay { get; private init; }
+
     /// <summary>Contacts whose journey entries are refused.</summary>
     public FrozenSet<string> InactiveContactKeys { get; }
 
@@ -51,7 +54,7 @@ internal sealed class EmulatorTenant
     public FrozenSet<string> UndeliverableAddresses { get; }
 
     /// <summary>The tenant of <paramref name="options"/>; a broken declaration file is an <see cref="InvalidDataException"/> naming it.</summary>
-    public static EmulatorTenant Build(SfmcEmulatorOptions options) => new(options, EmulatorDeclarations.Load(options.DeclarationFiles)) { FileTransferRoot = options.FileTransferRoot };
+    public static EmulatorTenant Build(SfmcEmulatorOptions options) => new(options, EmulatorDeclarations.Load(options.DeclarationFiles)) { FileTransferRoot = options.FileTransferRoot, ImportDelay = options.AsyncProcessingDelay };
 
     /// <summary>Declared definitions are Active unless <paramref name="explicitStatus"/> says otherwise.</summary>
     private static FrozenDictionary<string, string> WithDeclared(IDictionary<string, string> explicitStatus, IEnumerable<string> declared)

@@ -214,6 +214,49 @@ public sealed class SoapOperationsTests
     }
 
     [Fact]
+    public async Task An_import_is_defined_started_and_awaited_through_Processing_to_its_result()
+    {
+        var root = Path.Combine(Path.GetTempPath(), "sfmc-import-wait-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(Path.Combine(root, "Import"));
+        try
+        {
+            await using var host = await TestHost.StartAsync(emulator: o =>
+            {
+                o.FileTransferRoot = root;
+                o.AsyncProcessingDelay = TimeSpan.FromSeconds(10); // Processing for 10 s of the emulator's clock
+            });
+            host.PumpTime(); // polls at 5 s (Processing) and 12.5 s (Completed)
+            var imports = host.Client.Imports;
+            await imports.EnsureDefinitionAsync(new SfmcImportDefinition("orders-import", "order_lines", "wrong.csv"));
+            await imports.EnsureDefinitionAsync(new SfmcImportDefinition("orders-import", "order_lines", "orders.csv") { AllowErrors = true }); // an upsert: updated
+            await File.WriteAllTextAsync(Path.Combine(root, "Import", "orders.csv"), "order id,line no,sku,unit price\nA-1,1,TEA,4.50\nA-1,2,CUP,9.00\nA-2,1,,1.00\n");
+            var requestsBefore = host.Emulator.Requests.Count(r => r.Path == "/Service.asmx");
+
+            var result = await imports.RunAsync("orders-import");
+
+            Assert.Equal(("Completed", 3, 2, 0, 1), (result.Status, result.TotalRows, result.Successful, result.Duplicated, result.Errors));
+            Assert.False(result.IsSuccess); // one refused row
+            Assert.True(host.Emulator.Requests.Count(r => r.Path == "/Service.asmx") - requestsBefore >= 3, "a Perform and polls while Processing");
+            Assert.Equal(2, (await host.Emulator.GetRowsAsync("order_lines")).Count);
+            var definition = Assert.Single(await host.Client.Soap.RetrieveAsync("ImportDefinition", ["CustomerKey", "FileSpec", "AllowErrors", "DestinationObject.CustomerKey"]).ToListAsync());
+            Assert.Equal(("orders.csv", "true", "order_lines"), (definition["FileSpec"], definition["AllowErrors"], definition["DestinationObject.CustomerKey"]));
+
+            await host.Emulator.AddDataExtensionAsync(new DataExtensionInfo("log", "log", null, false, null, null, [new DataExtensionFieldInfo("line", "line", DataExtensionFieldType.Text, 100, null, false, false, null)]));
+            var keyless = await Assert.ThrowsAsync<SfmcException>(() => imports.EnsureDefinitionAsync(new SfmcImportDefinition("log-import", "log", "log.csv")));
+            Assert.Contains("can only Overwrite", keyless.Message, StringComparison.Ordinal);
+            await imports.EnsureDefinitionAsync(new SfmcImportDefinition("log-import", "log", "log.csv") { UpdateType = SfmcImportUpdateType.Overwrite });
+            var unknown = await Assert.ThrowsAsync<SfmcException>(() => imports.StartAsync("no-such-import"));
+            Assert.Contains("was not found", unknown.Message, StringComparison.Ordinal);
+            var pending = await imports.StartAsync("orders-import");
+            await Assert.ThrowsAsync<TimeoutException>(() => imports.WaitAsync(pending, timeout: TimeSpan.FromSeconds(6))); // still Processing at 5 s
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task An_automation_is_started_by_its_key_and_runs_its_import_step()
     {
         var root = Path.Combine(Path.GetTempPath(), "sfmc-automation-" + Guid.NewGuid().ToString("N")[..8]);

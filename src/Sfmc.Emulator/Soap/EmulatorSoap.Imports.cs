@@ -118,7 +118,9 @@ internal sealed partial class EmulatorSoap
         {
             ["ImportDefinitionCustomerKey"] = bag["CustomerKey"],
             ["TaskResultID"] = taskId.ToString(CultureInfo.InvariantCulture),
-            ["ImportStatus"] = counts.Error is null ? "Completed" : "Error",
+            ["ImportStatus"] = tenant.ImportDelay > TimeSpan.Zero ? "Processing" : counts.Error is null ? "Completed" : "Error",
+            ["FinalStatus"] = counts.Error is null ? "Completed" : "Error",
+            ["CompletesAt"] = time.GetUtcNow().Add(tenant.ImportDelay).UtcTicks.ToString(CultureInfo.InvariantCulture),
             ["StartDate"] = started,
             ["EndDate"] = ServerTime(),
             ["DestinationID"] = StableId(dataExtension.CustomerKey),
@@ -129,6 +131,22 @@ internal sealed partial class EmulatorSoap
             ["ImportType"] = "DataExtension",
         })], cancellationToken);
         return (SoapWriteResult.Ok("ImportDefinition perform called successfully"), bag.GetValueOrDefault("ObjectID"), taskId);
+    }
+
+    /// <summary>Import summaries as a Retrieve sees them now: Processing until the import's delay has passed, then its final status.</summary>
+    private async Task<List<Dictionary<string, string?>>> ImportSummariesAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow().UtcTicks;
+        var summaries = await store.ReadSoapObjectsAsync("ImportResultsSummary", cancellationToken);
+        foreach (var summary in summaries)
+        {
+            if (long.TryParse(summary.GetValueOrDefault("CompletesAt"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var completes) && now >= completes)
+            {
+                summary["ImportStatus"] = summary.GetValueOrDefault("FinalStatus");
+            }
+        }
+
+        return summaries;
     }
 
     /// <summary>The ObjectID the emulator gives an automation (stable across restarts).</summary>
@@ -158,7 +176,7 @@ internal sealed partial class EmulatorSoap
         var import = new XElement(Api + "Definition", new XElement(Api + "CustomerKey", automation.GetValueOrDefault("ImportDefinitionKey")));
         var (outcome, _, taskId) = await PerformImportAsync("start", import, cancellationToken);
         var summary = taskId is { } id ? (await store.ReadSoapObjectsAsync("ImportResultsSummary", cancellationToken, id.ToString(CultureInfo.InvariantCulture))).FirstOrDefault() : null;
-        var failed = outcome.Status != "OK" || summary?.GetValueOrDefault("ImportStatus") == "Error";
+        var failed = outcome.Status != "OK" || summary?.GetValueOrDefault("FinalStatus") == "Error";
         await store.UpdateSoapObjectAsync("Automation", a => a.GetValueOrDefault("CustomerKey") == automation.GetValueOrDefault("CustomerKey"), a =>
         {
             a["Status"] = failed ? "-1" : "2";

@@ -278,6 +278,7 @@ internal sealed partial class EmulatorSoap(EmulatorStore store, EmulatorAuth aut
             "DataExtensionField" => store.DataExtensions.SelectMany(FieldBags).ToList(),
             "DataExtensionTemplate" => [],
             "DataFolder" => await _folders.ListAsync(account, ContentTypes(filter), cancellationToken),
+            "ImportResultsSummary" => await ImportSummariesAsync(cancellationToken),
             _ => await store.ReadSoapObjectsAsync(objectType, cancellationToken),
         };
 
