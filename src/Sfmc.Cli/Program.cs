@@ -57,7 +57,7 @@ var dryRun = new Option<bool>("--dry-run") { Description = "Print the plan; chan
 var pushJson = new Option<bool>("--json") { Description = "Write the plan and its results as JSON instead of a table." };
 var push = new Command("push",
     "Creates the declared DEs the tenant lacks (SOAP Create with their fields) and applies the changes SFMC allows to the " +
-    "others: add a nullable field or one with a default, increase a MaxLength, make a field nullable (or required while " +
+    "others (synchronized DEs listed in sfmc.json are skipped): add a nullable field or one with a default, increase a MaxLength, make a field nullable (or required while " +
     "the DE has no rows). Refuses, with the reason, a type change, a shrinking MaxLength, a removed field, a new key or " +
     "required field on a DE with rows. Exit code 1 when something was refused or failed.\n\n" +
     "Example:\n  sfmc push src/MyApp.Sfmc --dry-run")
@@ -162,9 +162,7 @@ check.SetAction((parse, cancellationToken) => RunAsync(parse, async (client, tok
 {
     var folder = parse.GetValue(directory)!;
     var declared = DataExtensionFiles.Load(folder.FullName);
-    var declarations = EmulatorDeclarations.Load(Directory.EnumerateFiles(folder.FullName, "sfmc.json", SearchOption.AllDirectories)
-        .Where(f => !Path.GetRelativePath(folder.FullName, f).Split(Path.DirectorySeparatorChar).Any(part => part is "bin" or "obj"))
-        .Order(StringComparer.Ordinal));
+    var declarations = Declarations.Load(folder.FullName);
     var everything = parse.GetValue(checkAll);
     var found = await TenantSchemas.DataExtensionsAsync(client.Soap, everything ? null : declared.Select(d => d.CustomerKey).ToList(), token);
     var declaredKeys = declared.Select(d => d.CustomerKey).ToHashSet(StringComparer.Ordinal);
@@ -252,9 +250,11 @@ if (Console.IsOutputRedirected)
 push.SetAction((parse, cancellationToken) => RunAsync(parse, async (client, token) =>
 {
     var only = parse.GetValue(pushKeys) ?? [];
-    var declared = DataExtensionFiles.Load(parse.GetValue(pushDirectory)!.FullName)
+    var pushFolder = parse.GetValue(pushDirectory)!.FullName;
+    var declared = DataExtensionFiles.Load(pushFolder)
         .Where(d => only.Length == 0 || only.Contains(d.CustomerKey, StringComparer.Ordinal))
         .ToList();
+    var synchronizedKeys = Declarations.Load(pushFolder).SynchronizedDataExtensions.ToHashSet(StringComparer.Ordinal);
     if (only.Except(declared.Select(d => d.CustomerKey), StringComparer.Ordinal).FirstOrDefault() is { } unknown)
     {
         return Cli.Usage($"--key {unknown}: no DE file declares it (keys are case-sensitive).");
@@ -268,6 +268,13 @@ push.SetAction((parse, cancellationToken) => RunAsync(parse, async (client, toke
     foreach (var dataExtension in declared)
     {
         var key = dataExtension.CustomerKey;
+        if (synchronizedKeys.Contains(key))
+        {
+            // Marketing Cloud Connect owns its definition: SFMC refuses API changes to it, and pushing would only fail.
+            table.Add(false, key, "synchronized by Marketing Cloud Connect (sfmc.json)", "skipped");
+            continue;
+        }
+
         if (!found.TryGetValue(dataExtension.CustomerKey, out var existing))
         {
             var created = preview ? null : await client.Soap.CreateDataExtensionAsync(dataExtension, token);
@@ -551,6 +558,12 @@ internal sealed class Report(params string[] columns)
 /// <summary>Edits to a project's sfmc.json that keep what else it says.</summary>
 internal static class Declarations
 {
+    /// <summary>The sfmc.json files under <paramref name="folder"/> (recursively, bin/ and obj/ skipped), read as the emulator reads them.</summary>
+    public static EmulatorDeclarations Load(string folder) =>
+        EmulatorDeclarations.Load(Directory.EnumerateFiles(folder, "sfmc.json", SearchOption.AllDirectories)
+            .Where(f => !Path.GetRelativePath(folder, f).Split(Path.DirectorySeparatorChar).Any(part => part is "bin" or "obj"))
+            .Order(StringComparer.Ordinal));
+
     /// <summary>
     /// Adds keys to <c>synchronizedDataExtensions</c> (sorted, once each), creating the file when there is none. A file
     /// that lists them all is not touched; one that must change is rewritten indented (its comments are not kept).

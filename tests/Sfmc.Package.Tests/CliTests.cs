@@ -323,9 +323,16 @@ public sealed class CliTests
                 .Replace("{ \"name\": \"2fa_enabled\", \"fieldType\": \"Boolean\" }", "{ \"name\": \"2fa_enabled\", \"fieldType\": \"Boolean\", \"isRequired\": true }", StringComparison.Ordinal) // required, rows
                 .Replace("\"fields\": [\n", "\"fields\": [\n    { \"name\": \"Region\", \"fieldType\": \"Text\", \"maxLength\": 5, \"isPrimaryKey\": true, \"isRequired\": true },\n    { \"name\": \"Score\", \"fieldType\": \"Number\", \"isRequired\": true },\n", StringComparison.Ordinal); // new key, new required without default
             await File.WriteAllTextAsync(customers, refused);
+            // A synchronized DE (sfmc.json) is Marketing Cloud Connect's: push leaves it alone, whatever its file says.
+            await File.WriteAllTextAsync(Path.Combine(folder, "sfmc.json"), """{ "synchronizedDataExtensions": [ "Contact_Salesforce" ] }""");
+            var contact = Path.Combine(folder, "ContactSalesforce.de.json");
+            await File.WriteAllTextAsync(contact, (await File.ReadAllTextAsync(contact)).Replace("\"maxLength\": 40", "\"maxLength\": 60", StringComparison.Ordinal));
+
             var (exit, output) = await Sfmc($"push \"{folder}\"", Credentials(emulator));
 
             Assert.Equal(1, exit);
+            Assert.Contains("synchronized by Marketing Cloud Connect (sfmc.json)", output, StringComparison.Ordinal);
+            Assert.DoesNotContain("MaxLength 40 → 60", output, StringComparison.Ordinal);
             foreach (var reason in new[]
             {
                 "shrinking 'First Name' from Text(80) to Text(20)",
