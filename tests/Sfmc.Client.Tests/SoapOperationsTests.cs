@@ -122,6 +122,25 @@ public sealed class SoapOperationsTests
     }
 
     [Fact]
+    public async Task Perform_enumerates_the_callers_definitions_once()
+    {
+        await using var host = await TestHost.StartAsync();
+        await host.Emulator.AddSoapObjectsAsync("TriggeredSendDefinition", "CustomerKey",
+            [new Dictionary<string, string?> { ["CustomerKey"] = "welcome", ["ObjectID"] = "tsd-1", ["TriggeredSendStatus"] = "Inactive" }]);
+        var enumerations = 0;
+        IEnumerable<TriggeredSendDefinition> Definitions()
+        {
+            enumerations++; // a query or a stream a caller can read only once
+            yield return new TriggeredSendDefinition { CustomerKey = "welcome" };
+        }
+
+        var result = await host.Client.Soap.PerformAsync(SoapPerformActions.Start, Definitions());
+
+        Assert.True(Assert.Single(result.Results).IsSuccess);
+        Assert.Equal(1, enumerations);
+    }
+
+    [Fact]
     public async Task Perform_of_a_type_the_emulator_does_not_model_is_a_per_definition_error_not_a_failure_of_the_call()
     {
         await using var host = await TestHost.StartAsync();

@@ -31,7 +31,8 @@ public sealed partial class SfmcSoapClient
         where T : SoapObject, ISoapObject<T>
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(action);
-        return BatchCoreAsync<T, T>("Perform", "Perform", TypesOf(definitions), definitions, batch => writer =>
+        var all = Materialize(definitions);
+        return BatchCoreAsync<T, T>("Perform", "Perform", TypesOf(all), all, batch => writer =>
         {
             writer.WriteStartElement("PerformRequestMsg"u8);
             writer.WriteStartElement("Options"u8);
@@ -51,7 +52,8 @@ public sealed partial class SfmcSoapClient
         where T : SoapObject, ISoapObject<T>
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(action);
-        return BatchCoreAsync<T, T>("Configure", "Configure", TypesOf(configurations), configurations, batch => writer =>
+        var all = Materialize(configurations);
+        return BatchCoreAsync<T, T>("Configure", "Configure", TypesOf(all), all, batch => writer =>
         {
             writer.WriteStartElement("ConfigureRequestMsg"u8);
             writer.WriteElement("Action"u8, action);
@@ -70,7 +72,8 @@ public sealed partial class SfmcSoapClient
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(action);
         ArgumentNullException.ThrowIfNull(schedule);
-        return BatchCoreAsync<T, NoObject>("Schedule", "Schedule", TypesOf(interactions), interactions, batch => writer =>
+        var all = Materialize(interactions);
+        return BatchCoreAsync<T, NoObject>("Schedule", "Schedule", TypesOf(all), all, batch => writer =>
         {
             writer.WriteStartElement("ScheduleRequestMsg"u8);
             writer.WriteElement("Action"u8, action);
@@ -405,10 +408,17 @@ public sealed partial class SfmcSoapClient
         }
     }
 
+    /// <summary>The caller's objects, enumerated once (the telemetry tag and the batches both read the list).</summary>
+    private static List<T> Materialize<T>(IEnumerable<T> objects)
+    {
+        ArgumentNullException.ThrowIfNull(objects);
+        return objects.ToList();
+    }
+
     /// <summary>The distinct SOAP types of the objects, for telemetry.</summary>
-    private static string TypesOf<T>(IEnumerable<T> objects)
+    private static string TypesOf<T>(List<T> objects)
         where T : SoapObject =>
-        objects is null ? "" : string.Join(",", objects.Where(o => o is not null).Select(o => o.SoapTypeNameCore).Distinct(StringComparer.Ordinal));
+        string.Join(",", objects.Where(o => o is not null).Select(o => o.SoapTypeNameCore).Distinct(StringComparer.Ordinal));
 }
 
 /// <summary>Perform actions as SFMC spells them (its Perform reference lists which apply to which object).</summary>
