@@ -102,13 +102,11 @@ internal sealed partial class EmulatorSoap
             return (SoapWriteResult.Error($"Invalid action '{action}' for ImportDefinition: start (actions are case-sensitive).", 2), null, null);
         }
 
-        var key = NonEmpty(definition.Element(Api + "CustomerKey")?.Value);
-        var objectId = NonEmpty(definition.Element(Api + "ObjectID")?.Value);
-        var bag = (await store.ReadSoapObjectsAsync("ImportDefinition", cancellationToken))
-            .FirstOrDefault(d => (key is not null && d.GetValueOrDefault("CustomerKey") == key) || (objectId is not null && string.Equals(d.GetValueOrDefault("ObjectID"), objectId, StringComparison.OrdinalIgnoreCase)));
+        var (matches, name) = NamedBy(definition);
+        var bag = (await store.ReadSoapObjectsAsync("ImportDefinition", cancellationToken)).FirstOrDefault(matches);
         if (bag is null || !store.TryGet(bag.GetValueOrDefault("DestinationObject.CustomerKey") ?? "", out var dataExtension))
         {
-            return (SoapWriteResult.Error($"ImportDefinition '{key ?? objectId}' was not found. Keys are case-sensitive.", 2), null, null);
+            return (SoapWriteResult.Error($"ImportDefinition '{name}' was not found. Keys are case-sensitive.", 2), null, null);
         }
 
         var taskId = Interlocked.Increment(ref _nextId);
@@ -164,13 +162,11 @@ internal sealed partial class EmulatorSoap
             return (SoapWriteResult.Error($"The emulator starts automations (action start), not '{action}'.", 2), null, null);
         }
 
-        var key = NonEmpty(definition.Element(Api + "CustomerKey")?.Value);
-        var objectId = NonEmpty(definition.Element(Api + "ObjectID")?.Value);
-        var automation = (await store.ReadSoapObjectsAsync("Automation", cancellationToken))
-            .FirstOrDefault(a => (key is not null && a.GetValueOrDefault("CustomerKey") == key) || (objectId is not null && string.Equals(a.GetValueOrDefault("ObjectID"), objectId, StringComparison.OrdinalIgnoreCase)));
+        var (matches, name) = NamedBy(definition);
+        var automation = (await store.ReadSoapObjectsAsync("Automation", cancellationToken)).FirstOrDefault(matches);
         if (automation is null)
         {
-            return (SoapWriteResult.Error($"Automation '{key ?? objectId}' was not found.", 2), null, null);
+            return (SoapWriteResult.Error($"Automation '{name}' was not found.", 2), null, null);
         }
 
         var import = new XElement(Api + "Definition", new XElement(Api + "CustomerKey", automation.GetValueOrDefault("ImportDefinitionKey")));

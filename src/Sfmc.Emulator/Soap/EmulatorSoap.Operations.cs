@@ -158,12 +158,10 @@ internal sealed partial class EmulatorSoap
             return (SoapWriteResult.Error($"Invalid action '{action}' for TriggeredSendDefinition: start, pause, stop or publish (actions are case-sensitive).", 2), null, null);
         }
 
-        var key = definition.Element(Api + "CustomerKey")?.Value;
-        var objectId = definition.Element(Api + "ObjectID")?.Value;
+        var (matches, name) = NamedBy(definition);
         var changed = await store.UpdateSoapObjectAsync(
             "TriggeredSendDefinition",
-            d => (key is { Length: > 0 } && string.Equals(d.GetValueOrDefault("CustomerKey"), key, StringComparison.Ordinal))
-                || (objectId is { Length: > 0 } && string.Equals(d.GetValueOrDefault("ObjectID"), objectId, StringComparison.OrdinalIgnoreCase)),
+            matches,
             d =>
             {
                 if (status is not null)
@@ -175,8 +173,21 @@ internal sealed partial class EmulatorSoap
             },
             cancellationToken);
         return changed is null
-            ? (SoapWriteResult.Error($"TriggeredSendDefinition '{key ?? objectId}' was not found. Keys are case-sensitive.", 180008), null, null)
+            ? (SoapWriteResult.Error($"TriggeredSendDefinition '{name}' was not found. Keys are case-sensitive.", 180008), null, null)
             : (SoapWriteResult.Ok("TriggeredSendDefinition perform called successfully"), changed.GetValueOrDefault("ObjectID"), null);
+    }
+
+    /// <summary>
+    /// The stored object a Perform definition names: by CustomerKey (case-sensitive) or ObjectID, whichever it carries;
+    /// <c>Name</c> is the one to quote when nothing matches.
+    /// </summary>
+    private static (Func<Dictionary<string, string?>, bool> Matches, string? Name) NamedBy(XElement definition)
+    {
+        var key = NonEmpty(definition.Element(Api + "CustomerKey")?.Value);
+        var objectId = NonEmpty(definition.Element(Api + "ObjectID")?.Value);
+        return (stored => (key is not null && string.Equals(stored.GetValueOrDefault("CustomerKey"), key, StringComparison.Ordinal))
+            || (objectId is not null && string.Equals(stored.GetValueOrDefault("ObjectID"), objectId, StringComparison.OrdinalIgnoreCase)),
+            key ?? objectId);
     }
 
     /// <summary>An ExecuteRequestMsg: LogUnsubEvent runs; other names are per-request errors.</summary>
@@ -259,7 +270,7 @@ internal sealed partial class EmulatorSoap
         return BatchResponse(response, results);
     }
 
-    /// <summary>A result element: StatusCode, StatusMessage, OrdinalID, ErrorCode.</summary>
+    /// <summary>A result element: StatusCode, StatusMessage, OrdinalID, ErrorCode (Create/Update/Delete add NewID and Object to it).</summary>
     private static XElement OperationResult(string name, SoapWriteResult outcome, int ordinal)
     {
         var result = new XElement(Api + name,

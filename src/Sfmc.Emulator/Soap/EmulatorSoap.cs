@@ -294,15 +294,7 @@ internal sealed partial class EmulatorSoap(EmulatorStore store, EmulatorAuth aut
         {
             var type = LocalName(item.Attribute(XName.Get("type", Xsi))?.Value) ?? "";
             var written = await WriteOneAsync(account, action, upsert, type, item, cancellationToken);
-            var result = new XElement(Api + "Results",
-                new XElement(Api + "StatusCode", written.Status),
-                new XElement(Api + "StatusMessage", SfmcResponses.Clip(written.Message)),
-                new XElement(Api + "OrdinalID", ordinal++));
-            if (written.ErrorCode is { } errorCode)
-            {
-                result.Add(new XElement(Api + "ErrorCode", errorCode));
-            }
-
+            var result = OperationResult("Results", written, ordinal++);
             if (action == "Create")
             {
                 result.Add(new XElement(Api + "NewID", written.NewId ?? 0));
