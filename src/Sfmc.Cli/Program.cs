@@ -228,13 +228,13 @@ check.SetAction((parse, cancellationToken) => RunAsync(parse, async (client, tok
     }
     else
     {
-        var table = new Table().AddColumns("drift", "key", "field", "declared", "tenant");
+        var table = new Report("drift", "key", "field", "declared", "tenant");
         foreach (var d in drift)
         {
-            table.AddRow(Markup.Escape(d.Kind), Markup.Escape(d.Key), Markup.Escape(d.Field ?? ""), Markup.Escape(d.Declared ?? ""), Markup.Escape(d.Tenant ?? ""));
+            table.Add(false, d.Kind, d.Key, d.Field ?? "", d.Declared ?? "", d.Tenant ?? "");
         }
 
-        AnsiConsole.Write(table);
+        table.Write(json: false);
         AnsiConsole.MarkupLine($"[red]{drift.Count} differences.[/]");
     }
 
@@ -560,9 +560,7 @@ internal static class Declarations
 {
     /// <summary>The sfmc.json files under <paramref name="folder"/> (recursively, bin/ and obj/ skipped), read as the emulator reads them.</summary>
     public static EmulatorDeclarations Load(string folder) =>
-        EmulatorDeclarations.Load(Directory.EnumerateFiles(folder, "sfmc.json", SearchOption.AllDirectories)
-            .Where(f => !Path.GetRelativePath(folder, f).Split(Path.DirectorySeparatorChar).Any(part => part is "bin" or "obj"))
-            .Order(StringComparer.Ordinal));
+        EmulatorDeclarations.Load(DataExtensionFiles.SourceFiles(folder, "sfmc.json"));
 
     /// <summary>
     /// Adds keys to <c>synchronizedDataExtensions</c> (sorted, once each), creating the file when there is none. A file

@@ -30,13 +30,17 @@ public static class DataExtensionFiles
             throw new FileNotFoundException($"No DE file or folder at '{path}'.", path);
         }
 
-        return Directory.EnumerateFiles(path, "*.json", SearchOption.AllDirectories)
+        return SourceFiles(path, "*.json")
             .Where(f => f.EndsWith(".de.json", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".dataExtension-meta.json", StringComparison.OrdinalIgnoreCase))
-            .Where(f => !Path.GetRelativePath(path, f).Split(Path.DirectorySeparatorChar).Any(part => part is "bin" or "obj"))
-            .Order(StringComparer.Ordinal)
             .Select(LoadFile)
             .ToList();
     }
+
+    /// <summary>A project's files matching <paramref name="pattern"/> under <paramref name="folder"/>, recursively, without build output (bin/, obj/), in ordinal order.</summary>
+    internal static IEnumerable<string> SourceFiles(string folder, string pattern) =>
+        Directory.EnumerateFiles(folder, pattern, SearchOption.AllDirectories)
+            .Where(f => !Path.GetRelativePath(folder, f).Split(Path.DirectorySeparatorChar).Any(part => part is "bin" or "obj"))
+            .Order(StringComparer.Ordinal);
 
     /// <summary>Loads one DE file.</summary>
     public static DataExtensionInfo LoadFile(string path)
