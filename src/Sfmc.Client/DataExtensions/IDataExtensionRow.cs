@@ -50,4 +50,10 @@ public interface IDataExtensionRow<TSelf> : IReadOnlyDataExtensionRow<TSelf> whe
     /// (the <c>items</c> of <c>/data/v1/async/dataextensions/key:{key}/rows</c>).
     /// </summary>
     static abstract void WriteObject(Utf8JsonWriter writer, TSelf row);
+
+    /// <summary>
+    /// Sets the row's values on a CSV record, field by field in declared order (not validated here:
+    /// <see cref="DataExtensionCsv"/> validates each row first).
+    /// </summary>
+    static abstract void WriteCsv(ref DataExtensionCsvRecord record, TSelf row);
 }

@@ -235,7 +235,25 @@ internal static class DataExtensionEmitter
         EmitValues(w, model, primaryKey: null);
         w.Line("json.EndObject();");
         CloseRowJson(w);
+        w.Line();
+        w.Open($"static void {contract}.WriteCsv(ref {Client}.DataExtensionCsvRecord csv, {model.TypeName} row)");
+        for (var i = 0; i < model.Fields.Count; i++)
+        {
+            w.Line($"csv.{CsvWrite(model.Fields[i])}({Int(i)}, row.{model.Fields[i].PropertyName});");
+        }
+
+        w.Close();
     }
+
+    /// <summary>The <c>DataExtensionCsvRecord</c> setter for a field's C# type.</summary>
+    private static string CsvWrite(FieldModel field) => ValueType(field) switch
+    {
+        "string" => "Text",
+        "int" => "Int",
+        "decimal" => "Decimal",
+        "bool" => "Boolean",
+        _ => "Date",
+    };
 
     /// <summary>Opens a writer method: its first statement, then a row JSON buffer sized for the fields, then <c>try</c>.</summary>
     internal static void OpenRowJson(SourceWriter w, string signature, string firstStatement, System.Collections.Generic.IEnumerable<FieldModel> fields)
