@@ -18,8 +18,9 @@ namespace Sfmc.Client;
 /// </summary>
 public sealed class SfmcClient
 {
-    internal SfmcClient(string name, Func<HttpClient> http, SfmcClientOptions options, TimeProvider time, SfmcTelemetry telemetry, ILogger logger)
+    internal SfmcClient(string name, Func<HttpClient> http, SfmcClientOptions options, TimeProvider time, SfmcTelemetry telemetry, ILogger logger, System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim>? importGates = null)
     {
+        _importGates = importGates ?? new(StringComparer.Ordinal);
         Name = name;
         Http = http;
         Options = options;
@@ -41,6 +42,12 @@ public sealed class SfmcClient
     internal SfmcTelemetry Telemetry { get; }
 
     internal ILogger Logger { get; }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> _importGates;
+
+    /// <summary>The gate that keeps imports into one DE of this tenant from overlapping within the process.</summary>
+    internal SemaphoreSlim ImportGate(string dataExtensionKey) =>
+        _importGates.GetOrAdd($"{Options.AuthBaseUri}|{Options.AccountId}|{dataExtensionKey}", static _ => new SemaphoreSlim(1, 1));
 
     /// <summary>Operations on the Data Extension of a generated row type.</summary>
     public DataExtensionClient<TRow> DataExtension<TRow>()
@@ -86,6 +93,9 @@ public sealed class SfmcClient
 
     /// <summary>Automation Studio: an automation's status, and starting one by its key.</summary>
     public AutomationClient Automations => new(this);
+
+    /// <summary>Uploads to the account's SFTP (<see cref="SfmcClientOptions.FileTransfer"/>).</summary>
+    public FileTransferClient FileTransfer => new(this);
 
     /// <summary>SFMC's SOAP API: typed Retrieve with paging, Create/Update/Delete/Upsert, DE rows over SOAP.</summary>
     public global::Sfmc.Client.Soap.SfmcSoapClient Soap => new(this);

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using Microsoft.Extensions.Options;
 
 namespace Sfmc.Client;
@@ -33,6 +34,9 @@ public sealed class SfmcClientOptions
 
     /// <summary>Retries and timeouts.</summary>
     public SfmcRetryOptions Retry { get; set; } = new();
+
+    /// <summary>The account's SFTP, for file-drop imports (<see cref="SfmcClient.FileTransfer"/>, <c>ImportAsync</c>). Optional.</summary>
+    public SfmcFileTransferOptions FileTransfer { get; set; } = new();
 
     /// <summary>A client-side budget of requests per minute so bulk work runs just under the tenant's ceiling; null for none.</summary>
     public int? RequestsPerMinute { get; set; }
@@ -169,7 +173,42 @@ internal sealed class SfmcClientOptionsValidator : IValidateOptions<SfmcClientOp
             errors.Add("RequestsPerMinute must be at least 1 (or null for no client-side limit).");
         }
 
+        ValidateFileTransfer(options.FileTransfer, errors);
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    /// <summary>Checked only when a host is set: SFTP is optional.</summary>
+    private static void ValidateFileTransfer(SfmcFileTransferOptions sftp, List<string> errors)
+    {
+        if (string.IsNullOrWhiteSpace(sftp.Host))
+        {
+            return;
+        }
+
+        if (string.IsNullOrWhiteSpace(sftp.Username))
+        {
+            errors.Add("FileTransfer.Username is required with FileTransfer.Host.");
+        }
+
+        if (string.IsNullOrEmpty(sftp.Password) && string.IsNullOrEmpty(sftp.PrivateKey) && string.IsNullOrEmpty(sftp.PrivateKeyPath))
+        {
+            errors.Add("FileTransfer needs a Password, a PrivateKey or a PrivateKeyPath.");
+        }
+
+        if (sftp.HostKeySha256.Count == 0 || sftp.HostKeySha256.Any(string.IsNullOrWhiteSpace))
+        {
+            errors.Add("FileTransfer.HostKeySha256 must list the SFTP server's host key fingerprints (SHA256:…); unknown host keys are refused.");
+        }
+
+        if (sftp.Port is < 1 or > 65535)
+        {
+            errors.Add("FileTransfer.Port must be between 1 and 65535.");
+        }
+
+        if (sftp.MaxResumeAttempts is < 0 or > 100 || sftp.ResumeBufferBytes < 64 * 1024 || sftp.Timeout <= TimeSpan.Zero)
+        {
+            errors.Add("FileTransfer.MaxResumeAttempts must be 0–100, ResumeBufferBytes at least 64 KB and Timeout positive.");
+        }
     }
 }
 

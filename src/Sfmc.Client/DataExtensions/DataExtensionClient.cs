@@ -133,6 +133,48 @@ public sealed class DataExtensionClient<TRow>
         return _writer.WriteAsync(rows, options.Api == DataExtensionApi.Sync ? DataExtensionWriteMode.SyncUpsert : DataExtensionWriteMode.AsyncUpsert, options, cancellationToken);
     }
 
+    /// <summary>
+    /// Loads rows with a file drop, SFMC's path for millions of rows: writes them as CSV (exact field names, validated
+    /// first) straight into an SFTP upload to the import folder (<see cref="SfmcClientOptions.FileTransfer"/>), creates
+    /// or updates the DE's ImportDefinition, starts it and waits for its result. Takes minutes, not seconds: SFMC queues
+    /// imports. Imports into one DE are serialised within the process. A row that breaks its schema stops the upload,
+    /// and the partial file is deleted before anything is imported.
+    /// </summary>
+    /// <param name="rows">The rows; read once.</param>
+    /// <param name="options">File name, ImportDefinition key, UpdateType, CSV options, timeout.</param>
+    /// <param name="cancellationToken">Stops the upload or the wait (an import SFMC started goes on).</param>
+    /// <returns>SFMC's counts; <see cref="SfmcImportResult.AllRowsImported"/> compares them with the rows written.</returns>
+    /// <exception cref="DataExtensionValidationException">A row breaks its schema.</exception>
+    /// <exception cref="SfmcFileTransferException">The upload failed (host key, credentials, connection).</exception>
+    /// <exception cref="TimeoutException">The import did not finish within <see cref="FileDropOptions.Timeout"/>.</exception>
+    public Task<SfmcImportResult> ImportAsync(IAsyncEnumerable<TRow> rows, FileDropOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        options ??= new FileDropOptions();
+        return FileDropImport.RunAsync<TRow>(_client, (stream, token) => DataExtensionCsv.WriteAsync(rows, stream, options.Csv, token), null, options, cancellationToken);
+    }
+
+    /// <summary>Loads rows with a file drop.</summary>
+    /// <inheritdoc cref="ImportAsync(IAsyncEnumerable{TRow}, FileDropOptions?, CancellationToken)"/>
+    public Task<SfmcImportResult> ImportAsync(IEnumerable<TRow> rows, FileDropOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        return ImportAsync(DataExtensionReads.ToAsync(rows), options, cancellationToken);
+    }
+
+    /// <summary>
+    /// Imports a CSV file written elsewhere into this DE: its header is checked against the DE's field names first
+    /// (SFMC silently skips a column whose name does not match exactly; such a file is refused unless
+    /// <see cref="FileDropOptions.AllowUnmatchedColumns"/>), then it is uploaded and imported as
+    /// <see cref="ImportAsync(IAsyncEnumerable{TRow}, FileDropOptions?, CancellationToken)"/> does.
+    /// </summary>
+    /// <exception cref="System.IO.InvalidDataException">The header has columns that match no field.</exception>
+    public Task<SfmcImportResult> ImportFileAsync(System.IO.Stream csv, FileDropOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(csv);
+        return FileDropImport.RunAsync<TRow>(_client, null, csv, options ?? new FileDropOptions(), cancellationToken);
+    }
+
     /// <summary>Inserts rows.</summary>
     /// <inheritdoc cref="InsertAsync(IAsyncEnumerable{TRow}, DataExtensionWriteOptions?, CancellationToken)"/>
     public Task<DataExtensionWriteResult> InsertAsync(IEnumerable<TRow> rows, DataExtensionWriteOptions? options = null, CancellationToken cancellationToken = default)

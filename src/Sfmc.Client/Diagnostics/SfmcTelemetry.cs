@@ -25,6 +25,8 @@ public sealed class SfmcTelemetry
         Throttles = meter.CreateCounter<long>("sfmc.throttles", description: "Answers that were HTTP 429.");
         Rows = meter.CreateCounter<long>("sfmc.rows", description: "Data Extension rows written, by outcome.");
         TokenRefreshes = meter.CreateCounter<long>("sfmc.token.refreshes", description: "Access tokens requested.");
+        FileTransferBytes = meter.CreateCounter<long>("sfmc.file_transfer.bytes", unit: "By", description: "Bytes uploaded to the SFTP.");
+        FileTransferResumes = meter.CreateCounter<long>("sfmc.file_transfer.resumes", description: "SFTP uploads resumed after a dropped connection.");
         RequestDuration = meter.CreateHistogram<double>("sfmc.request.duration", unit: "s", description: "Duration of one HTTP attempt.");
     }
 
@@ -39,6 +41,10 @@ public sealed class SfmcTelemetry
     internal Counter<long> TokenRefreshes { get; }
 
     internal Histogram<double> RequestDuration { get; }
+
+    internal Counter<long> FileTransferBytes { get; }
+
+    internal Counter<long> FileTransferResumes { get; }
 }
 
 /// <summary>

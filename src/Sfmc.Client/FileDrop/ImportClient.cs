@@ -50,6 +50,18 @@ public sealed record SfmcImportResult(string TaskId, string Status, int? TotalRo
 {
     /// <summary>The import completed with no refused rows.</summary>
     public bool IsSuccess => string.Equals(Status, "Completed", StringComparison.OrdinalIgnoreCase) && Errors is null or 0;
+
+    /// <summary>The file's name in the import folder (set by <c>ImportAsync</c>/<c>ImportFileAsync</c>).</summary>
+    public string? FileName { get; init; }
+
+    /// <summary>Rows <c>ImportAsync</c> wrote into the file; compare with <see cref="Successful"/> (null for a file written elsewhere).</summary>
+    public long? RowsWritten { get; init; }
+
+    /// <summary>Every row written was imported: <see cref="IsSuccess"/>, and <see cref="Successful"/> equals <see cref="RowsWritten"/>.</summary>
+    public bool AllRowsImported => IsSuccess && RowsWritten is { } written && Successful == written;
+
+    /// <summary>Header columns that match no field by exact name: SFMC skipped them (<see cref="FileDropOptions.AllowUnmatchedColumns"/>).</summary>
+    public System.Collections.Generic.IReadOnlyList<string> UnmatchedColumns { get; init; } = [];
 }
 
 /// <summary>

@@ -168,6 +168,7 @@ internal sealed class EmulatorStore : IAsyncDisposable
     public async Task<IReadOnlyList<EmulatorError>> WriteEachAsync(DataExtensionInfo dataExtension, IReadOnlyList<Dictionary<string, JsonElement>> rows, bool insertOnly, CancellationToken cancellationToken)
     {
         var errors = new List<EmulatorError>();
+        var valid = new List<Dictionary<string, JsonElement>>();
         foreach (var row in rows)
         {
             var rowErrors = new List<EmulatorError>();
@@ -178,6 +179,20 @@ internal sealed class EmulatorStore : IAsyncDisposable
                 continue;
             }
 
+            // Upserts of valid rows go in chunks, one transaction each (an import has hundreds of thousands); inserts
+            // stay row by row so a key repeated within the request is seen as a duplicate.
+            if (!insertOnly)
+            {
+                valid.Add(row);
+                if (valid.Count == 5000)
+                {
+                    errors.AddRange(await UpsertAsync(dataExtension, valid, insertOnly, cancellationToken));
+                    valid.Clear();
+                }
+
+                continue;
+            }
+
             if (insertOnly && dataExtension.PrimaryKey.Count > 0 && await ExistsAsync(dataExtension, row, cancellationToken) is { } duplicate)
             {
                 errors.Add(new EmulatorError($"Violation of PRIMARY KEY constraint 'PK_{dataExtension.CustomerKey}'. Cannot insert duplicate key in object '{dataExtension.CustomerKey}'. The duplicate key value is ({duplicate}).\r\nThe statement has been terminated.", 0));
@@ -185,6 +200,11 @@ internal sealed class EmulatorStore : IAsyncDisposable
             }
 
             errors.AddRange(await UpsertAsync(dataExtension, new[] { row }, insertOnly, cancellationToken));
+        }
+
+        if (valid.Count > 0)
+        {
+            errors.AddRange(await UpsertAsync(dataExtension, valid, insertOnly, cancellationToken));
         }
 
         return errors;
