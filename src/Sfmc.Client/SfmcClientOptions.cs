@@ -42,6 +42,14 @@ public sealed class SfmcClientOptions
     public int? RequestsPerMinute { get; set; }
 
     /// <summary>
+    /// Creates the rate limiter every attempt (retries included) goes through, instead of the in-process one
+    /// <see cref="RequestsPerMinute"/> makes: e.g. one budget shared by every process of a tenant (the Sfmc.Redis
+    /// package's <c>UseRedisRateBudget</c>). Called once per named client, with the client's options. The limiter
+    /// should queue callers rather than reject them.
+    /// </summary>
+    public Func<IServiceProvider, SfmcClientOptions, System.Threading.RateLimiting.RateLimiter>? RateLimiterFactory { get; set; }
+
+    /// <summary>
     /// The deepest element nesting a SOAP response may have (default 64, as System.Text.Json's MaxDepth; real responses
     /// nest about ten levels). Deeper is an <see cref="SfmcException"/> naming the limit, before the reading code recurses
     /// into it: a hostile or broken response cannot exhaust the stack. JSON responses keep System.Text.Json's own 64.

@@ -76,7 +76,9 @@ public static class SfmcServiceCollectionExtensions
                 sp.GetService<TimeProvider>() ?? TimeProvider.System,
                 sp.GetRequiredService<SfmcTelemetry>(),
                 sp.GetRequiredService<ILoggerFactory>().CreateLogger("Sfmc.Client"),
-                context.OnPipelineDisposed);
+                context.OnPipelineDisposed,
+                sp,
+                sp.GetRequiredService<SfmcClientFactory>().GetTokenProvider(name));
         });
         api.AddHttpMessageHandler(sp => sp.GetRequiredService<SfmcClientFactory>().CreateAuthenticationHandler(name));
         api.AddHttpMessageHandler(sp => sp.GetRequiredService<SfmcClientFactory>().CreateTelemetryHandler());

@@ -26,7 +26,7 @@ internal static class SfmcResilience
     public const string AuthPipelineName = "sfmc-auth";
 
     /// <summary>Total timeout → retry → rate limiter → attempt timeout.</summary>
-    public static void ConfigureApiPipeline(ResiliencePipelineBuilder<HttpResponseMessage> pipeline, SfmcClientOptions options, TimeProvider time, SfmcTelemetry telemetry, ILogger logger, Action<Action> onDisposed)
+    public static void ConfigureApiPipeline(ResiliencePipelineBuilder<HttpResponseMessage> pipeline, SfmcClientOptions options, TimeProvider time, SfmcTelemetry telemetry, ILogger logger, Action<Action> onDisposed, IServiceProvider services, SfmcTokenProvider tokens)
     {
         pipeline.AddTimeout(options.Retry.TotalTimeout);
         if (options.Retry.MaxRetryAttempts > 0) // Polly requires at least one; 0 means "no retry strategy"
@@ -35,7 +35,13 @@ internal static class SfmcResilience
         }
 
         // Inside the retry: every attempt, retries included, spends the budget (outside, retries would burst past it).
-        if (options.RequestsPerMinute is { } perMinute)
+        if (options.RateLimiterFactory is { } factory)
+        {
+            var shared = factory(services, options);
+            onDisposed(shared.Dispose);
+            pipeline.AddRateLimiter(new TokenFirstRateLimiter(shared, tokens));
+        }
+        else if (options.RequestsPerMinute is { } perMinute)
         {
             // Paced, not bursty: one permit every 60 s / budget. A bucket that bursts would let a full bucket plus a
             // refill land inside one of the tenant's counting windows and overrun it. Callers queue rather than fail.
@@ -49,7 +55,7 @@ internal static class SfmcResilience
                 AutoReplenishment = true,
             });
             onDisposed(limiter.Dispose);
-            pipeline.AddRateLimiter(limiter);
+            pipeline.AddRateLimiter(new TokenFirstRateLimiter(limiter, tokens));
         }
 
         pipeline.AddTimeout(options.Retry.AttemptTimeout);
@@ -164,4 +170,24 @@ internal static class SfmcAnswer
     public static bool IsThrottled(HttpRequestMessage request, HttpResponseMessage response) =>
         response.StatusCode == HttpStatusCode.TooManyRequests
         || (response.StatusCode == HttpStatusCode.InternalServerError && SoapFaultOf(request, response) is { } fault && Soap.SoapEnvelope.IsThrottling(fault));
+}
+
+/// <summary>
+/// Gets the access token (cached, or requested now) before taking a permit from the budget, so a slot is not spent
+/// waiting for the token endpoint: otherwise the requests queued behind a token request would be sent together when
+/// it returns, a burst the pacing exists to prevent. The authentication handler then finds the token cached.
+/// </summary>
+internal sealed class TokenFirstRateLimiter(RateLimiter inner, SfmcTokenProvider tokens) : RateLimiter
+{
+    public override TimeSpan? IdleDuration => inner.IdleDuration;
+
+    public override RateLimiterStatistics? GetStatistics() => inner.GetStatistics();
+
+    protected override RateLimitLease AttemptAcquireCore(int permitCount) => inner.AttemptAcquire(permitCount);
+
+    protected override async ValueTask<RateLimitLease> AcquireAsyncCore(int permitCount, System.Threading.CancellationToken cancellationToken)
+    {
+        await tokens.GetTokenAsync(null, cancellationToken);
+        return await inner.AcquireAsync(permitCount, cancellationToken);
+    }
 }

@@ -1,0 +1,63 @@
+using System;
+using System.Linq;
+using System.Text.RegularExpressions;
+using System.Threading.Tasks;
+using Sfmc.Client;
+using Sfmc.Emulator;
+using Sfmc.Tests.Shared;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Sfmc.Package.Tests;
+
+/// <summary>
+/// One rate budget for every process of a tenant: four worker processes (each a client with
+/// <c>UseRedisRateBudget</c> and 8 concurrent callers) against an emulator that allows 20 requests a second, sharing
+/// a budget in a real redis-server.
+/// </summary>
+public sealed class ScaleOutTests(ITestOutputHelper log)
+{
+    private const int Ceiling = 20; // the emulator's requests per second
+    private const int Budget = 19 * 60; // per minute: 95 % of the ceiling, the margin for network and scheduling jitter
+
+    [RedisFact]
+    public async Task Four_processes_sharing_a_Redis_budget_stay_under_the_tenants_ceiling_and_use_at_least_90_percent_of_it()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        var table = new DataExtensionInfo("scale_out", "Scale Out", null, false, null, null,
+            [new DataExtensionFieldInfo("Id", "Id", DataExtensionFieldType.Text, 36, null, true, true, null)]);
+        await using var emulator = await SfmcEmulator.StartAsync(o =>
+        {
+            o.DataExtensions.Add(table);
+            o.RateLimitPerWindow = Ceiling;
+            o.RateLimitWindow = TimeSpan.FromSeconds(1);
+        });
+
+        var worker = Processes.Output("tests/Sfmc.RateBudget.Worker", "Sfmc.RateBudget.Worker.dll");
+        // Each worker makes one request when it has started (a cold process), then all work from a common start time.
+        var start = DateTimeOffset.UtcNow.AddSeconds(8);
+        var arguments = $"\"{worker}\" {emulator.BaseUri} {emulator.ClientId} {emulator.ClientSecret} {redis.Endpoint} scale_out 10 {Budget} {start.ToUnixTimeMilliseconds()}";
+        var runs = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Processes.RunAsync(log, "dotnet", arguments, timeout: TimeSpan.FromMinutes(2))));
+
+        Assert.All(runs, r => Assert.Equal(0, r.ExitCode));
+        var perWorker = runs.Select(r => Regex.Match(r.Output, @"requests=(\d+) throttled=(\d+)")).ToArray();
+        Assert.All(perWorker, m => Assert.True(m.Success));
+        Assert.All(perWorker, m => Assert.True(long.Parse(m.Groups[1].Value) > 0, "every worker got its share"));
+        Assert.All(perWorker, m => Assert.Equal("0", m.Groups[2].Value));
+
+        var all = emulator.Requests.Where(r => !r.Path.StartsWith("/v2/token", StringComparison.Ordinal)).OrderBy(r => r.At).ToList();
+        Assert.DoesNotContain(all, r => r.StatusCode == 429);
+        Assert.True(all.Count(r => r.At < start) <= 4, "only the workers' first requests come before the start");
+        Assert.True(start - all[0].At > TimeSpan.FromSeconds(1), "the workers were all started before the start time");
+        var api = all.Where(r => r.At >= start).ToList();
+
+        // The ceiling, checked the strict way: no one-second span anywhere holds more than 20 requests.
+        var busiest = api.Select((r, i) => api.Skip(i).TakeWhile(n => n.At - r.At < TimeSpan.FromSeconds(1)).Count()).Max();
+        Assert.True(busiest <= Ceiling, $"{busiest} requests within one second");
+
+        // The throughput: while the workers ran together (first to last request), at least 90 % of the ceiling.
+        var rate = (api.Count - 1) / (api[^1].At - api[0].At).TotalSeconds;
+        log.WriteLine($"{api.Count} requests, {rate:F2}/s, busiest second {busiest}");
+        Assert.True(rate >= 0.9 * Ceiling, $"{rate:F2} requests/s is under 90 % of {Ceiling}/s");
+    }
+}
