@@ -36,6 +36,8 @@ internal static class EmulatorCommand
         var declarations = new Option<FileInfo[]>("--sfmc-json") { Description = "An sfmc.json of declared journeys, sends and synchronized DEs; repeatable.", Arity = ArgumentArity.ZeroOrMore };
         var clientId = new Option<string?>("--client-id") { Description = "Client id the token endpoint accepts (default: $SFMC_EMULATOR_CLIENT_ID, else emulator-client-id)." };
         var rateLimit = new Option<int?>("--rate-limit") { Description = "Requests allowed per minute; above it REST answers 429 with Retry-After and SOAP a throttling fault." };
+        var sftpRoot = new Option<DirectoryInfo?>("--sftp-root") { Description = "The folder the account's SFTP serves: ImportDefinitions read Import/<FileSpec> under it (point an SFTP server at the same folder)." };
+        sftpRoot.AcceptExistingOnly();
         dataExtensions.AcceptExistingOnly();
         declarations.AcceptExistingOnly();
         // Range checks on the token itself: a value that is no number at all already has the parser's own error.
@@ -54,7 +56,7 @@ internal static class EmulatorCommand
             }
         });
 
-        foreach (var option in new Option[] { port, urls, database, dataExtensions, declarations, clientId, rateLimit })
+        foreach (var option in new Option[] { port, urls, database, dataExtensions, declarations, clientId, rateLimit, sftpRoot })
         {
             command.Options.Add(option);
         }
@@ -85,6 +87,7 @@ internal static class EmulatorCommand
                     o.ListenAddress = address;
                     o.DatabasePath = parse.GetValue(database)?.FullName;
                     o.RateLimitPerWindow = parse.GetValue(rateLimit);
+                    o.FileTransferRoot = parse.GetValue(sftpRoot)?.FullName;
                     o.ClientId = parse.GetValue(clientId) ?? Environment.GetEnvironmentVariable("SFMC_EMULATOR_CLIENT_ID") ?? o.ClientId;
                     o.ClientSecret = secretFromEnvironment ?? o.ClientSecret;
                     foreach (var path in parse.GetValue(dataExtensions) ?? [])

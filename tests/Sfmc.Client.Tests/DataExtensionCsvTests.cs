@@ -44,13 +44,23 @@ public sealed class DataExtensionCsvTests
         Assert.Equal("\"A,1\",1,\"say \"\"hi\"\"\",1.5,,,,\"two", lines[1]);
         Assert.Equal("lines, Grüße 😀\"", lines[2]);
         Assert.Equal("plain,-2,x,-0.05,,2026-03-01T10:15:00.123,false,", lines[3]);
+
+        // A long value full of quotes (quoted in a pooled buffer, not the stack) reads back the same.
+        var quotes = string.Concat(Enumerable.Repeat("say \"x\", ", 200));
+        Assert.Equal(quotes, Read(Write([row with { Note = quotes }]), ',').Records[0][7]);
     }
 
     [Fact]
     public void Header_names_that_need_quoting_are_quoted_and_kept_exact()
     {
-        var text = Encoding.UTF8.GetString(WriteBytes([new EscapesRow { Kundennummer = "K-1", Größe = 42, Preis = 9.90m, RDTeamXY = "a" }], new DataExtensionCsvOptions { Delimiter = '+' }));
-        Assert.StartsWith("Kundennummer+Größe+Preis (€)+\"R&D + <Team> 'x' `y`\"\r\nK-1+42+9.90+a", text);
+        var text = Encoding.UTF8.GetString(WriteBytes([new EscapesRow { Kundennummer = "K-1", Größe = 42, Preis = 9.90m, RDTeamXY = "a" }], new DataExtensionCsvOptions { Delimiter = '&' }));
+        Assert.StartsWith("Kundennummer&Größe&Preis (€)&\"R&D + <Team> 'x' `y`\"\r\nK-1&42&9.90&a", text);
+
+        // Delimiters that numbers, dates or booleans contain are refused: only text is checked for quoting.
+        foreach (var delimiter in new[] { '+', '-', '.', ':', '1', 'T', ' ', '"' })
+        {
+            Assert.Throws<ArgumentException>(() => WriteBytes([new EscapesRow { Kundennummer = "K-1" }], new DataExtensionCsvOptions { Delimiter = delimiter }));
+        }
         Assert.Equal(["Kundennummer", "Größe", "Preis (€)", "R&D + <Team> 'x' `y`"], DataExtensionCsv.Header<EscapesRow>());
     }
 

@@ -8,6 +8,7 @@ using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using Sfmc.Client.Tests.DataExtensions;
+using Sfmc.Tests.Shared;
 using Xunit;
 
 namespace Sfmc.Client.Tests;
@@ -17,8 +18,20 @@ namespace Sfmc.Client.Tests;
 /// same folder: rows → CSV → SFTP → ImportDefinition → Perform → import → REST read; dropped connections, host keys,
 /// credentials, header mismatches, secrets.
 /// </summary>
-public sealed class FileDropTests(SshServer ssh) : IClassFixture<SshServer>
+public sealed class FileDropTests(FileDropTests.Sshd sshd) : IClassFixture<FileDropTests.Sshd>
 {
+    private readonly SshServer ssh = sshd.Server;
+
+    /// <summary>One real sshd for the class.</summary>
+    public sealed class Sshd : IAsyncLifetime
+    {
+        public SshServer Server { get; private set; } = null!;
+
+        public async Task InitializeAsync() => Server = await SshServer.StartAsync();
+
+        public async Task DisposeAsync() => await Server.DisposeAsync();
+    }
+
     private Task<TestHost> StartAsync(bool password = false, Action<SfmcFileTransferOptions>? sftp = null) =>
         TestHost.StartAsync(emulator: o => o.FileTransferRoot = ssh.Root, client: o =>
         {

@@ -11,7 +11,7 @@ namespace Sfmc.Client;
 /// <summary>How generated rows are written as an import file.</summary>
 public sealed record DataExtensionCsvOptions
 {
-    /// <summary>The column delimiter (default <c>,</c>); the ImportDefinition must name the same one.</summary>
+    /// <summary>The column delimiter (default <c>,</c>; also <c>;</c>, <c>|</c>, tab…, but not a letter, digit, <c>. - + : ' "</c> or space, which values contain); the ImportDefinition names the same one.</summary>
     public char Delimiter { get; init; } = ',';
 
     /// <summary>
@@ -32,11 +32,13 @@ public ref struct DataExtensionCsvRecord
     private static readonly TimeSpan ServerOffset = TimeSpan.FromHours(-6);
     private SepWriter.Row _row;
     private readonly bool _neutralize;
+    private readonly System.Buffers.SearchValues<char> _quoteWhen;
 
-    internal DataExtensionCsvRecord(SepWriter.Row row, bool neutralize)
+    internal DataExtensionCsvRecord(SepWriter.Row row, bool neutralize, System.Buffers.SearchValues<char> quoteWhen)
     {
         _row = row;
         _neutralize = neutralize;
+        _quoteWhen = quoteWhen;
     }
 
     /// <summary>A text field (Text, EmailAddress, Phone, Locale): as is, quoted when it holds the delimiter, a quote or a line break.</summary>
@@ -48,7 +50,12 @@ public ref struct DataExtensionCsvRecord
             return;
         }
 
-        if (_neutralize && value.Length > 0 && value[0] is '=' or '+' or '-' or '@' or '\t' or '\r')
+        var neutralize = _neutralize && value.Length > 0 && value[0] is '=' or '+' or '-' or '@' or '\t' or '\r';
+        if (value.AsSpan().IndexOfAny(_quoteWhen) >= 0)
+        {
+            SetQuoted(field, value, neutralize);
+        }
+        else if (neutralize)
         {
             _row[field].Set($"'{value}");
         }
@@ -121,6 +128,37 @@ public ref struct DataExtensionCsvRecord
 
     internal readonly SepWriter.Row Row => _row;
 
+    /// <summary>RFC 4180: in double quotes, quotes doubled; built in a stack (or pooled) buffer, no allocation.</summary>
+    private void SetQuoted(int field, string value, bool neutralize)
+    {
+        var length = value.Length + value.AsSpan().Count('"') + 2 + (neutralize ? 1 : 0);
+        char[]? rented = null;
+        var buffer = length <= 512 ? stackalloc char[length] : (rented = System.Buffers.ArrayPool<char>.Shared.Rent(length)).AsSpan(0, length);
+        var at = 0;
+        buffer[at++] = '"';
+        if (neutralize)
+        {
+            buffer[at++] = '\'';
+        }
+
+        foreach (var c in value)
+        {
+            if (c == '"')
+            {
+                buffer[at++] = '"';
+            }
+
+            buffer[at++] = c;
+        }
+
+        buffer[at] = '"';
+        _row[field].Set(buffer);
+        if (rented is not null)
+        {
+            System.Buffers.ArrayPool<char>.Shared.Return(rented);
+        }
+    }
+
     /// <summary>Null: an empty cell (every column is set, so a record always has the header's column count).</summary>
     private void Empty(int field) => _row[field].Set(ReadOnlySpan<char>.Empty);
 }
@@ -133,6 +171,7 @@ public ref struct DataExtensionCsvRecord
 /// </summary>
 public static class DataExtensionCsv
 {
+    private const int ChunkBytes = 1 << 16;
     private static readonly System.Text.UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
 
     /// <summary>The header line's names, in declared order.</summary>
@@ -158,28 +197,44 @@ public static class DataExtensionCsv
         ArgumentNullException.ThrowIfNull(rows);
         ArgumentNullException.ThrowIfNull(destination);
         options ??= new DataExtensionCsvOptions();
-        var writer = Sep.New(options.Delimiter)
-            .Writer(o => o with { Escape = true, CultureInfo = CultureInfo.InvariantCulture })
-            .To(new StreamWriter(destination, Utf8, 1 << 16, leaveOpen: true) { NewLine = "\r\n" }, leaveOpen: false);
-        await using (writer)
+        if (char.IsLetterOrDigit(options.Delimiter) || options.Delimiter is '.' or '-' or '+' or ':' or '"' or '\r' or '\n' or '\'' or ' ')
         {
-            writer.Header.Add(Names<TRow>());
-            long count = 0;
-            await foreach (var row in rows.WithCancellation(cancellationToken))
-            {
-                TRow.Validate(row);
-                await WriteRow(writer, row, options.NeutralizeFormulas, cancellationToken);
-                count++;
-            }
-
-            if (count == 0)
-            {
-                await writer.Header.WriteAsync(cancellationToken);
-            }
-
-            await writer.FlushAsync(cancellationToken);
-            return count;
+            throw new ArgumentException($"'{options.Delimiter}' cannot be a CSV delimiter here: values (numbers, dates, booleans) may contain it. Use , ; | or tab.", nameof(options));
         }
+
+        // Rows are formatted synchronously into an in-memory chunk (Sep → UTF-8 text → a pooled buffer), and each full
+        // chunk is written to the destination asynchronously: per-row async I/O would cost more than the row itself.
+        using var chunk = new MemoryStream(ChunkBytes + (ChunkBytes / 4));
+        var text = new StreamWriter(chunk, Utf8, 1 << 14, leaveOpen: true) { NewLine = "\r\n" };
+        using var writer = Sep.New(options.Delimiter)
+            .Writer(o => o with { Escape = false, CultureInfo = CultureInfo.InvariantCulture })
+            .To(text, leaveOpen: false);
+        var quoteWhen = System.Buffers.SearchValues.Create([options.Delimiter, '"', '\r', '\n']);
+        writer.Header.Add(Array.ConvertAll(Names<TRow>(), name => name.AsSpan().IndexOfAny(quoteWhen) >= 0 ? Quote(name) : name));
+        long count = 0;
+        await foreach (var row in rows.WithCancellation(cancellationToken))
+        {
+            TRow.Validate(row);
+            WriteRow(writer, row, options.NeutralizeFormulas, quoteWhen);
+            if ((++count & 255) == 0 && chunk.Length + (1 << 14) >= ChunkBytes)
+            {
+                writer.Flush();
+                text.Flush();
+                await destination.WriteAsync(chunk.GetBuffer().AsMemory(0, (int)chunk.Length), cancellationToken);
+                chunk.SetLength(0);
+            }
+        }
+
+        if (count == 0)
+        {
+            writer.Header.Write();
+        }
+
+        writer.Flush();
+        text.Flush();
+        await destination.WriteAsync(chunk.GetBuffer().AsMemory(0, (int)chunk.Length), cancellationToken);
+        await destination.FlushAsync(cancellationToken);
+        return count;
     }
 
     /// <summary>Writes the rows to a file (created or replaced) and returns the row count.</summary>
@@ -190,11 +245,19 @@ public static class DataExtensionCsv
         return await WriteAsync(rows, file, options, cancellationToken);
     }
 
-    private static ValueTask WriteRow<TRow>(SepWriter writer, TRow row, bool neutralize, CancellationToken cancellationToken)
+    /// <summary>
+    /// RFC 4180 quoting (header names; values use the record's allocation-free copy): the value in double quotes, its
+    /// quotes doubled. Sep's own escaping is off because it scans every cell; only text can hold a delimiter, a quote or
+    /// a line break (numbers, dates and booleans cannot, given the delimiters allowed), so only text is checked (see
+    /// docs/decisions.md).
+    /// </summary>
+    internal static string Quote(string value) => "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+
+    private static void WriteRow<TRow>(SepWriter writer, TRow row, bool neutralize, System.Buffers.SearchValues<char> quoteWhen)
         where TRow : IDataExtensionRow<TRow>
     {
-        var record = new DataExtensionCsvRecord(writer.NewRow(cancellationToken), neutralize);
+        var record = new DataExtensionCsvRecord(writer.NewRow(), neutralize, quoteWhen);
         TRow.WriteCsv(ref record, row);
-        return record.Row.DisposeAsync();
+        record.Row.Dispose();
     }
 }

@@ -6,18 +6,18 @@ using System.Net;
 using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
-using Xunit;
 
-namespace Sfmc.Client.Tests;
+namespace Sfmc.Tests.Shared;
 
 /// <summary>
 /// A real OpenSSH server for the file-drop tests, nothing shared with the system's: its own <c>sshd</c> on a free
 /// 127.0.0.1 port, a generated ed25519 host key, its own config, and a throwaway client key (with a passphrase) and
 /// password user, all in a temp folder. SFTP sessions start in <see cref="Root"/> (what the emulator's
 /// <c>FileTransferRoot</c> points at), so <c>Import/x.csv</c> lands in <c>{Root}/Import/x.csv</c>. Stopped and
-/// removed on dispose. Needs root (CI runs as root) and <c>openssh-server</c> (<c>.ci/run</c> installs it).
+/// removed on dispose. Needs root (CI runs as root) and <c>openssh-server</c> (<c>.ci/run</c> installs it). Shared by the
+/// tests and the benchmarks.
 /// </summary>
-public sealed class SshServer : IAsyncLifetime
+public sealed class SshServer : IAsyncDisposable
 {
     public const string PasswordUser = "sfmcsftptest";
     public const string KeyPassphrase = "correct horse battery staple";
@@ -41,7 +41,18 @@ public sealed class SshServer : IAsyncLifetime
 
     private string PidFile => Path.Combine(_folder, "sshd.pid");
 
-    public async Task InitializeAsync()
+    private SshServer()
+    {
+    }
+
+    public static async Task<SshServer> StartAsync()
+    {
+        var server = new SshServer();
+        await server.InitializeAsync();
+        return server;
+    }
+
+    private async Task InitializeAsync()
     {
         if (!File.Exists("/usr/sbin/sshd"))
         {
@@ -97,7 +108,7 @@ public sealed class SshServer : IAsyncLifetime
     /// <summary>The server's log (authentication failures, sessions).</summary>
     public string Log => File.Exists(Path.Combine(_folder, "sshd.log")) ? File.ReadAllText(Path.Combine(_folder, "sshd.log")) : "";
 
-    public Task DisposeAsync()
+    public ValueTask DisposeAsync()
     {
         if (File.Exists(PidFile))
         {
@@ -113,11 +124,11 @@ public sealed class SshServer : IAsyncLifetime
         {
         }
 
-        return Task.CompletedTask;
+        return ValueTask.CompletedTask;
     }
 
     /// <summary>Options for this server: the pinned host key and the given credentials.</summary>
-    public void Configure(SfmcFileTransferOptions options, bool password = false)
+    public void Configure(Sfmc.Client.SfmcFileTransferOptions options, bool password = false)
     {
         options.Host = "127.0.0.1";
         options.Port = Port;
