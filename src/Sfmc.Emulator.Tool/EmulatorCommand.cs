@@ -36,7 +36,7 @@ internal static class EmulatorCommand
         var declarations = new Option<FileInfo[]>("--sfmc-json") { Description = "An sfmc.json of declared journeys, sends and synchronized DEs; repeatable.", Arity = ArgumentArity.ZeroOrMore };
         var clientId = new Option<string?>("--client-id") { Description = "Client id the token endpoint accepts (default: $SFMC_EMULATOR_CLIENT_ID, else emulator-client-id)." };
         var rateLimit = new Option<int?>("--rate-limit") { Description = "Requests allowed per minute; above it REST answers 429 with Retry-After and SOAP a throttling fault." };
-        var sftpRoot = new Option<DirectoryInfo?>("--sftp-root") { Description = "The folder the account's SFTP serves: ImportDefinitions read Import/<FileSpec> under it (point an SFTP server at the same folder)." };
+        var sftpRoot = new Option<DirectoryInfo>("--sftp-root") { Description = "The folder the account's SFTP serves: ImportDefinitions read Import/<FileSpec> under it (point an SFTP server at the same folder)." };
         sftpRoot.AcceptExistingOnly();
         dataExtensions.AcceptExistingOnly();
         declarations.AcceptExistingOnly();

@@ -57,6 +57,10 @@ public class FileDropBenchmarks
     private Process _emulator = null!;
     private ServiceProvider _services = null!;
 
+    /// <summary>The sfmc-emulator tool's built dll (BenchmarkDotNet runs from a copy, so the path comes from the build).</summary>
+    internal static string EmulatorTool => typeof(FileDropBenchmarks).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
+        .Cast<System.Reflection.AssemblyMetadataAttribute>().Single(a => a.Key == "EmulatorTool").Value!;
+
     internal static BenchLinesRow Row(int i) => new()
     {
         OrderId = "ORD-" + i.ToString("D8", CultureInfo.InvariantCulture),
@@ -77,7 +81,7 @@ public class FileDropBenchmarks
         listener.Start();
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
         listener.Stop();
-        var dll = Path.Combine(AppContext.BaseDirectory, "Sfmc.Emulator.dll");
+        var dll = FileDropBenchmarks.EmulatorTool;
         var de = Path.Combine(AppContext.BaseDirectory, "BenchLines.de.json");
         _emulator = Process.Start(new ProcessStartInfo("dotnet", $"\"{dll}\" --port {port} --de \"{de}\" --sftp-root \"{_ssh.Root}\"") { RedirectStandardOutput = true, UseShellExecute = false })!;
         await _emulator.StandardOutput.ReadLineAsync(); // "SFMC emulator on …" once it listens

@@ -31,7 +31,7 @@ public class StreamingBenchmarks
         listener.Start();
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
         listener.Stop();
-        var dll = Path.Combine(AppContext.BaseDirectory, "Sfmc.Emulator.dll");
+        var dll = FileDropBenchmarks.EmulatorTool;
         var de = Path.Combine(AppContext.BaseDirectory, "BenchLines.de.json"); // the same file the generator reads
         _emulator = Process.Start(new ProcessStartInfo("dotnet", $"\"{dll}\" --port {port} --de \"{de}\"") { RedirectStandardOutput = true, UseShellExecute = false })!;
         await _emulator.StandardOutput.ReadLineAsync(); // "SFMC emulator on …" once it listens

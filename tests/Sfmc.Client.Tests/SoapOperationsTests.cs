@@ -276,6 +276,34 @@ public sealed class SoapOperationsTests
     }
 
     [Fact]
+    public async Task An_automation_is_Running_while_its_import_is_Processing_then_Ready()
+    {
+        var root = Path.Combine(Path.GetTempPath(), "sfmc-automation-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(Path.Combine(root, "Import"));
+        try
+        {
+            await using var host = await TestHost.StartAsync(emulator: o =>
+            {
+                o.FileTransferRoot = root;
+                o.AutomationImports["nightly-orders"] = "orders-import";
+                o.AsyncProcessingDelay = TimeSpan.FromMinutes(2);
+            });
+            var sfmc = host.Client;
+            await sfmc.Imports.EnsureDefinitionAsync(new SfmcImportDefinition("orders-import", "order_lines", "orders.csv"));
+            await File.WriteAllTextAsync(Path.Combine(root, "Import", "orders.csv"), "order id,line no,sku,unit price\nA-1,1,TEA,4.50\n");
+
+            await sfmc.Automations.StartAsync("nightly-orders");
+            Assert.Equal(SfmcAutomationStatus.Running, (await sfmc.Automations.GetAsync("nightly-orders")).Status);
+            host.Time.Advance(TimeSpan.FromMinutes(3));
+            Assert.Equal(SfmcAutomationStatus.Ready, (await sfmc.Automations.GetAsync("nightly-orders")).Status);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task An_automation_is_started_by_its_key_and_runs_its_import_step()
     {
         var root = Path.Combine(Path.GetTempPath(), "sfmc-automation-" + Guid.NewGuid().ToString("N")[..8]);

@@ -115,6 +115,14 @@ internal sealed class EmulatorStore : IAsyncDisposable
         {
             await using var transaction = (SqliteTransaction)await _connection.BeginTransactionAsync(cancellationToken);
             var next = Convert.ToInt64(await ScalarAsync($"SELECT IFNULL(MAX(\"_CustomObjectKey\"), 0) FROM {Table(dataExtension)}", cancellationToken), CultureInfo.InvariantCulture);
+            var statements = new Dictionary<string, SqliteCommand>(StringComparer.Ordinal);
+            using var disposeStatements = new Disposer(() =>
+            {
+                foreach (var statement in statements.Values)
+                {
+                    statement.Dispose();
+                }
+            });
             foreach (var row in normalized)
             {
                 // A required field without a default may be left out only when the row exists and is updated.
@@ -125,22 +133,36 @@ internal sealed class EmulatorStore : IAsyncDisposable
                     continue;
                 }
 
-                using var command = _connection.CreateCommand();
-                command.Transaction = transaction;
+                // One prepared statement per set of fields present (rows of a load mostly share one): preparing a
+                // statement per row cost more than the insert.
                 var fields = row.Keys.ToList();
-                var names = string.Join(", ", fields.Select(f => Quote(f.Name)));
-                var parameters = string.Join(", ", fields.Select((_, i) => "$p" + i.ToString(CultureInfo.InvariantCulture)));
-                var update = string.Join(", ", fields.Where(f => !f.IsPrimaryKey).Select(f => $"{Quote(f.Name)} = excluded.{Quote(f.Name)}"));
-                var conflict = dataExtension.PrimaryKey.Count == 0
-                    ? ""
-                    : insertOnly || update.Length == 0
-                        ? " ON CONFLICT DO NOTHING"
-                        : $" ON CONFLICT ({string.Join(", ", dataExtension.PrimaryKey.Select(f => Quote(f.Name)))}) DO UPDATE SET {update}";
-                command.CommandText = $"INSERT INTO {Table(dataExtension)} (\"_CustomObjectKey\", {names}) VALUES ($id, {parameters}){conflict}";
-                command.Parameters.AddWithValue("$id", ++next);
+                var signature = string.Join("\u001f", fields.Select(f => f.Name));
+                if (!statements.TryGetValue(signature, out var command))
+                {
+                    command = _connection.CreateCommand();
+                    command.Transaction = transaction;
+                    var names = string.Join(", ", fields.Select(f => Quote(f.Name)));
+                    var parameters = string.Join(", ", fields.Select((_, i) => "$p" + i.ToString(CultureInfo.InvariantCulture)));
+                    var update = string.Join(", ", fields.Where(f => !f.IsPrimaryKey).Select(f => $"{Quote(f.Name)} = excluded.{Quote(f.Name)}"));
+                    var conflict = dataExtension.PrimaryKey.Count == 0
+                        ? ""
+                        : insertOnly || update.Length == 0
+                            ? " ON CONFLICT DO NOTHING"
+                            : $" ON CONFLICT ({string.Join(", ", dataExtension.PrimaryKey.Select(f => Quote(f.Name)))}) DO UPDATE SET {update}";
+                    command.CommandText = $"INSERT INTO {Table(dataExtension)} (\"_CustomObjectKey\", {names}) VALUES ($id, {parameters}){conflict}";
+                    command.Parameters.Add("$id", SqliteType.Integer);
+                    for (var i = 0; i < fields.Count; i++)
+                    {
+                        command.Parameters.Add("$p" + i.ToString(CultureInfo.InvariantCulture), SqliteType.Text);
+                    }
+
+                    statements[signature] = command;
+                }
+
+                command.Parameters[0].Value = ++next;
                 for (var i = 0; i < fields.Count; i++)
                 {
-                    command.Parameters.AddWithValue("$p" + i.ToString(CultureInfo.InvariantCulture), (object?)row[fields[i]] ?? DBNull.Value);
+                    command.Parameters[i + 1].Value = (object?)row[fields[i]] ?? DBNull.Value;
                 }
 
                 await command.ExecuteNonQueryAsync(cancellationToken);
@@ -172,16 +194,17 @@ internal sealed class EmulatorStore : IAsyncDisposable
         foreach (var row in rows)
         {
             var rowErrors = new List<EmulatorError>();
-            Normalize(dataExtension, row, rowErrors);
+            var normalizedRow = Normalize(dataExtension, row, rowErrors);
             if (rowErrors.Count > 0)
             {
                 errors.Add(new EmulatorError(string.Join(" ", rowErrors.Select(e => e.Message)), 0));
                 continue;
             }
 
-            // Upserts of valid rows go in chunks, one transaction each (an import has hundreds of thousands); inserts
-            // stay row by row so a key repeated within the request is seen as a duplicate.
-            if (!insertOnly)
+            // Upserts of valid rows that have every required value go in chunks, one transaction each (an import has
+            // hundreds of thousands). Inserts, and rows that lack a required value (an error unless the row exists),
+            // stay row by row: an error must not roll back the other rows of a chunk.
+            if (!insertOnly && !dataExtension.Fields.Any(f => f.IsRequired && !f.IsPrimaryKey && f.DefaultValue is null && !normalizedRow.ContainsKey(f)))
             {
                 valid.Add(row);
                 if (valid.Count == 5000)
@@ -631,3 +654,9 @@ internal sealed class EmulatorStore : IAsyncDisposable
 
 /// <summary>One entry of SFMC's <c>additionalErrors</c>.</summary>
 internal sealed record EmulatorError(string Message, int ErrorCode);
+
+/// <summary>Runs an action on dispose (for cleanup in a <c>using</c> next to an <c>await using</c>).</summary>
+internal sealed class Disposer(Action dispose) : IDisposable
+{
+    public void Dispose() => dispose();
+}

@@ -147,12 +147,29 @@ internal sealed partial class EmulatorSoap
         return summaries;
     }
 
+    /// <summary>Automations as a Retrieve sees them now: Running (3) while the import of their last run is still Processing.</summary>
+    private async Task<List<Dictionary<string, string?>>> AutomationsAsync(CancellationToken cancellationToken)
+    {
+        var processing = (await ImportSummariesAsync(cancellationToken))
+            .Where(s => s.GetValueOrDefault("ImportStatus") == "Processing")
+            .Select(s => s.GetValueOrDefault("TaskResultID"))
+            .ToHashSet(StringComparer.Ordinal);
+        var automations = await store.ReadSoapObjectsAsync("Automation", cancellationToken);
+        foreach (var automation in automations.Where(a => a.GetValueOrDefault("LastRunInstanceID") is { } run && processing.Contains(run)))
+        {
+            automation["Status"] = "3";
+        }
+
+        return automations;
+    }
+
     /// <summary>The ObjectID the emulator gives an automation (stable across restarts).</summary>
     internal static string AutomationObjectId(string customerKey) => StableId("automation:" + customerKey);
 
     /// <summary>
     /// Perform start on an Automation (by ObjectID, as sfmc-devtools starts them, or CustomerKey): runs its import step
-    /// now, then is Ready (2), or Error (-1) when the import failed, with LastRunTime set. The Perform itself fails only
+    /// now; it reads as Running (3) while the import is Processing (<c>AsyncProcessingDelay</c>), then Ready (2), or Error
+    /// (-1) when the import failed, with LastRunTime set. The Perform itself fails only
     /// when the step cannot start (no such ImportDefinition). The task ID is the import's TaskResultID.
     /// </summary>
     private async Task<(SoapWriteResult Outcome, string? ObjectId, int? TaskId)> PerformAutomationAsync(string action, XElement definition, CancellationToken cancellationToken)

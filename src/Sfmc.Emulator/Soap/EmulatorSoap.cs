@@ -279,6 +279,7 @@ internal sealed partial class EmulatorSoap(EmulatorStore store, EmulatorAuth aut
             "DataExtensionTemplate" => [],
             "DataFolder" => await _folders.ListAsync(account, ContentTypes(filter), cancellationToken),
             "ImportResultsSummary" => await ImportSummariesAsync(cancellationToken),
+            "Automation" => await AutomationsAsync(cancellationToken),
             _ => await store.ReadSoapObjectsAsync(objectType, cancellationToken),
         };
 
