@@ -8,4 +8,11 @@ if (args is ["--paired-read"])
     return;
 }
 
+// dotnet run -c Release --project tests/Sfmc.Benchmarks -- --memory csv|upload|import   (one part of the file drop, peak working set)
+if (args is ["--memory", var part])
+{
+    await Sfmc.Benchmarks.FileDropBenchmarks.MeasureMemoryAsync(part);
+    return;
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Sfmc.Benchmarks.GeneratorBenchmarks).Assembly).Run(args);

@@ -208,6 +208,13 @@ public sealed class SoapOperationsTests
             Assert.Equal(("Error", "1", "0"), (failed["ImportStatus"], failed["NumberErrors"], failed["NumberSuccessful"]));
             Assert.Equal(2, (await host.Emulator.GetRowsAsync("order_lines")).Count);
 
+            // A value of the wrong type is a bad row too: without AllowErrors nothing is written.
+            await File.WriteAllTextAsync(Path.Combine(root, "Import", "more.csv"), "order id,line no,sku,unit price\nB-1,1,MUG,3.00\nB-2,x,PEN,1.00\n");
+            var typed = Assert.Single((await soap.PerformAsync("start", [new ImportDefinition { CustomerKey = "orders-import" }])).Results);
+            var refused = Assert.Single(await soap.RetrieveAsync("ImportResultsSummary", ["ImportStatus", "NumberErrors"], SoapProperty.Named<string>("TaskResultID").IsEqualTo(typed.Task!.Id!)).ToListAsync());
+            Assert.Equal(("Error", "1"), (refused["ImportStatus"], refused["NumberErrors"]));
+            Assert.Equal(2, (await host.Emulator.GetRowsAsync("order_lines")).Count);
+
             // UpdateButDoNotAdd changes existing rows only; a missing file is an Error result, not a failed Perform.
             definition.UpdateType = ImportDefinitionUpdateType.UpdateButDoNotAdd;
             definition.FileSpec = "prices.csv";

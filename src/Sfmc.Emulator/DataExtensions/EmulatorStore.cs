@@ -110,6 +110,28 @@ internal sealed class EmulatorStore : IAsyncDisposable
             return errors;
         }
 
+        return await UpsertNormalizedAsync(dataExtension, normalized, insertOnly, cancellationToken);
+    }
+
+    /// <summary>
+    /// A file import's rows, already checked and normalized (<see cref="NormalizeText"/>): written in chunks of 5,000,
+    /// one transaction each. Every row must have its required values (the import checks them first).
+    /// </summary>
+    public async Task WriteImportedAsync(DataExtensionInfo dataExtension, IReadOnlyList<Dictionary<DataExtensionFieldInfo, string?>> rows, CancellationToken cancellationToken)
+    {
+        for (var start = 0; start < rows.Count; start += 5000)
+        {
+            var errors = await UpsertNormalizedAsync(dataExtension, rows.Skip(start).Take(5000).ToList(), insertOnly: false, cancellationToken);
+            if (errors.Count > 0)
+            {
+                throw new InvalidOperationException("An imported row lacked a required value: " + errors[0].Message);
+            }
+        }
+    }
+
+    private async Task<IReadOnlyList<EmulatorError>> UpsertNormalizedAsync(DataExtensionInfo dataExtension, IReadOnlyList<Dictionary<DataExtensionFieldInfo, string?>> normalized, bool insertOnly, CancellationToken cancellationToken)
+    {
+        var errors = new List<EmulatorError>();
         await _lock.WaitAsync(cancellationToken);
         try
         {
@@ -190,7 +212,7 @@ internal sealed class EmulatorStore : IAsyncDisposable
     public async Task<IReadOnlyList<EmulatorError>> WriteEachAsync(DataExtensionInfo dataExtension, IReadOnlyList<Dictionary<string, JsonElement>> rows, bool insertOnly, CancellationToken cancellationToken)
     {
         var errors = new List<EmulatorError>();
-        var valid = new List<Dictionary<string, JsonElement>>();
+        var valid = new List<Dictionary<DataExtensionFieldInfo, string?>>();
         foreach (var row in rows)
         {
             var rowErrors = new List<EmulatorError>();
@@ -206,10 +228,10 @@ internal sealed class EmulatorStore : IAsyncDisposable
             // stay row by row: an error must not roll back the other rows of a chunk.
             if (!insertOnly && !dataExtension.Fields.Any(f => f.IsRequired && !f.IsPrimaryKey && f.DefaultValue is null && !normalizedRow.ContainsKey(f)))
             {
-                valid.Add(row);
+                valid.Add(normalizedRow);
                 if (valid.Count == 5000)
                 {
-                    errors.AddRange(await UpsertAsync(dataExtension, valid, insertOnly, cancellationToken));
+                    errors.AddRange(await UpsertNormalizedAsync(dataExtension, valid, insertOnly, cancellationToken));
                     valid.Clear();
                 }
 
@@ -227,7 +249,7 @@ internal sealed class EmulatorStore : IAsyncDisposable
 
         if (valid.Count > 0)
         {
-            errors.AddRange(await UpsertAsync(dataExtension, valid, insertOnly, cancellationToken));
+            errors.AddRange(await UpsertNormalizedAsync(dataExtension, valid, insertOnly, cancellationToken));
         }
 
         return errors;
@@ -373,11 +395,13 @@ internal sealed class EmulatorStore : IAsyncDisposable
             JsonValueKind.False => "false",
             _ => null,
         };
-        if (raw is null)
-        {
-            return "is not a scalar value.";
-        }
+        return raw is null ? "is not a scalar value." : NormalizeText(field, raw, out text);
+    }
 
+    /// <summary>A value given as text (a JSON string, a CSV cell): null when it fits the field (with its stored text), else what is wrong.</summary>
+    internal static string? NormalizeText(DataExtensionFieldInfo field, string raw, out string? text)
+    {
+        text = null;
         switch (field.FieldType)
         {
             case DataExtensionFieldType.Number:
@@ -483,6 +507,20 @@ internal sealed class EmulatorStore : IAsyncDisposable
     /// <summary>Whether a row with this row's primary-key values exists.</summary>
     public async Task<bool> RowExistsAsync(DataExtensionInfo dataExtension, Dictionary<string, JsonElement> row, CancellationToken cancellationToken) =>
         await ExistsAsync(dataExtension, row, cancellationToken) is not null;
+
+    /// <summary>Whether a row with this normalized row's primary key exists.</summary>
+    public async Task<bool> RowExistsAsync(DataExtensionInfo dataExtension, Dictionary<DataExtensionFieldInfo, string?> row, CancellationToken cancellationToken)
+    {
+        await _lock.WaitAsync(cancellationToken);
+        try
+        {
+            return await KeyExistsAsync(dataExtension, dataExtension.PrimaryKey.Select(row.GetValueOrDefault).ToList(), null, cancellationToken);
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
 
     /// <summary>Deletes every row of a DE (an Overwrite import).</summary>
     public async Task DeleteAllRowsAsync(DataExtensionInfo dataExtension, CancellationToken cancellationToken)

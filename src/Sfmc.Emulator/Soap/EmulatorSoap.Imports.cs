@@ -18,7 +18,8 @@ namespace Sfmc.Emulator;
 /// File-drop imports: SOAP Create/Update of an <c>ImportDefinition</c> (a DE by CustomerKey, FileSpec, UpdateType,
 /// AllowErrors, Delimiter, HeaderLines), Perform <c>start</c> reading <c>Import/&lt;FileSpec&gt;</c> under the
 /// configured SFTP root, and the <c>ImportResultsSummary</c> a Retrieve by TaskResultID reads. The import follows
-/// SFMC's rules: columns matched to fields by exact name (others skipped), required fields and types checked per row,
+/// SFMC's rules: columns matched to fields by exact name (others skipped), required fields, types and lengths checked
+/// per row (a bad row is an error),
 /// duplicates within the file counted (the first kept), UpdateType honoured, a DE without a primary key only
 /// Overwrite, nothing imported on an error unless AllowErrors.
 /// </content>
@@ -220,8 +221,9 @@ internal sealed partial class EmulatorSoap
             BadDataFound = null,
             MissingFieldFound = null,
         };
-        var rows = new List<Dictionary<string, JsonElement>>();
+        var rows = new List<Dictionary<DataExtensionFieldInfo, string?>>();
         var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var required = dataExtension.Fields.Where(f => f.IsRequired && f.DefaultValue is null).ToArray();
         int total = 0, duplicated = 0, errors = 0;
         using (var reader = new StreamReader(path, Encoding.UTF8, detectEncodingFromByteOrderMarks: true))
         using (var csv = new CsvReader(reader, configuration))
@@ -237,22 +239,25 @@ internal sealed partial class EmulatorSoap
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 total++;
-                var row = new Dictionary<string, JsonElement>(StringComparer.OrdinalIgnoreCase);
-                for (var i = 0; i < columns.Length; i++)
+                var row = new Dictionary<DataExtensionFieldInfo, string?>(columns.Length);
+                var bad = false;
+                for (var i = 0; i < columns.Length && !bad; i++)
                 {
                     if (columns[i] is { } field && csv.TryGetField<string>(i, out var value) && !string.IsNullOrEmpty(value))
                     {
-                        row[field.Name] = JsonSerializer.SerializeToElement(value);
+                        // A value of the wrong type (or too long) makes the row an error, as a missing required value does.
+                        bad = EmulatorStore.NormalizeText(field, value, out var text) is not null;
+                        row[field] = text;
                     }
                 }
 
-                if (dataExtension.Fields.Any(f => f.IsRequired && f.DefaultValue is null && !row.ContainsKey(f.Name)))
+                if (bad || required.Any(f => !row.TryGetValue(f, out var v) || v is null))
                 {
                     errors++;
                     continue;
                 }
 
-                var identity = string.Join("\u001f", dataExtension.PrimaryKey.Select(f => row.TryGetValue(f.Name, out var v) ? v.GetString() : ""));
+                var identity = string.Join("\u001f", dataExtension.PrimaryKey.Select(f => row.GetValueOrDefault(f)));
                 if (dataExtension.PrimaryKey.Count > 0 && !seen.Add(identity))
                 {
                     duplicated++;
@@ -265,7 +270,7 @@ internal sealed partial class EmulatorSoap
 
         var updateType = definition.GetValueOrDefault("UpdateType");
         var allowErrors = IsTrue(definition.GetValueOrDefault("AllowErrors"));
-        var valid = new List<Dictionary<string, JsonElement>>();
+        var valid = new List<Dictionary<DataExtensionFieldInfo, string?>>();
         foreach (var row in rows)
         {
             var exists = dataExtension.PrimaryKey.Count > 0 && updateType is "AddAndDoNotUpdate" or "UpdateButDoNotAdd" && await store.RowExistsAsync(dataExtension, row, cancellationToken);
@@ -287,9 +292,7 @@ internal sealed partial class EmulatorSoap
             await store.DeleteAllRowsAsync(dataExtension, cancellationToken);
         }
 
-        // Values of the wrong type are found as rows are written: they count as errors, the other rows are written
-        // (AllowErrors false stops the import only for the missing required values checked above).
-        var failed = await store.WriteEachAsync(dataExtension, valid, insertOnly: false, cancellationToken);
-        return new ImportCounts(total, valid.Count - failed.Count, duplicated, errors + failed.Count, null);
+        await store.WriteImportedAsync(dataExtension, valid, cancellationToken);
+        return new ImportCounts(total, valid.Count, duplicated, errors, null);
     }
 }
