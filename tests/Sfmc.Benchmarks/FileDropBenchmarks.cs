@@ -77,14 +77,22 @@ public class FileDropBenchmarks
     public async Task SetupAsync()
     {
         _ssh = await SshServer.StartAsync();
+        (_emulator, _services) = await StartEmulatorAsync($"--sftp-root \"{_ssh.Root}\"", o => _ssh.Configure(o.FileTransfer));
+    }
+
+    /// <summary>
+    /// The sfmc-emulator tool as its own process on a free port with the BenchLines DE (so its rows are not the
+    /// client's memory), and a client for it.
+    /// </summary>
+    internal static async Task<(Process Emulator, ServiceProvider Services)> StartEmulatorAsync(string arguments = "", Action<SfmcClientOptions>? configure = null)
+    {
         var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
         listener.Stop();
-        var dll = FileDropBenchmarks.EmulatorTool;
-        var de = Path.Combine(AppContext.BaseDirectory, "BenchLines.de.json");
-        _emulator = Process.Start(new ProcessStartInfo("dotnet", $"\"{dll}\" --port {port} --de \"{de}\" --sftp-root \"{_ssh.Root}\"") { RedirectStandardOutput = true, UseShellExecute = false })!;
-        await _emulator.StandardOutput.ReadLineAsync(); // "SFMC emulator on …" once it listens
+        var de = Path.Combine(AppContext.BaseDirectory, "BenchLines.de.json"); // the same file the generator reads
+        var emulator = Process.Start(new ProcessStartInfo("dotnet", $"\"{EmulatorTool}\" --port {port} --de \"{de}\" {arguments}") { RedirectStandardOutput = true, UseShellExecute = false })!;
+        await emulator.StandardOutput.ReadLineAsync(); // "SFMC emulator on …" once it listens
 
         var services = new ServiceCollection();
         services.AddSfmc(o =>
@@ -92,9 +100,9 @@ public class FileDropBenchmarks
             o.AuthBaseUri = new Uri($"http://127.0.0.1:{port}/");
             o.ClientId = "emulator-client-id";
             o.ClientSecret = "emulator-client-secret";
-            _ssh.Configure(o.FileTransfer);
+            configure?.Invoke(o);
         });
-        _services = services.BuildServiceProvider();
+        return (emulator, services.BuildServiceProvider());
     }
 
     [Benchmark(Baseline = true, Description = "REST API (batched upserts)")]

@@ -27,23 +27,7 @@ public class StreamingBenchmarks
     [GlobalSetup]
     public async Task SetupAsync()
     {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        var dll = FileDropBenchmarks.EmulatorTool;
-        var de = Path.Combine(AppContext.BaseDirectory, "BenchLines.de.json"); // the same file the generator reads
-        _emulator = Process.Start(new ProcessStartInfo("dotnet", $"\"{dll}\" --port {port} --de \"{de}\"") { RedirectStandardOutput = true, UseShellExecute = false })!;
-        await _emulator.StandardOutput.ReadLineAsync(); // "SFMC emulator on …" once it listens
-
-        var services = new ServiceCollection();
-        services.AddSfmc(o =>
-        {
-            o.AuthBaseUri = new Uri($"http://127.0.0.1:{port}/");
-            o.ClientId = "emulator-client-id";
-            o.ClientSecret = "emulator-client-secret";
-        });
-        _services = services.BuildServiceProvider();
+        (_emulator, _services) = await FileDropBenchmarks.StartEmulatorAsync();
     }
 
     [Benchmark]
