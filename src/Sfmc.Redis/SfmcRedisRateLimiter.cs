@@ -100,25 +100,36 @@ internal sealed class SfmcRedisRateLimiter : RateLimiter
 
     protected override async ValueTask<RateLimitLease> AcquireAsyncCore(int permitCount, CancellationToken cancellationToken)
     {
-        long waitMicroseconds;
-        try
+        var interval = _intervalMicroseconds * Math.Max(permitCount, 1);
+        while (true)
         {
-            var interval = _intervalMicroseconds * Math.Max(permitCount, 1);
-            waitMicroseconds = (long)await _redis.GetDatabase().ScriptEvaluateAsync(ReserveScript, [_key], [interval]).WaitAsync(cancellationToken);
-        }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
-        {
-            WarnAtMostOncePerMinute(ex);
-            return await _fallback.AcquireAsync(permitCount, cancellationToken);
-        }
+            long waitMicroseconds;
+            var asked = _time.GetTimestamp();
+            try
+            {
+                waitMicroseconds = (long)await _redis.GetDatabase().ScriptEvaluateAsync(ReserveScript, [_key], [interval]).WaitAsync(cancellationToken);
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            {
+                WarnAtMostOncePerMinute(ex);
+                return await _fallback.AcquireAsync(permitCount, cancellationToken);
+            }
 
-        if (waitMicroseconds > 0)
-        {
-            await Task.Delay(TimeSpan.FromTicks(waitMicroseconds * 10), _time, cancellationToken);
-        }
+            if (waitMicroseconds > 0)
+            {
+                await Task.Delay(TimeSpan.FromTicks(waitMicroseconds * 10), _time, cancellationToken);
+            }
 
-        Interlocked.Increment(ref _acquired);
-        return Lease.Granted;
+            // A slot is a moment, not a right to send later: when this process woke up more than an interval after its
+            // slot (a stalled or starved process), sending now would land together with the slots after it, a burst the
+            // tenant counts. The slot is given up and a new one taken.
+            var late = _time.GetElapsedTime(asked).Ticks / 10 - waitMicroseconds;
+            if (late <= _intervalMicroseconds)
+            {
+                Interlocked.Increment(ref _acquired);
+                return Lease.Granted;
+            }
+        }
     }
 
     protected override void Dispose(bool disposing)
