@@ -8,6 +8,13 @@ if (args is ["--paired-read"])
     return;
 }
 
+// dotnet run -c Release --project tests/Sfmc.Benchmarks -- --paired-write   (row writer vs System.Text.Json alternately, see RowWriterBenchmarks)
+if (args is ["--paired-write"])
+{
+    Sfmc.Benchmarks.RowWriterBenchmarks.RunPairedWrite(System.Console.Out);
+    return;
+}
+
 // dotnet run -c Release --project tests/Sfmc.Benchmarks -- --memory csv|upload|import   (one part of the file drop, peak working set)
 if (args is ["--memory", var part])
 {

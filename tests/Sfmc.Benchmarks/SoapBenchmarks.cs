@@ -172,40 +172,7 @@ public class SoapSerializerBenchmarks
     {
         var benchmarks = new SoapSerializerBenchmarks();
         benchmarks.Setup();
-        for (var i = 0; i < 200; i++)
-        {
-            benchmarks.ReadGenerated();
-            benchmarks.ReadXmlSerializer();
-        }
-
-        var ours = new List<double>();
-        var theirs = new List<double>();
-        var ratios = new List<double>();
-        for (var round = 0; round < 80; round++)
-        {
-            var generated = TimePerOp(() => benchmarks.ReadGenerated());
-            var serializer = TimePerOp(() => benchmarks.ReadXmlSerializer());
-            ours.Add(generated);
-            theirs.Add(serializer);
-            ratios.Add(serializer / generated);
-        }
-
-        ours.Sort();
-        theirs.Sort();
-        ratios.Sort();
-        output.WriteLine(FormattableString.Invariant(
-            $"ReadGenerated median {ours[40]:F3} ms, ReadXmlSerializer median {theirs[40]:F3} ms; ratio per round: median {ratios[40]:F2}x, 10th percentile {ratios[8]:F2}x, 90th {ratios[72]:F2}x"));
-
-        static double TimePerOp(Action read)
-        {
-            var watch = Stopwatch.StartNew();
-            for (var i = 0; i < 10; i++)
-            {
-                read();
-            }
-
-            return watch.Elapsed.TotalMilliseconds / 10;
-        }
+        Paired.Run(output, "ReadGenerated", () => benchmarks.ReadGenerated(), "ReadXmlSerializer", () => benchmarks.ReadXmlSerializer());
     }
 
     private static void MoveToBodyContent(XmlReader reader)

@@ -179,9 +179,9 @@ public sealed class DataExtensionRowTests
         Assert.Equal(typeof(decimal), typeof(OrderLinesRow).GetProperty(nameof(OrderLinesRow.UnitPrice))!.PropertyType);
         Assert.Equal(typeof(int?), typeof(OrderLinesRow).GetProperty(nameof(OrderLinesRow.Quantity))!.PropertyType);
         Assert.Equal(typeof(bool?), typeof(CustomersRow).GetProperty(nameof(CustomersRow._2faEnabled))!.PropertyType);
-        var attribute = (DataExtensionFieldAttribute)Attribute.GetCustomAttribute(typeof(CustomersRow).GetProperty(nameof(CustomersRow.Email))!, typeof(DataExtensionFieldAttribute))!;
-        Assert.Equal(DataExtensionFieldType.EmailAddress, attribute.FieldType);
-        Assert.Equal(254, attribute.MaxLength);
+        var email = CustomersRow.Schema.Fields.Single(f => f.PropertyName == nameof(CustomersRow.Email));
+        Assert.Equal(DataExtensionFieldType.EmailAddress, email.FieldType);
+        Assert.Equal(254, email.MaxLength);
     }
 
     private static void WriteObject<TRow>(Utf8JsonWriter writer, TRow row)

@@ -59,7 +59,7 @@ public sealed class IncrementalTests
 
         // The cross-file checks see keys and names only: a maxLength edit leaves them unchanged.
         Assert.All(Reasons(result, TrackingNames.DataExtensionCrossChecks), r => Assert.True(r is IncrementalStepRunReason.Unchanged or IncrementalStepRunReason.Cached, r.ToString()));
-        Assert.Contains("MaxLength = 2000", result.GeneratedSources.Single(s => s.HintName == "DataExtensions.OrderLinesRow.g.cs").SourceText.ToString(), StringComparison.Ordinal);
+        Assert.Contains("public const int Note = 2000;", result.GeneratedSources.Single(s => s.HintName == "DataExtensions.OrderLinesRow.g.cs").SourceText.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -28,33 +28,3 @@ public sealed class DataExtensionKeyAttribute : Attribute
     /// <summary>The DE's customer key.</summary>
     public string Key { get; }
 }
-
-/// <summary>Put by the generator on each row property: the SFMC field it maps to.</summary>
-[AttributeUsage(AttributeTargets.Property, Inherited = false)]
-public sealed class DataExtensionFieldAttribute : Attribute
-{
-    /// <summary>Maps the property to the SFMC field <paramref name="name"/> of type <paramref name="fieldType"/>.</summary>
-    public DataExtensionFieldAttribute(string name, DataExtensionFieldType fieldType)
-    {
-        Name = name;
-        FieldType = fieldType;
-    }
-
-    /// <summary>The exact SFMC field name.</summary>
-    public string Name { get; }
-
-    /// <summary>The SFMC field type.</summary>
-    public DataExtensionFieldType FieldType { get; }
-
-    /// <summary>MaxLength (precision for Decimal); 0 when none is declared.</summary>
-    public int MaxLength { get; init; }
-
-    /// <summary>Scale of a Decimal field.</summary>
-    public int Scale { get; init; }
-
-    /// <summary>Whether the field is part of the primary key.</summary>
-    public bool IsPrimaryKey { get; init; }
-
-    /// <summary>Whether the field is required.</summary>
-    public bool IsRequired { get; init; }
-}

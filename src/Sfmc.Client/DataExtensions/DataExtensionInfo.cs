@@ -39,11 +39,102 @@ public sealed record DataExtensionFieldInfo(
     string Name,
     string PropertyName,
     DataExtensionFieldType FieldType,
-    int? MaxLength,
-    int? Scale,
-    bool IsPrimaryKey,
-    bool IsRequired,
-    string? DefaultValue);
+    int? MaxLength = null,
+    int? Scale = null,
+    bool IsPrimaryKey = false,
+    bool IsRequired = false,
+    string? DefaultValue = null)
+{
+    /// <summary>Text, EmailAddress, Phone and Locale hold strings; the others hold numbers, dates or booleans.</summary>
+    internal bool IsText => FieldType is DataExtensionFieldType.Text or DataExtensionFieldType.EmailAddress
+        or DataExtensionFieldType.Phone or DataExtensionFieldType.Locale;
+}
+
+/// <summary>
+/// What the runtime's writers and checks need of one field, worked out once per schema: the field's JSON name
+/// (<c>"name":</c>, escaped), and its limits.
+/// </summary>
+internal readonly struct FieldRule
+{
+    public FieldRule(DataExtensionFieldInfo field)
+    {
+        var encoded = System.Text.Json.JsonEncodedText.Encode(field.Name).EncodedUtf8Bytes;
+        JsonNameLength = encoded.Length + 3;
+        var name = new byte[Math.Max(JsonNameLength, NamePadding)];
+        name[0] = (byte)'"';
+        encoded.CopyTo(name.AsSpan(1));
+        name[JsonNameLength - 2] = (byte)'"';
+        name[JsonNameLength - 1] = (byte)':';
+        JsonName = name;
+        IsPrimaryKey = field.IsPrimaryKey;
+        RequiresValue = field.IsPrimaryKey || (field.IsRequired && field.DefaultValue is null);
+        MaxChars = field.IsText && field.MaxLength is { } max ? max : int.MaxValue;
+        if (field.FieldType == DataExtensionFieldType.Decimal && field.MaxLength is { } precision && precision - (field.Scale ?? 0) is >= 0 and <= 28 and var digits)
+        {
+            IntegerDigits = digits;
+        }
+        else
+        {
+            IntegerDigits = -1;
+        }
+    }
+
+    /// <summary>Names up to this many bytes (with quotes and colon) are copied as one fixed-size block.</summary>
+    public const int NamePadding = 32;
+
+    /// <summary>
+    /// <c>"name":</c> in UTF-8, escaped as Utf8JsonWriter's default encoder does, in the first
+    /// <see cref="JsonNameLength"/> bytes of an array at least <see cref="NamePadding"/> long.
+    /// </summary>
+    public byte[] JsonName { get; }
+
+    public int JsonNameLength { get; }
+
+    public bool IsPrimaryKey { get; }
+
+    /// <summary>Primary key, or required without a default: the generated property is a C# <c>required</c> member.</summary>
+    public bool RequiresValue { get; }
+
+    /// <summary>MaxLength of a text field; <see cref="int.MaxValue"/> when none.</summary>
+    public int MaxChars { get; }
+
+    /// <summary>For a Decimal field, how many digits may stand before the point (precision − scale); −1 when unchecked.</summary>
+    public int IntegerDigits { get; }
+
+    /// <summary>Whether <paramref name="value"/> has more digits before the point than the field allows.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public bool TooManyDigits(decimal value)
+    {
+        if (IntegerDigits < 0)
+        {
+            return false;
+        }
+
+        // |value| ≥ 10^d ⇔ mantissa ≥ 10^(d + scale): one integer compare when both fit in 64 bits (prices, amounts).
+        Span<int> bits = stackalloc int[4];
+        decimal.GetBits(value, bits);
+        var power = IntegerDigits + ((bits[3] >> 16) & 0xFF);
+        if (bits[2] == 0 && power < PowersOfTen.Length)
+        {
+            return ((uint)bits[0] | ((ulong)(uint)bits[1] << 32)) >= PowersOfTen[power];
+        }
+
+        var limit = 1m;
+        for (var i = 0; i < IntegerDigits; i++)
+        {
+            limit *= 10;
+        }
+
+        return Math.Abs(value) >= limit;
+    }
+
+    private static ReadOnlySpan<ulong> PowersOfTen =>
+    [
+        1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000, 10_000_000_000,
+        100_000_000_000, 1_000_000_000_000, 10_000_000_000_000, 100_000_000_000_000, 1_000_000_000_000_000,
+        10_000_000_000_000_000, 100_000_000_000_000_000, 1_000_000_000_000_000_000, 10_000_000_000_000_000_000,
+    ];
+}
 
 /// <summary>A Data Extension as declared in a <c>*.de.json</c> or <c>*.dataExtension-meta.json</c> file.</summary>
 public sealed class DataExtensionInfo
@@ -72,6 +163,23 @@ public sealed class DataExtensionInfo
         FieldIndex = fields
             .Select((field, index) => KeyValuePair.Create(field.Name, index))
             .ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
+        Rules = fields.Select(field => new FieldRule(field)).ToArray();
+
+        // A stack buffer for one row's JSON that holds a typical row (texts at their MaxLength, ASCII); longer rows rent.
+        var bytes = 32;
+        for (var i = 0; i < fields.Count; i++)
+        {
+            bytes += Rules[i].JsonNameLength + fields[i].FieldType switch
+            {
+                DataExtensionFieldType.Number => 12,
+                DataExtensionFieldType.Decimal => 33,
+                DataExtensionFieldType.Date => 27,
+                DataExtensionFieldType.Boolean => 6,
+                _ => Math.Min(fields[i].MaxLength ?? 100, 4000) + 3,
+            };
+        }
+
+        RowJsonBytes = Math.Clamp(bytes + FieldRule.NamePadding, 128, 1024);
     }
 
     /// <summary>The external key (case-sensitive in SFMC).</summary>
@@ -100,6 +208,12 @@ public sealed class DataExtensionInfo
 
     /// <summary>Field name → position in <see cref="Fields"/>, case-insensitive (SFMC field names are unique regardless of case).</summary>
     internal FrozenDictionary<string, int> FieldIndex { get; }
+
+    /// <summary>Each field's JSON name and limits, by position in <see cref="Fields"/>.</summary>
+    internal FieldRule[] Rules { get; }
+
+    /// <summary>The stack buffer one row's JSON is built in (128–1,024 bytes).</summary>
+    internal int RowJsonBytes { get; }
 
     /// <summary>Finds a field by its SFMC name, case-insensitively.</summary>
     public DataExtensionFieldInfo? FindField(string name) =>

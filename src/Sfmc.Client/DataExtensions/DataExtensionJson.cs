@@ -93,14 +93,80 @@ public static class DataExtensionJson
         }
     }
 
-    // ---- Reading (called by generated code) ----
+    // ---- Reading ----
+
+    /// <summary>
+    /// Reads one row (<see cref="IReadOnlyDataExtensionRow{TSelf}.Read"/>): each field's value is parsed by its schema
+    /// type into a slot, then the generated <c>Create</c> builds the row from the slots.
+    /// </summary>
+    internal static TRow ReadRow<TRow>(ref Utf8JsonReader reader)
+        where TRow : IReadOnlyDataExtensionRow<TRow>
+    {
+        var schema = TRow.Schema;
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            throw new JsonException("A row of data extension '" + schema.CustomerKey + "' must be a JSON object, not " + reader.TokenType + ".");
+        }
+
+        var count = schema.Fields.Count;
+        ValueSlot[]? rentedSlots = null;
+        var slots = count <= 64 ? stackalloc ValueSlot[count] : (rentedSlots = ArrayPool<ValueSlot>.Shared.Rent(count)).AsSpan(0, count);
+        slots.Clear();
+        var texts = ArrayPool<string?>.Shared.Rent(count);
+        Array.Clear(texts, 0, count);
+        try
+        {
+            var depth = 0;
+            int field;
+            while ((field = ReadNextField(ref reader, schema, ref depth)) >= 0)
+            {
+                ref var slot = ref slots[field];
+                switch (schema.Fields[field].FieldType)
+                {
+                    case DataExtensionFieldType.Number:
+                        var number = ReadInt32(ref reader, schema, field);
+                        slot.Present = number.HasValue;
+                        slot.Int = number.GetValueOrDefault();
+                        break;
+                    case DataExtensionFieldType.Decimal:
+                        var @decimal = ReadDecimal(ref reader, schema, field);
+                        slot.Present = @decimal.HasValue;
+                        slot.Decimal = @decimal.GetValueOrDefault();
+                        break;
+                    case DataExtensionFieldType.Date:
+                        var date = ReadDateTime(ref reader, schema, field);
+                        slot.Present = date.HasValue;
+                        slot.Date = date.GetValueOrDefault();
+                        break;
+                    case DataExtensionFieldType.Boolean:
+                        var boolean = ReadBoolean(ref reader, schema, field);
+                        slot.Present = boolean.HasValue;
+                        slot.Boolean = boolean.GetValueOrDefault();
+                        break;
+                    default:
+                        texts[field] = ReadString(ref reader, schema, field);
+                        break;
+                }
+            }
+
+            var values = new DataExtensionRowValues(schema, slots, texts);
+            return TRow.Create(ref values);
+        }
+        finally
+        {
+            ArrayPool<string?>.Shared.Return(texts, clearArray: true);
+            if (rentedSlots is not null)
+            {
+                ArrayPool<ValueSlot>.Shared.Return(rentedSlots);
+            }
+        }
+    }
 
     /// <summary>
     /// Moves to the next field of the row and returns its index in <paramref name="schema"/>, or -1 at the end
     /// of the row. Unknown fields are skipped; <c>keys</c>/<c>values</c> sub-objects are entered.
     /// </summary>
-    [EditorBrowsable(EditorBrowsableState.Never)]
-    public static int ReadNextField(ref Utf8JsonReader reader, DataExtensionInfo schema, ref int depth)
+    internal static int ReadNextField(ref Utf8JsonReader reader, DataExtensionInfo schema, ref int depth)
     {
         while (true)
         {
@@ -139,8 +205,7 @@ public static class DataExtensionJson
     }
 
     /// <summary>Reads a Text-like value (strings, numbers and booleans are accepted as text).</summary>
-    [EditorBrowsable(EditorBrowsableState.Never)]
-    public static string? ReadString(ref Utf8JsonReader reader, DataExtensionInfo schema, int field) => reader.TokenType switch
+    internal static string? ReadString(ref Utf8JsonReader reader, DataExtensionInfo schema, int field) => reader.TokenType switch
     {
         JsonTokenType.Null => null,
         JsonTokenType.String => reader.GetString(),
@@ -150,14 +215,8 @@ public static class DataExtensionJson
         _ => throw Invalid(schema, field, reader.TokenType.ToString()),
     };
 
-    /// <summary>Reads an optional Text-like value: SFMC answers <c>""</c> for a field with no value, so that reads as null.</summary>
-    [EditorBrowsable(EditorBrowsableState.Never)]
-    public static string? ReadOptionalString(ref Utf8JsonReader reader, DataExtensionInfo schema, int field) =>
-        ReadString(ref reader, schema, field) is { Length: > 0 } value ? value : null;
-
     /// <summary>Reads a Number value (JSON number or numeric string; empty string is null).</summary>
-    [EditorBrowsable(EditorBrowsableState.Never)]
-    public static int? ReadInt32(ref Utf8JsonReader reader, DataExtensionInfo schema, int field)
+    internal static int? ReadInt32(ref Utf8JsonReader reader, DataExtensionInfo schema, int field)
     {
         switch (reader.TokenType)
         {
@@ -184,8 +243,7 @@ public static class DataExtensionJson
     }
 
     /// <summary>Reads a Decimal value (JSON number or numeric string; empty string is null).</summary>
-    [EditorBrowsable(EditorBrowsableState.Never)]
-    public static decimal? ReadDecimal(ref Utf8JsonReader reader, DataExtensionInfo schema, int field)
+    internal static decimal? ReadDecimal(ref Utf8JsonReader reader, DataExtensionInfo schema, int field)
     {
         switch (reader.TokenType)
         {
@@ -212,8 +270,7 @@ public static class DataExtensionJson
     }
 
     /// <summary>Reads a Boolean value: JSON true/false, or the strings True/False, 1/0, Y/N, Yes/No (any case).</summary>
-    [EditorBrowsable(EditorBrowsableState.Never)]
-    public static bool? ReadBoolean(ref Utf8JsonReader reader, DataExtensionInfo schema, int field)
+    internal static bool? ReadBoolean(ref Utf8JsonReader reader, DataExtensionInfo schema, int field)
     {
         switch (reader.TokenType)
         {
@@ -255,8 +312,7 @@ public static class DataExtensionJson
     /// (<see cref="DateTimeKind.Utc"/>); a value without one (SFMC's usual answer, in its server time) stays
     /// <see cref="DateTimeKind.Unspecified"/>. ISO 8601 and SFMC's US format (<c>1/26/2023 1:54:59 PM</c>) are accepted.
     /// </summary>
-    [EditorBrowsable(EditorBrowsableState.Never)]
-    public static DateTime? ReadDateTime(ref Utf8JsonReader reader, DataExtensionInfo schema, int field)
+    internal static DateTime? ReadDateTime(ref Utf8JsonReader reader, DataExtensionInfo schema, int field)
     {
         switch (reader.TokenType)
         {
@@ -281,8 +337,7 @@ public static class DataExtensionJson
     }
 
     /// <summary>The exception for a required field that a row's JSON lacks.</summary>
-    [EditorBrowsable(EditorBrowsableState.Never)]
-    public static JsonException Missing(DataExtensionInfo schema, int field) =>
+    internal static JsonException Missing(DataExtensionInfo schema, int field) =>
         new($"A row of data extension '{schema.CustomerKey}' has no value for required field '{schema.Fields[field].Name}'.");
 
     private static JsonException Invalid(DataExtensionInfo schema, int field, string found)
@@ -355,43 +410,56 @@ public static class DataExtensionJson
     public static void WriteObject<TRow>(Utf8JsonWriter writer, TRow row)
         where TRow : IDataExtensionRow<TRow> => TRow.WriteObject(writer, row);
 
-    // ---- Validation (called by generated code) ----
-
     /// <summary>Validates a row against its schema (see <see cref="IDataExtensionRow{TSelf}.Validate"/>).</summary>
     public static void Validate<TRow>(TRow row)
         where TRow : IDataExtensionRow<TRow> => TRow.Validate(row);
 
-    /// <summary>The exception for a required value that is missing (called by generated Validate).</summary>
-    [EditorBrowsable(EditorBrowsableState.Never)]
-    public static DataExtensionValidationException RequiredValue<TRow>(TRow row, int field)
-        where TRow : IDataExtensionRow<TRow> => Fail(row, TRow.Schema.Fields[field], "a value is required.");
-
-    /// <summary>The exception for text longer than MaxLength (called by generated Validate).</summary>
-    [EditorBrowsable(EditorBrowsableState.Never)]
-    public static DataExtensionValidationException TooLong<TRow>(TRow row, int field, int length)
-        where TRow : IDataExtensionRow<TRow>
+    /// <summary>
+    /// Writes one row, checking each field as it goes (<see cref="IDataExtensionRow{TSelf}.WriteObject"/> and
+    /// <see cref="IDataExtensionRow{TSelf}.WriteRowsetItem"/>). The row is built in a stack buffer with pre-encoded
+    /// names and reaches <paramref name="writer"/> as one raw value only when every field passed; a rowset item visits
+    /// the fields twice, the primary key into <c>keys</c>, the rest into <c>values</c>.
+    /// </summary>
+    internal static void WriteRow<TRow>(Utf8JsonWriter writer, TRow row, bool rowset)
+        where TRow : IReadOnlyDataExtensionRow<TRow>
     {
-        var info = TRow.Schema.Fields[field];
-        return Fail(row, info, $"the value has {length} characters; MaxLength is {info.MaxLength}.");
+        ArgumentNullException.ThrowIfNull(writer);
+        var schema = TRow.Schema;
+        var visitor = DataExtensionFieldVisitor.ForJson(schema, new DataExtensionRowJson(stackalloc byte[schema.RowJsonBytes]));
+        try
+        {
+            visitor.Json.StartObject();
+            if (rowset)
+            {
+                if (schema.PrimaryKey.Count > 0)
+                {
+                    visitor.OnlyKeys(true);
+                    visitor.Json.StartObject("\"keys\":"u8);
+                    TRow.VisitFields(row, ref visitor);
+                    visitor.Json.EndObject();
+                }
+
+                visitor.OnlyKeys(false);
+                visitor.Json.StartObject("\"values\":"u8);
+                TRow.VisitFields(row, ref visitor);
+                visitor.Json.EndObject();
+            }
+            else
+            {
+                TRow.VisitFields(row, ref visitor);
+            }
+
+            if (visitor.Failed)
+            {
+                visitor.Throw(row);
+            }
+
+            visitor.Json.EndObject();
+            visitor.Json.WriteTo(writer);
+        }
+        finally
+        {
+            visitor.Json.Dispose();
+        }
     }
-
-    /// <summary>The exception for a decimal with more digits before the point than precision − scale allows.</summary>
-    [EditorBrowsable(EditorBrowsableState.Never)]
-    public static DataExtensionValidationException TooManyDigits<TRow>(TRow row, int field, decimal value)
-        where TRow : IDataExtensionRow<TRow>
-    {
-        var info = TRow.Schema.Fields[field];
-        var scale = info.Scale ?? 0;
-        var digits = decimal.Truncate(Math.Abs(value)).ToString(CultureInfo.InvariantCulture).Length;
-        return Fail(row, info, $"the value has {digits} digits before the decimal point; Decimal({info.MaxLength},{scale}) allows {info.MaxLength - scale}.");
-    }
-
-    /// <summary>The exception for a date before SQL Server's <c>datetime</c> range.</summary>
-    [EditorBrowsable(EditorBrowsableState.Never)]
-    public static DataExtensionValidationException DateOutOfRange<TRow>(TRow row, int field)
-        where TRow : IDataExtensionRow<TRow> => Fail(row, TRow.Schema.Fields[field], "SFMC dates start at 1753-01-01 (was the value left unset?).");
-
-    private static DataExtensionValidationException Fail<TRow>(TRow row, DataExtensionFieldInfo info, string reason)
-        where TRow : IDataExtensionRow<TRow> =>
-        new(TRow.Schema.CustomerKey, info.Name, TRow.GetPrimaryKey(row), reason);
 }

@@ -23,7 +23,7 @@ public sealed record DataExtensionCsvOptions
 }
 
 /// <summary>
-/// One CSV record being written for a generated row: the row's generated <c>WriteCsv</c> sets each field by its index
+/// One CSV record being written for a generated row: the row's <c>WriteCsv</c> sets each field by its index
 /// in the schema, in formats an Import Activity reads the same whatever the account's locale (see
 /// <see cref="DataExtensionCsv"/>). A null value is an empty cell.
 /// </summary>
@@ -111,12 +111,18 @@ public ref struct DataExtensionCsvRecord
     /// </summary>
     public void Date(int field, DateTime? value)
     {
-        if (value is not { } date)
+        if (value is { } date)
+        {
+            Date(field, date);
+        }
+        else
         {
             Empty(field);
-            return;
         }
+    }
 
+    private void Date(int field, DateTime date)
+    {
         if (date.Kind != DateTimeKind.Unspecified)
         {
             date = DateTime.SpecifyKind(date.ToUniversalTime() + ServerOffset, DateTimeKind.Unspecified);

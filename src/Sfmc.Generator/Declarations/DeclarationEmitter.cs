@@ -1,7 +1,11 @@
+using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.Linq;
+using System.Text;
 using Sfmc.Generator.Common;
 using Sfmc.Generator.DataExtensions;
+using Sfmc.Generator.DataExtensions.Model;
 using Sfmc.Generator.Declarations.Model;
 
 namespace Sfmc.Generator.Declarations;
@@ -195,15 +199,15 @@ internal static class DeclarationEmitter
 
     private static void EmitRecord(SourceWriter w, DeclaredClassSpec c, string signature)
     {
-        DataExtensionEmitter.OpenRowJson(w, signature, $"global::System.ArgumentNullException.ThrowIfNull({c.WriterParameter});", c.Fields);
+        OpenRowJson(w, signature, $"global::System.ArgumentNullException.ThrowIfNull({c.WriterParameter});", c.Fields);
         w.Line("json.StartObject();");
         foreach (var field in c.Fields)
         {
-            w.Line(DataExtensionEmitter.WriteField(field, c.WriterParameter));
+            w.Line(WriteField(field, c.WriterParameter));
         }
 
         w.Line("json.EndObject();");
-        DataExtensionEmitter.CloseRowJson(w);
+        CloseRowJson(w);
         w.Line();
         w.Line($"/// <summary>{c.RecordSummary}</summary>");
         w.Open("public sealed record " + c.RecordName);
@@ -250,4 +254,81 @@ internal static class DeclarationEmitter
         w.Close();
         return w.ToString();
     }
+
+    /// <summary>Opens a writer method: its first statement, then a row JSON buffer sized for the fields, then <c>try</c>.</summary>
+    private static void OpenRowJson(SourceWriter w, string signature, string firstStatement, IEnumerable<FieldModel> fields)
+    {
+        w.Open(signature);
+        w.Line(firstStatement);
+        w.Line($"var json = new {Client}.DataExtensionRowJson(stackalloc byte[{Int(StackBytes(fields))}]);");
+        w.Open("try");
+    }
+
+    /// <summary>Hands the row to the writer and returns the buffer, closing what <see cref="OpenRowJson"/> opened.</summary>
+    private static void CloseRowJson(SourceWriter w)
+    {
+        w.Line("json.WriteTo(writer);");
+        w.Close();
+        w.Open("finally");
+        w.Line("json.Dispose();");
+        w.Close();
+        w.Close();
+    }
+
+    /// <summary>A stack buffer that holds a typical row (texts at their MaxLength, ASCII); longer rows rent from the pool.</summary>
+    private static int StackBytes(IEnumerable<FieldModel> fields)
+    {
+        var bytes = 32;
+        foreach (var field in fields)
+        {
+            bytes += JsonName(field.Name).Length + (FieldTypes.Of(field.Type).JsonBytes ?? (field.MaxLength ?? 100) + 3);
+        }
+
+        return Math.Min(Math.Max(bytes, 128), 1024);
+    }
+
+    /// <summary>One field's <c>json.Name(…); json.Value(…);</c>, skipped when the value is null.</summary>
+    private static string WriteField(FieldModel field, string owner)
+    {
+        var nullable = !field.IsRequiredMember;
+        var value = owner + "." + field.PropertyName + (nullable && !IsReference(field) ? ".Value" : "");
+        var write = $"json.{FieldTypes.Of(field.Type).JsonWrite}({value});";
+
+        write = $"json.Name({Utf8Name(field.Name)}); {write}";
+
+        // Null means "no value": it is not sent, so an upsert keeps the stored value and an insert gets the default.
+        return nullable ? $"if ({owner}.{field.PropertyName} is not null) {{ {write} }}" : write;
+    }
+
+    /// <summary>
+    /// <c>"name":</c> as a C# UTF-8 literal, escaped as System.Text.Json's default encoder does (printable ASCII except
+    /// <c>" &amp; ' + &lt; &gt; \ `</c> as is, everything else as <c>\uXXXX</c>), so it can be copied verbatim.
+    /// </summary>
+    private static string Utf8Name(string name) => SourceWriter.Literal(JsonName(name)) + "u8";
+
+    private static string JsonName(string name)
+    {
+        var json = new StringBuilder("\"");
+        foreach (var c in name)
+        {
+            if (c >= ' ' && c <= '~' && "\"&'+<>\\`".IndexOf(c) < 0)
+            {
+                json.Append(c);
+            }
+            else if (c == '\\')
+            {
+                json.Append("\\\\");
+            }
+            else
+            {
+                json.Append("\\u").Append(((int)c).ToString("X4", CultureInfo.InvariantCulture));
+            }
+        }
+
+        return json.Append("\":").ToString();
+    }
+
+    private static bool IsReference(FieldModel field) => FieldTypes.Of(field.Type).IsReference;
+
+    private static string Int(int value) => value.ToString(CultureInfo.InvariantCulture);
 }
