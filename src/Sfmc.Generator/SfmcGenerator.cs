@@ -83,9 +83,41 @@ public sealed class SfmcGenerator : IIncrementalGenerator
             }
         });
 
-        InitializeSoap(context, declarations);
+        // The keys this project declares, as assembly attributes: projects that reference it check keys against them.
+        var declaredKeys = models
+            .Select(static (model, _) => model.CustomerKey)
+            .Collect()
+            .Combine(declarations.Select(static (d, _) => d.Model))
+            .Select(static (input, _) => DeclaredKeys.From(input.Left, input.Right))
+            .WithTrackingName(TrackingNames.DeclaredKeys);
+        context.RegisterSourceOutput(declaredKeys, static (spc, keys) =>
+        {
+            if (keys.Emit() is { } source)
+            {
+                spc.AddSource(DeclaredKeys.HintName, source);
+            }
+        });
+
+        // The large-project pattern: an app that declares nothing itself but references a library that does (DE files
+        // in MyApp.Sfmc) gets its SOAP objects and REST operations from that library, so the package's default WSDL and
+        // REST spec are not generated again on each of the app's builds. Its own specs (SfmcOpenApi, a WSDL it adds)
+        // still are, and SfmcSoap/SfmcRest=true bring the defaults back.
+        var skipDefaults = context.CompilationProvider
+            .Select(static (compilation, _) => DeclaredKeys.ReferencesDeclaringAssembly(compilation))
+            .WithTrackingName(TrackingNames.SfmcLibraryReference)
+            .Combine(declaredKeys.Select(static (keys, _) => keys.IsEmpty))
+            .Combine(context.AnalyzerConfigOptionsProvider.Select(static (provider, _) => (
+                WantsSoap: provider.GlobalOptions.TryGetValue("build_property.SfmcSoap", out var soap) && soap.Equals("true", StringComparison.OrdinalIgnoreCase),
+                WantsRest: provider.GlobalOptions.TryGetValue("build_property.SfmcRest", out var rest) && rest.Equals("true", StringComparison.OrdinalIgnoreCase))))
+            .Select(static (input, _) =>
+            {
+                var ((library, declaresNothing), (soap, rest)) = input;
+                return (SkipSoap: library && declaresNothing && !soap, SkipRest: library && declaresNothing && !rest);
+            });
+
+        InitializeSoap(context, declarations, skipDefaults.Select(static (s, _) => s.SkipSoap));
         InitializeDeclarations(context, declarations, models, options);
-        InitializeRest(context, options);
+        InitializeRest(context, options, skipDefaults.Select(static (s, _) => s.SkipRest));
 
         context.RegisterSourceOutput(parsed.Select(static (result, _) => result.Diagnostics), ReportAll);
         context.RegisterSourceOutput(crossChecks.Select(static (checks, _) => checks.Diagnostics), ReportAll);
@@ -105,7 +137,7 @@ public sealed class SfmcGenerator : IIncrementalGenerator
     /// sfmc.json's soapObjects) → one source per type and per enumeration. An unrelated C# edit, or an sfmc.json edit
     /// elsewhere than soapObjects, leaves every step cached.
     /// </summary>
-    private static void InitializeSoap(IncrementalGeneratorInitializationContext context, IncrementalValueProvider<(DeclarationsModel? Model, EquatableArray<DiagnosticInfo> Diagnostics)> declarations)
+    private static void InitializeSoap(IncrementalGeneratorInitializationContext context, IncrementalValueProvider<(DeclarationsModel? Model, EquatableArray<DiagnosticInfo> Diagnostics)> declarations, IncrementalValueProvider<bool> skipDefault)
     {
         var declaredObjects = declarations
             .Select(static (d, _) => d.Model?.SoapObjects ?? EquatableArray<SoapObjectModel>.Empty)
@@ -117,7 +149,10 @@ public sealed class SfmcGenerator : IIncrementalGenerator
 
         var wsdl = context.AdditionalTextsProvider
             .Where(static file => WsdlParser.IsWsdlFile(file.Path))
-            .Select(static (file, ct) => WsdlParser.Parse(file, ct))
+            .Combine(context.AnalyzerConfigOptionsProvider)
+            .Combine(skipDefault)
+            .Where(static input => !(input.Right && IsDefault(input.Left.Right.GetOptions(input.Left.Left))))
+            .Select(static (input, ct) => WsdlParser.Parse(input.Left.Left, ct))
             .WithTrackingName(TrackingNames.ParseWsdl)
             .Collect()
             .Select(static (results, _) => PickOne(results.Select(r => (r.Model, r.Diagnostics)), static m => m.FilePath, DiagnosticDescriptors.MultipleWsdlFiles))
@@ -239,13 +274,15 @@ public sealed class SfmcGenerator : IIncrementalGenerator
     /// equatable model → merge (first file wins a name) and keep what the operations reach → one source per class and
     /// one source of <c>client.Rest</c> operations per spec. A C# edit reruns nothing; a spec edit reruns only this part.
     /// </summary>
-    private static void InitializeRest(IncrementalGeneratorInitializationContext context, IncrementalValueProvider<GeneratorOptions> options)
+    private static void InitializeRest(IncrementalGeneratorInitializationContext context, IncrementalValueProvider<GeneratorOptions> options, IncrementalValueProvider<bool> skipDefault)
     {
         var specs = context.AdditionalTextsProvider
             .Combine(context.AnalyzerConfigOptionsProvider)
             .Where(static input => OpenApiParser.IsOpenApiFile(input.Left.Path)
                 || (input.Right.GetOptions(input.Left).TryGetValue("build_metadata.AdditionalFiles.SfmcKind", out var kind) && kind == "OpenApi"))
-            .Select(static (input, ct) => OpenApiParser.Parse(input.Left, ct))
+            .Combine(skipDefault)
+            .Where(static input => !(input.Right && IsDefault(input.Left.Right.GetOptions(input.Left.Left))))
+            .Select(static (input, ct) => OpenApiParser.Parse(input.Left.Left, ct))
             .WithTrackingName(TrackingNames.ParseOpenApi);
 
         var api = specs
@@ -279,6 +316,10 @@ public sealed class SfmcGenerator : IIncrementalGenerator
         context.RegisterSourceOutput(specs.Select(static (s, _) => s.Diagnostics), ReportAll);
         context.RegisterSourceOutput(api.Select(static (a, _) => a.Diagnostics), ReportAll);
     }
+
+    /// <summary>Whether a file is one the package adds by default (its WSDL, its REST spec): <c>SfmcDefault="true"</c> in Sfmc.props.</summary>
+    private static bool IsDefault(Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions options) =>
+        options.TryGetValue("build_metadata.AdditionalFiles.SfmcDefault", out var value) && value.Equals("true", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The namespace beside the DE namespace: <c>X.Rest</c> for <c>X.DataExtensions</c>, else the DE namespace itself.</summary>
     internal static string Sibling(string dataExtensionNamespace, string name) =>

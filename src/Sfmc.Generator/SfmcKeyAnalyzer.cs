@@ -57,7 +57,8 @@ public sealed class SfmcKeyAnalyzer : DiagnosticAnalyzer
             }
 
             // Read lazily and once: most compilations pass no constant key at all.
-            var declared = new Lazy<Declared>(() => ReadDeclared(start.Options.AdditionalFiles, start.CancellationToken));
+            var compilation = start.Compilation;
+            var declared = new Lazy<DeclaredKeys>(() => ReadDeclared(start.Options.AdditionalFiles, start.CancellationToken).Merge(DeclaredKeys.FromReferences(compilation)));
             // Since Roslyn 4.14 (our minimum), attribute arguments are argument operations too.
             start.RegisterOperationAction(
                 operation => Check(operation.ReportDiagnostic, (IArgumentOperation)operation.Operation, marker, declared),
@@ -71,9 +72,10 @@ public sealed class SfmcKeyAnalyzer : DiagnosticAnalyzer
         });
     }
 
-    private static Declared ReadDeclared(ImmutableArray<AdditionalText> files, System.Threading.CancellationToken cancellationToken)
+    /// <summary>The keys of this project's own DE files and sfmc.json (those of referenced assemblies are merged in by the caller).</summary>
+    private static DeclaredKeys ReadDeclared(ImmutableArray<AdditionalText> files, System.Threading.CancellationToken cancellationToken)
     {
-        var dataExtensions = new SortedSet<string>(StringComparer.Ordinal);
+        var dataExtensions = new List<string>();
         DeclarationsModel? declarations = null;
         foreach (var file in files.OrderBy(f => f.Path, StringComparer.Ordinal))
         {
@@ -89,22 +91,14 @@ public sealed class SfmcKeyAnalyzer : DiagnosticAnalyzer
             }
         }
 
-        ImmutableArray<string> Keys(IEnumerable<string> keys) => keys.Distinct(StringComparer.Ordinal).OrderBy(k => k, StringComparer.Ordinal).ToImmutableArray();
-        var messages = declarations?.Messages ?? EquatableArray<MessageModel>.Empty;
-        return new Declared(
-            dataExtensions.ToImmutableArray(),
-            Keys(declarations?.Journeys.Select(j => j.EventDefinitionKey) ?? Enumerable.Empty<string>()),
-            Keys(messages.Where(m => m.Kind == MessageKind.TriggeredSend).Select(m => m.DefinitionKey)),
-            Keys(messages.Where(m => m.Kind != MessageKind.TriggeredSend).Select(m => m.DefinitionKey)),
-            Keys(declarations?.MobileConnect.Select(m => m.MessageId) ?? Enumerable.Empty<string>()),
-            Keys(declarations?.Synchronized.Select(s => s.Key) ?? Enumerable.Empty<string>()));
+        return DeclaredKeys.From(dataExtensions, declarations);
     }
 
     /// <summary>
     /// <c>client.DataExtension("key").UpsertAsync|InsertAsync(…)</c> where the key is a constant naming a synchronized
     /// DE. The key must be written in the same expression: a rows client kept in a variable is not followed.
     /// </summary>
-    private static void CheckWrite(Action<Diagnostic> report, IInvocationOperation invocation, INamedTypeSymbol rowsClient, INamedTypeSymbol marker, Lazy<Declared> declared)
+    private static void CheckWrite(Action<Diagnostic> report, IInvocationOperation invocation, INamedTypeSymbol rowsClient, INamedTypeSymbol marker, Lazy<DeclaredKeys> declared)
     {
         if (!SymbolEqualityComparer.Default.Equals(invocation.TargetMethod.ContainingType, rowsClient)
             || invocation.TargetMethod.Name is not ("UpsertAsync" or "InsertAsync")
@@ -124,7 +118,7 @@ public sealed class SfmcKeyAnalyzer : DiagnosticAnalyzer
         }
     }
 
-    private static void Check(Action<Diagnostic> report, IArgumentOperation argument, INamedTypeSymbol marker, Lazy<Declared> declared)
+    private static void Check(Action<Diagnostic> report, IArgumentOperation argument, INamedTypeSymbol marker, Lazy<DeclaredKeys> declared)
     {
         if (argument.Parameter is not { } parameter
             || argument.Value.ConstantValue is not { HasValue: true, Value: string key }
@@ -173,7 +167,7 @@ public sealed class SfmcKeyAnalyzer : DiagnosticAnalyzer
     /// Unknown key → <paramref name="unknown"/> (key, "did you mean"); a key that differs only in case →
     /// <paramref name="caseMismatch"/> (key, declared key). <paramref name="what"/>, when given, is the last argument of both.
     /// </summary>
-    private static void Verify(Action<Diagnostic> report, string key, Location location, ImmutableArray<string> declared, DiagnosticDescriptor unknown, DiagnosticDescriptor caseMismatch, string? what = null)
+    private static void Verify(Action<Diagnostic> report, string key, Location location, EquatableArray<string> declared, DiagnosticDescriptor unknown, DiagnosticDescriptor caseMismatch, string? what = null)
     {
         if (declared.Contains(key, StringComparer.Ordinal))
         {
@@ -185,12 +179,4 @@ public sealed class SfmcKeyAnalyzer : DiagnosticAnalyzer
         var arguments = what is null ? new object[] { key, detail } : new object[] { key, detail, what };
         report(Diagnostic.Create(caseMatch is not null ? caseMismatch : unknown, location, arguments));
     }
-
-    private sealed record Declared(
-        ImmutableArray<string> DataExtensions,
-        ImmutableArray<string> Journeys,
-        ImmutableArray<string> TriggeredSends,
-        ImmutableArray<string> Transactional,
-        ImmutableArray<string> MobileConnect,
-        ImmutableArray<string> ReadOnly);
 }

@@ -23,6 +23,8 @@ internal static class TrackingNames
     public const string EmitJourney = nameof(EmitJourney);
     public const string EmitJourneyAccessors = nameof(EmitJourneyAccessors);
     public const string ReadOnlyDataExtensions = nameof(ReadOnlyDataExtensions);
+    public const string DeclaredKeys = nameof(DeclaredKeys);
+    public const string SfmcLibraryReference = nameof(SfmcLibraryReference);
     public const string ResolveMessaging = nameof(ResolveMessaging);
     public const string EmitMessage = nameof(EmitMessage);
     public const string EmitMessagingAccessors = nameof(EmitMessagingAccessors);

@@ -128,14 +128,16 @@ public sealed class BaselineTests
     public void SfmcNamespace_overrides_the_namespace_and_RootNamespace_is_the_default()
     {
         var files = GeneratorHarness.TestDataFiles("DataExtensions/OrderLines.de.json");
-        var byRoot = GeneratorHarness.Run(files, rootNamespace: "Shop.Web").Result.GeneratedTrees.Single().ToString();
-        var byProperty = GeneratorHarness.Run(files, rootNamespace: "Shop.Web", sfmcNamespace: "Marketing.Rows").Result.GeneratedTrees.Single().ToString();
+        var byRoot = GeneratorHarness.Run(files, rootNamespace: "Shop.Web").Result.GeneratedTrees.Single(IsRow).ToString();
+        var byProperty = GeneratorHarness.Run(files, rootNamespace: "Shop.Web", sfmcNamespace: "Marketing.Rows").Result.GeneratedTrees.Single(IsRow).ToString();
         Assert.Contains("namespace Shop.Web.DataExtensions;", byRoot, StringComparison.Ordinal);
         Assert.Contains("namespace Marketing.Rows;", byProperty, StringComparison.Ordinal);
 
-        var invalidRoot = GeneratorHarness.Run(files, rootNamespace: "My.class").Result.GeneratedTrees.Single().ToString();
+        var invalidRoot = GeneratorHarness.Run(files, rootNamespace: "My.class").Result.GeneratedTrees.Single(IsRow).ToString();
         Assert.Contains("namespace DataExtensions;", invalidRoot, StringComparison.Ordinal);
     }
+
+    private static bool IsRow(Microsoft.CodeAnalysis.SyntaxTree tree) => System.IO.Path.GetFileName(tree.FilePath).StartsWith("DataExtensions.", StringComparison.Ordinal);
 
     private static string Render(Microsoft.CodeAnalysis.GeneratorDriverRunResult result) => string.Join(
         "\n=====\n",

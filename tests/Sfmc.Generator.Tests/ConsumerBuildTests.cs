@@ -182,6 +182,111 @@ public sealed class ConsumerBuildTests
         }
     }
 
+    /// <summary>
+    /// The large-project pattern: DE files and sfmc.json in a class library (Shop.Sfmc), the app referencing it. The app
+    /// uses the library's rows and journeys, its constant keys are checked against the library's declarations (from the
+    /// assembly attributes the generator puts on the library), and it generates no SOAP or REST code of its own.
+    /// </summary>
+    [Fact]
+    [Trait("Category", "Build")]
+    public async Task Two_project_consumer_builds_and_the_app_sees_the_library_keys()
+    {
+        var configuration = GeneratorHarness.Metadata("Configuration");
+        var directory = Path.Combine(AppContext.BaseDirectory, "two-projects-" + Guid.NewGuid().ToString("N")[..8]);
+        var src = Path.Combine(GeneratorHarness.RepoRoot, "src");
+        var sfmc = $"""
+              <Import Project="{src}/Sfmc.Client/buildTransitive/Sfmc.props" />
+              <ItemGroup>
+                <ProjectReference Include="{src}/Sfmc.Client/Sfmc.Client.csproj" />
+                <ProjectReference Include="{src}/Sfmc.Generator/Sfmc.Generator.csproj" OutputItemType="Analyzer" ReferenceOutputAssembly="false" />
+              </ItemGroup>
+            """;
+        try
+        {
+            var library = Path.Combine(directory, "Shop.Sfmc");
+            var app = Path.Combine(directory, "Shop.App");
+            Directory.CreateDirectory(library);
+            Directory.CreateDirectory(app);
+            File.WriteAllText(Path.Combine(library, "Shop.Sfmc.csproj"), $"""
+                <Project Sdk="Microsoft.NET.Sdk">
+                  <PropertyGroup>
+                    <TargetFramework>net10.0</TargetFramework>
+                    <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
+                  </PropertyGroup>
+                {sfmc}
+                </Project>
+                """);
+            File.Copy(Path.Combine(GeneratorHarness.TestData, "DataExtensions", "OrderLines.de.json"), Path.Combine(library, "OrderLines.de.json"));
+            File.WriteAllText(Path.Combine(library, "sfmc.json"), """
+                { "journeys": [ { "name": "Order Placed", "eventDefinitionKey": "APIEvent-order-placed", "entryDataExtension": "order_lines" } ] }
+                """);
+            File.WriteAllText(Path.Combine(app, "Shop.App.csproj"), $"""
+                <Project Sdk="Microsoft.NET.Sdk">
+                  <PropertyGroup>
+                    <OutputType>Exe</OutputType>
+                    <TargetFramework>net10.0</TargetFramework>
+                    <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
+                    <EmitCompilerGeneratedFiles>true</EmitCompilerGeneratedFiles>
+                  </PropertyGroup>
+                {sfmc}
+                  <ItemGroup>
+                    <ProjectReference Include="../Shop.Sfmc/Shop.Sfmc.csproj" />
+                  </ItemGroup>
+                </Project>
+                """);
+            File.WriteAllText(Path.Combine(app, "Program.cs"), """
+                using Shop.Sfmc.DataExtensions;
+                using Sfmc.Client;
+
+                System.Func<SfmcClient, object> rows = client => client.DataExtension("order_lines");
+                System.Func<SfmcClient, object> entry = client => client.Journeys.EnterAsync("APIEvent-order-placed", "c-1");
+                System.Console.WriteLine(DataExtensionJson.SerializeRowset(new[] { new OrderLinesRow { OrderId = "A-1", LineNo = 1, Sku = "S", UnitPrice = 2m } }) + " " + (rows is not null && entry is not null));
+                """);
+
+            var libraryBuild = await Dotnet(library, $"build Shop.Sfmc.csproj -c {configuration} -p:BuildProjectReferences=false -nologo -v:q");
+            Assert.True(libraryBuild.ExitCode == 0, "Library build failed:\n" + libraryBuild.Output);
+
+            // 1. The app builds against the library, with its keys known, and runs.
+            var appBuild = await Dotnet(app, $"build Shop.App.csproj -c {configuration} -p:BuildProjectReferences=false -nologo -v:q");
+            Assert.True(appBuild.ExitCode == 0, "App build failed:\n" + appBuild.Output);
+            var dll = Directory.GetFiles(Path.Combine(app, "bin"), "Shop.App.dll", SearchOption.AllDirectories).Single(f => !f.Contains($"{Path.DirectorySeparatorChar}ref{Path.DirectorySeparatorChar}", StringComparison.Ordinal));
+            var run = await Dotnet(app, $"\"{dll}\"");
+            Assert.Equal(0, run.ExitCode);
+            Assert.Contains("""[{"keys":{"order id":"A-1","line no":1},"values":{"sku":"S","unit price":2}}] True""", run.Output, StringComparison.Ordinal);
+
+            // 2. The app generated nothing: rows, SOAP objects and REST operations all come from the library.
+            var generated = Directory.GetFiles(Path.Combine(app, "obj"), "*.g.cs", SearchOption.AllDirectories)
+                .Where(f => f.Contains("Sfmc.Generator", StringComparison.Ordinal)).Select(Path.GetFileName).ToList();
+            Assert.Empty(generated);
+
+            // 3. A misspelled key in the app fails its build, with the library's key as the suggestion.
+            File.WriteAllText(Path.Combine(app, "BadKey.cs"), """
+                static class BadKey
+                {
+                    public static object Use(Sfmc.Client.SfmcClient client) => client.DataExtension("order_line");
+                    public static object Enter(Sfmc.Client.SfmcClient client) => client.Journeys.EnterAsync("APIEvent-order-place", "c-1");
+                }
+                """);
+            var badKey = await Dotnet(app, $"build Shop.App.csproj -c {configuration} -p:BuildProjectReferences=false -nologo -v:q");
+            Assert.NotEqual(0, badKey.ExitCode);
+            Assert.Contains("BadKey.cs(3,85): error SFMC0150", badKey.Output, StringComparison.Ordinal);
+            Assert.Contains("Did you mean 'order_lines'?", badKey.Output, StringComparison.Ordinal);
+            Assert.Contains("BadKey.cs(4,93): error SFMC0350", badKey.Output, StringComparison.Ordinal);
+            Assert.Contains("Did you mean 'APIEvent-order-placed'?", badKey.Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            try
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Best effort: the folder lives under bin/ and is cleaned with it.
+            }
+        }
+    }
+
     private async Task<(int ExitCode, string Output)> Dotnet(string directory, string arguments)
     {
         var start = new ProcessStartInfo("dotnet", arguments)

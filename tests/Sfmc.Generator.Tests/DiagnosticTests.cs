@@ -83,7 +83,7 @@ public sealed class DiagnosticTests
             DiagnosticSeverity.Error,
             ("/project/a/One.de.json", """{ "customerKey": "one", "name": "Order Lines", "fields": """ + Fields + " }"),
             ("/project/b/Two.de.json", """{ "customerKey": "two", "name": {|SFMC0111:"order-lines"|}, "fields": """ + Fields + " }"));
-        var source = Assert.Single(run.Results.Single().GeneratedSources);
+        var source = Assert.Single(run.Results.Single().GeneratedSources, s => s.HintName.StartsWith("DataExtensions.", StringComparison.Ordinal));
         Assert.Contains("\"one\"", source.SourceText.ToString(), StringComparison.Ordinal);
     }
 
@@ -122,7 +122,7 @@ public sealed class DiagnosticTests
     {
         var (result, diagnostics) = Run(("/project/Orders.de.json", """{ "customerKey": "k", "name": "Orders", "fields": [ { "name": "Id", "fieldType": "Text", "isPrimaryKey": true, "isRequired": true }, { "name": "b", "fieldType": "Txt" } ] }"""));
         Assert.Equal("SFMC0104", Assert.Single(diagnostics).Id);
-        var source = Assert.Single(result.Results.Single().GeneratedSources).SourceText.ToString();
+        var source = Assert.Single(result.Results.Single().GeneratedSources, s => s.HintName.StartsWith("DataExtensions.", StringComparison.Ordinal)).SourceText.ToString();
         Assert.Contains("public required string Id", source, StringComparison.Ordinal);
         Assert.DoesNotContain(" B ", source, StringComparison.Ordinal);
     }

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 
 namespace Sfmc.Client;
 
@@ -27,4 +28,30 @@ public sealed class DataExtensionKeyAttribute : Attribute
 
     /// <summary>The DE's customer key.</summary>
     public string Key { get; }
+}
+
+/// <summary>
+/// Put by the generator on an assembly whose project declares SFMC keys (DE files, sfmc.json), one per kind of key:
+/// the Sfmc analyzer in every project that references the assembly checks constant keys against these too, so DE
+/// files can live in their own class library (the large-project pattern). Not for direct use.
+/// </summary>
+[AttributeUsage(AttributeTargets.Assembly, AllowMultiple = true, Inherited = false)]
+[System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
+public sealed class SfmcDeclaredKeysAttribute : Attribute
+{
+    /// <summary>Declares <paramref name="keys"/> as keys of the given kind.</summary>
+    public SfmcDeclaredKeysAttribute(SfmcKeyKind kind, params string[] keys)
+    {
+        Kind = kind;
+        Keys = keys;
+    }
+
+    /// <summary>The kind of key.</summary>
+    public SfmcKeyKind Kind { get; }
+
+    /// <summary>The declared keys (case as declared: SFMC keys are case-sensitive).</summary>
+    public IReadOnlyList<string> Keys { get; }
+
+    /// <summary>For Data Extensions: these are synchronized, hence read-only (sfmc.json's <c>synchronizedDataExtensions</c>).</summary>
+    public bool ReadOnly { get; init; }
 }
