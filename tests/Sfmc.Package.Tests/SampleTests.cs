@@ -34,6 +34,27 @@ public sealed class SampleTests
     }
 
     [Fact]
+    public async Task LargeProject_app_uses_the_rows_and_keys_of_its_DE_library()
+    {
+        var dll = $"\"{Processes.Output("samples/LargeProject/Shop.App", "Shop.App.dll")}\"";
+        var (exit, output) = await Processes.RunAsync(_log, "dotnet", dll, timeout: TimeSpan.FromMinutes(2));
+
+        Assert.Equal(0, exit);
+        Assert.Contains("Using the embedded SFMC emulator", output, StringComparison.Ordinal);
+        Assert.Contains("Orders: 1/1 rows written", output, StringComparison.Ordinal);
+        Assert.Contains("order_lines: 2/2 rows written", output, StringComparison.Ordinal);
+        Assert.Contains("Orders read back untyped: 1 row(s)", output, StringComparison.Ordinal);
+
+        // Against "a tenant": the rows really reach SFMC's API.
+        await using var tenant = await SfmcEmulator.StartAsync(o =>
+            o.DataExtensionFiles.Add(System.IO.Path.Combine(Processes.RepoRoot, "samples", "LargeProject", "Shop.Sfmc", "DataExtensions")));
+        var remote = await Processes.RunAsync(_log, "dotnet", dll, environment: Tenant(tenant), timeout: TimeSpan.FromMinutes(2));
+        Assert.Equal(0, remote.ExitCode);
+        Assert.Contains("Using the tenant at", remote.Output, StringComparison.Ordinal);
+        Assert.Equal(["CUP-WHITE", "TEA-BLACK"], (await tenant.GetRowsAsync("order_lines")).Select(r => r["sku"]).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task LeadCapture_turns_a_form_post_into_a_row_and_a_journey_entry_and_names_bad_fields()
     {
         await using var tenant = await SfmcEmulator.StartAsync(o =>
