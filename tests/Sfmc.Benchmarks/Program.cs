@@ -15,6 +15,13 @@ if (args is ["--paired-write"])
     return;
 }
 
+// dotnet run -c Release --project tests/Sfmc.Benchmarks -- --read-rows   (the DE row reader alone, see RowWriterBenchmarks.RunReadRows)
+if (args is ["--read-rows"])
+{
+    Sfmc.Benchmarks.RowWriterBenchmarks.RunReadRows(System.Console.Out);
+    return;
+}
+
 // dotnet run -c Release --project tests/Sfmc.Benchmarks -- --memory csv|upload|import   (one part of the file drop, peak working set)
 if (args is ["--memory", var part])
 {

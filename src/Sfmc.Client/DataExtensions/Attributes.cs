@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Generic;
 
 namespace Sfmc.Client;
 
@@ -31,27 +30,29 @@ public sealed class DataExtensionKeyAttribute : Attribute
 }
 
 /// <summary>
-/// Put by the generator on an assembly whose project declares SFMC keys (DE files, sfmc.json), one per kind of key:
-/// the Sfmc analyzer in every project that references the assembly checks constant keys against these too, so DE
-/// files can live in their own class library (the large-project pattern). Not for direct use.
+/// Put by the generator on an assembly whose project declares SFMC keys (DE files, sfmc.json): the Sfmc analyzer in
+/// every project that references the assembly checks constant keys against these too, so DE files can live in their
+/// own class library (the large-project pattern). Keys are as declared (SFMC keys are case-sensitive). Not for direct use.
 /// </summary>
-[AttributeUsage(AttributeTargets.Assembly, AllowMultiple = true, Inherited = false)]
+[AttributeUsage(AttributeTargets.Assembly, Inherited = false)]
 [System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
 public sealed class SfmcDeclaredKeysAttribute : Attribute
 {
-    /// <summary>Declares <paramref name="keys"/> as keys of the given kind.</summary>
-    public SfmcDeclaredKeysAttribute(SfmcKeyKind kind, params string[] keys)
-    {
-        Kind = kind;
-        Keys = keys;
-    }
+    /// <summary>Data Extension customer keys.</summary>
+    public string[] DataExtensions { get; init; } = [];
 
-    /// <summary>The kind of key.</summary>
-    public SfmcKeyKind Kind { get; }
+    /// <summary>Data Extensions that sfmc.json declares synchronized, hence read-only.</summary>
+    public string[] ReadOnlyDataExtensions { get; init; } = [];
 
-    /// <summary>The declared keys (case as declared: SFMC keys are case-sensitive).</summary>
-    public IReadOnlyList<string> Keys { get; }
+    /// <summary>Journey EventDefinitionKeys.</summary>
+    public string[] Journeys { get; init; } = [];
 
-    /// <summary>For Data Extensions: these are synchronized, hence read-only (sfmc.json's <c>synchronizedDataExtensions</c>).</summary>
-    public bool ReadOnly { get; init; }
+    /// <summary>Triggered send definition keys.</summary>
+    public string[] TriggeredSends { get; init; } = [];
+
+    /// <summary>Transactional email and SMS definition keys.</summary>
+    public string[] TransactionalMessages { get; init; } = [];
+
+    /// <summary>MobileConnect message ids.</summary>
+    public string[] MobileConnectMessages { get; init; } = [];
 }

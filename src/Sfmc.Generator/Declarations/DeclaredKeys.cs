@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using Sfmc.Generator.Common;
@@ -51,7 +50,7 @@ internal sealed record DeclaredKeys(
         Keys(MobileConnect.Concat(other.MobileConnect)),
         Keys(ReadOnly.Concat(other.ReadOnly)));
 
-    /// <summary>The assembly attributes; null when the project declares nothing.</summary>
+    /// <summary>The assembly attribute; null when the project declares nothing.</summary>
     public string? Emit()
     {
         if (IsEmpty)
@@ -59,66 +58,44 @@ internal sealed record DeclaredKeys(
             return null;
         }
 
-        var w = new SourceWriter();
-        Line(w, Sfmc.Client.SfmcKeyKind.DataExtension, DataExtensions);
-        Line(w, Sfmc.Client.SfmcKeyKind.DataExtension, ReadOnly, ", ReadOnly = true");
-        Line(w, Sfmc.Client.SfmcKeyKind.Journey, Journeys);
-        Line(w, Sfmc.Client.SfmcKeyKind.TriggeredSend, TriggeredSends);
-        Line(w, Sfmc.Client.SfmcKeyKind.TransactionalMessage, Transactional);
-        Line(w, Sfmc.Client.SfmcKeyKind.MobileConnectMessage, MobileConnect);
-        return w.ToString();
-
-        static void Line(SourceWriter w, Sfmc.Client.SfmcKeyKind kind, EquatableArray<string> keys, string named = "")
+        var named = new[]
         {
-            if (keys.Count > 0)
-            {
-                w.Line($"[assembly: global::{AttributeName}(global::Sfmc.Client.SfmcKeyKind.{kind}, {string.Join(", ", keys.Select(SourceWriter.Literal))}{named})]");
-            }
-        }
+            ("DataExtensions", DataExtensions),
+            ("ReadOnlyDataExtensions", ReadOnly),
+            ("Journeys", Journeys),
+            ("TriggeredSends", TriggeredSends),
+            ("TransactionalMessages", Transactional),
+            ("MobileConnectMessages", MobileConnect),
+        }.Where(p => p.Item2.Count > 0).Select(p => $"{p.Item1} = new string[] {{ {string.Join(", ", p.Item2.Select(SourceWriter.Literal))} }}");
+        return new SourceWriter().Line($"[assembly: global::{AttributeName}({string.Join(", ", named)})]").ToString();
     }
 
     /// <summary>Whether a referenced assembly declares keys: the project uses an Sfmc library (the large-project pattern).</summary>
     public static bool ReferencesDeclaringAssembly(Compilation compilation) =>
-        SfmcAssemblies(compilation).Any(assembly => assembly.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == AttributeName));
+        SfmcAssemblies(compilation).Any(assembly => assembly.GetAttributes().Any(IsDeclaredKeys));
 
-    /// <summary>
-    /// The keys that referenced assemblies declare. Only assemblies that reference Sfmc.Client are looked at, so the
-    /// framework's hundreds of references cost a name comparison each.
-    /// </summary>
+    /// <summary>The keys that referenced assemblies declare (<c>[assembly: SfmcDeclaredKeys(…)]</c>).</summary>
     public static DeclaredKeys FromReferences(Compilation compilation)
     {
-        var found = new Dictionary<(int Kind, bool ReadOnly), List<string>>();
-        foreach (var assembly in SfmcAssemblies(compilation))
+        var keys = Empty;
+        foreach (var attribute in SfmcAssemblies(compilation).SelectMany(a => a.GetAttributes()).Where(IsDeclaredKeys))
         {
-            foreach (var attribute in assembly.GetAttributes())
-            {
-                if (attribute.AttributeClass?.ToDisplayString() != AttributeName
-                    || attribute.ConstructorArguments.Length != 2
-                    || attribute.ConstructorArguments[0].Value is not int kind)
-                {
-                    continue;
-                }
-
-                var readOnly = attribute.NamedArguments.Any(a => a.Key == "ReadOnly" && a.Value.Value is true);
-                if (!found.TryGetValue((kind, readOnly), out var keys))
-                {
-                    found[(kind, readOnly)] = keys = new List<string>();
-                }
-
-                keys.AddRange(attribute.ConstructorArguments[1].Values.Select(v => v.Value).OfType<string>());
-            }
+            EquatableArray<string> Named(string name) => Keys(attribute.NamedArguments
+                .Where(a => a.Key == name && a.Value.Kind == TypedConstantKind.Array)
+                .SelectMany(a => a.Value.Values.Select(v => v.Value).OfType<string>()));
+            keys = keys.Merge(new DeclaredKeys(
+                Keys(Named("DataExtensions").Concat(Named("ReadOnlyDataExtensions"))),
+                Named("Journeys"),
+                Named("TriggeredSends"),
+                Named("TransactionalMessages"),
+                Named("MobileConnectMessages"),
+                Named("ReadOnlyDataExtensions")));
         }
 
-        IEnumerable<string> Of(Sfmc.Client.SfmcKeyKind kind, bool readOnly = false) =>
-            found.TryGetValue(((int)kind, readOnly), out var keys) ? keys : Enumerable.Empty<string>();
-        return new DeclaredKeys(
-            Keys(Of(Sfmc.Client.SfmcKeyKind.DataExtension).Concat(Of(Sfmc.Client.SfmcKeyKind.DataExtension, readOnly: true))),
-            Keys(Of(Sfmc.Client.SfmcKeyKind.Journey)),
-            Keys(Of(Sfmc.Client.SfmcKeyKind.TriggeredSend)),
-            Keys(Of(Sfmc.Client.SfmcKeyKind.TransactionalMessage)),
-            Keys(Of(Sfmc.Client.SfmcKeyKind.MobileConnectMessage)),
-            Keys(Of(Sfmc.Client.SfmcKeyKind.DataExtension, readOnly: true)));
+        return keys;
     }
+
+    private static bool IsDeclaredKeys(AttributeData attribute) => attribute.AttributeClass?.ToDisplayString() == AttributeName;
 
     /// <summary>Referenced assemblies that reference Sfmc.Client: a name comparison each for the framework's hundreds.</summary>
     private static IEnumerable<IAssemblySymbol> SfmcAssemblies(Compilation compilation) =>
