@@ -16,6 +16,9 @@ namespace Sfmc.Emulator;
 /// </summary>
 internal sealed class EmulatorStore : IAsyncDisposable
 {
+    /// <summary>Rows written in one transaction by bulk writes (the async API, file imports).</summary>
+    private const int RowsPerTransaction = 5000;
+
     /// <summary>SFMC's server time: CST (UTC−6) without daylight saving.</summary>
     private static readonly TimeSpan ServerOffset = TimeSpan.FromHours(-6);
 
@@ -121,9 +124,9 @@ internal sealed class EmulatorStore : IAsyncDisposable
     /// </summary>
     public async Task WriteImportedAsync(DataExtensionInfo dataExtension, IReadOnlyList<Dictionary<DataExtensionFieldInfo, string?>> rows, CancellationToken cancellationToken)
     {
-        for (var start = 0; start < rows.Count; start += 5000)
+        for (var start = 0; start < rows.Count; start += RowsPerTransaction)
         {
-            var errors = await UpsertNormalizedAsync(dataExtension, rows.Skip(start).Take(5000).ToList(), insertOnly: false, cancellationToken);
+            var errors = await UpsertNormalizedAsync(dataExtension, rows.Skip(start).Take(RowsPerTransaction).ToList(), insertOnly: false, cancellationToken);
             if (errors.Count > 0)
             {
                 throw new InvalidOperationException("An imported row lacked a required value: " + errors[0].Message);
@@ -134,53 +137,29 @@ internal sealed class EmulatorStore : IAsyncDisposable
     private async Task<IReadOnlyList<EmulatorError>> UpsertNormalizedAsync(DataExtensionInfo dataExtension, IReadOnlyList<Dictionary<DataExtensionFieldInfo, string?>> normalized, bool insertOnly, CancellationToken cancellationToken)
     {
         var errors = new List<EmulatorError>();
+        // One prepared statement per set of fields present (rows of a load mostly share one): preparing a statement
+        // per row cost more than the insert.
+        var statements = new Dictionary<string, SqliteCommand>(StringComparer.Ordinal);
         await _lock.WaitAsync(cancellationToken);
         try
         {
             await using var transaction = (SqliteTransaction)await _connection.BeginTransactionAsync(cancellationToken);
             var next = Convert.ToInt64(await ScalarAsync($"SELECT IFNULL(MAX(\"_CustomObjectKey\"), 0) FROM {Table(dataExtension)}", cancellationToken), CultureInfo.InvariantCulture);
-            var statements = new Dictionary<string, SqliteCommand>(StringComparer.Ordinal);
-            using var disposeStatements = new Disposer(() =>
-            {
-                foreach (var statement in statements.Values)
-                {
-                    statement.Dispose();
-                }
-            });
             foreach (var row in normalized)
             {
                 // A required field without a default may be left out only when the row exists and is updated.
-                var missing = dataExtension.Fields.Where(f => f.IsRequired && !f.IsPrimaryKey && f.DefaultValue is null && !row.ContainsKey(f)).ToList();
+                var missing = MissingRequired(dataExtension, row).ToList();
                 if (missing.Count > 0 && (insertOnly || dataExtension.PrimaryKey.Count == 0 || !await RowExistsAsync(dataExtension, row, transaction, cancellationToken)))
                 {
                     errors.AddRange(missing.Select(f => new EmulatorError($"{f.Name}: The column [{f.Name}] does not allow null values.", 10000)));
                     continue;
                 }
 
-                // One prepared statement per set of fields present (rows of a load mostly share one): preparing a
-                // statement per row cost more than the insert.
                 var fields = row.Keys.ToList();
                 var signature = string.Join("\u001f", fields.Select(f => f.Name));
                 if (!statements.TryGetValue(signature, out var command))
                 {
-                    command = _connection.CreateCommand();
-                    command.Transaction = transaction;
-                    var names = string.Join(", ", fields.Select(f => Quote(f.Name)));
-                    var parameters = string.Join(", ", fields.Select((_, i) => "$p" + i.ToString(CultureInfo.InvariantCulture)));
-                    var update = string.Join(", ", fields.Where(f => !f.IsPrimaryKey).Select(f => $"{Quote(f.Name)} = excluded.{Quote(f.Name)}"));
-                    var conflict = dataExtension.PrimaryKey.Count == 0
-                        ? ""
-                        : insertOnly || update.Length == 0
-                            ? " ON CONFLICT DO NOTHING"
-                            : $" ON CONFLICT ({string.Join(", ", dataExtension.PrimaryKey.Select(f => Quote(f.Name)))}) DO UPDATE SET {update}";
-                    command.CommandText = $"INSERT INTO {Table(dataExtension)} (\"_CustomObjectKey\", {names}) VALUES ($id, {parameters}){conflict}";
-                    command.Parameters.Add("$id", SqliteType.Integer);
-                    for (var i = 0; i < fields.Count; i++)
-                    {
-                        command.Parameters.Add("$p" + i.ToString(CultureInfo.InvariantCulture), SqliteType.Text);
-                    }
-
-                    statements[signature] = command;
+                    statements[signature] = command = UpsertStatement(dataExtension, fields, insertOnly, transaction);
                 }
 
                 command.Parameters[0].Value = ++next;
@@ -201,11 +180,43 @@ internal sealed class EmulatorStore : IAsyncDisposable
         }
         finally
         {
+            foreach (var statement in statements.Values)
+            {
+                statement.Dispose();
+            }
+
             _lock.Release();
         }
 
         return errors;
     }
+
+    /// <summary>The INSERT … ON CONFLICT of a row with these fields: <c>$id</c>, then one parameter per field in order.</summary>
+    private SqliteCommand UpsertStatement(DataExtensionInfo dataExtension, List<DataExtensionFieldInfo> fields, bool insertOnly, SqliteTransaction transaction)
+    {
+        var command = _connection.CreateCommand();
+        command.Transaction = transaction;
+        var names = string.Join(", ", fields.Select(f => Quote(f.Name)));
+        var parameters = string.Join(", ", fields.Select((_, i) => "$p" + i.ToString(CultureInfo.InvariantCulture)));
+        var update = string.Join(", ", fields.Where(f => !f.IsPrimaryKey).Select(f => $"{Quote(f.Name)} = excluded.{Quote(f.Name)}"));
+        var conflict = dataExtension.PrimaryKey.Count == 0
+            ? ""
+            : insertOnly || update.Length == 0
+                ? " ON CONFLICT DO NOTHING"
+                : $" ON CONFLICT ({string.Join(", ", dataExtension.PrimaryKey.Select(f => Quote(f.Name)))}) DO UPDATE SET {update}";
+        command.CommandText = $"INSERT INTO {Table(dataExtension)} (\"_CustomObjectKey\", {names}) VALUES ($id, {parameters}){conflict}";
+        command.Parameters.Add("$id", SqliteType.Integer);
+        for (var i = 0; i < fields.Count; i++)
+        {
+            command.Parameters.Add("$p" + i.ToString(CultureInfo.InvariantCulture), SqliteType.Text);
+        }
+
+        return command;
+    }
+
+    /// <summary>The non-key required fields without a default that the row leaves out (allowed only on an update).</summary>
+    private static IEnumerable<DataExtensionFieldInfo> MissingRequired(DataExtensionInfo dataExtension, Dictionary<DataExtensionFieldInfo, string?> row) =>
+        dataExtension.Fields.Where(f => f.IsRequired && !f.IsPrimaryKey && f.DefaultValue is null && !row.ContainsKey(f));
 
     /// <summary>
     /// The async API's processing: each row on its own (a bad row does not stop the others). An insert of an existing
@@ -228,10 +239,10 @@ internal sealed class EmulatorStore : IAsyncDisposable
             // Upserts of valid rows that have every required value go in chunks, one transaction each (an import has
             // hundreds of thousands). Inserts, and rows that lack a required value (an error unless the row exists),
             // stay row by row: an error must not roll back the other rows of a chunk.
-            if (!insertOnly && !dataExtension.Fields.Any(f => f.IsRequired && !f.IsPrimaryKey && f.DefaultValue is null && !normalizedRow.ContainsKey(f)))
+            if (!insertOnly && !MissingRequired(dataExtension, normalizedRow).Any())
             {
                 valid.Add(normalizedRow);
-                if (valid.Count == 5000)
+                if (valid.Count == RowsPerTransaction)
                 {
                     errors.AddRange(await UpsertNormalizedAsync(dataExtension, valid, insertOnly, cancellationToken));
                     valid.Clear();
@@ -509,11 +520,6 @@ internal sealed class EmulatorStore : IAsyncDisposable
         }
     }
 
-    /// <summary>Deletes the row with these primary-key values (text keys match case-insensitively); false when none matched.</summary>
-    /// <summary>Whether a row with this row's primary-key values exists.</summary>
-    public async Task<bool> RowExistsAsync(DataExtensionInfo dataExtension, Dictionary<string, JsonElement> row, CancellationToken cancellationToken) =>
-        await ExistsAsync(dataExtension, row, cancellationToken) is not null;
-
     /// <summary>Whether a row with this normalized row's primary key exists.</summary>
     public async Task<bool> RowExistsAsync(DataExtensionInfo dataExtension, Dictionary<DataExtensionFieldInfo, string?> row, CancellationToken cancellationToken)
     {
@@ -542,6 +548,7 @@ internal sealed class EmulatorStore : IAsyncDisposable
         }
     }
 
+    /// <summary>Deletes the row with these primary-key values (text keys match case-insensitively); false when none matched.</summary>
     public async Task<bool> DeleteRowAsync(DataExtensionInfo dataExtension, IReadOnlyDictionary<string, string?> keys, CancellationToken cancellationToken)
     {
         await _lock.WaitAsync(cancellationToken);
@@ -699,8 +706,3 @@ internal sealed class EmulatorStore : IAsyncDisposable
 /// <summary>One entry of SFMC's <c>additionalErrors</c>.</summary>
 internal sealed record EmulatorError(string Message, int ErrorCode);
 
-/// <summary>Runs an action on dispose (for cleanup in a <c>using</c> next to an <c>await using</c>).</summary>
-internal sealed class Disposer(Action dispose) : IDisposable
-{
-    public void Dispose() => dispose();
-}
