@@ -18,9 +18,9 @@ namespace Sfmc.Client;
 /// </summary>
 public sealed class SfmcClient
 {
-    internal SfmcClient(string name, Func<HttpClient> http, SfmcClientOptions options, TimeProvider time, SfmcTelemetry telemetry, ILogger logger, System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim>? importGates = null)
+    internal SfmcClient(string name, Func<HttpClient> http, SfmcClientOptions options, TimeProvider time, SfmcTelemetry telemetry, ILogger logger, System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> importGates)
     {
-        _importGates = importGates ?? new(StringComparer.Ordinal);
+        _importGates = importGates;
         Name = name;
         Http = http;
         Options = options;

@@ -224,10 +224,7 @@ public static class DataExtensionCsv
             WriteRow(writer, row, options.NeutralizeFormulas, quoteWhen);
             if ((++count & 255) == 0 && chunk.Length + (1 << 14) >= ChunkBytes)
             {
-                writer.Flush();
-                text.Flush();
-                await destination.WriteAsync(chunk.GetBuffer().AsMemory(0, (int)chunk.Length), cancellationToken);
-                chunk.SetLength(0);
+                await WriteChunkAsync();
             }
         }
 
@@ -236,11 +233,18 @@ public static class DataExtensionCsv
             writer.Header.Write();
         }
 
-        writer.Flush();
-        text.Flush();
-        await destination.WriteAsync(chunk.GetBuffer().AsMemory(0, (int)chunk.Length), cancellationToken);
+        await WriteChunkAsync();
         await destination.FlushAsync(cancellationToken);
         return count;
+
+        // Sep's buffer → the UTF-8 text writer → the chunk → the destination; the chunk starts over.
+        async Task WriteChunkAsync()
+        {
+            writer.Flush();
+            text.Flush();
+            await destination.WriteAsync(chunk.GetBuffer().AsMemory(0, (int)chunk.Length), cancellationToken);
+            chunk.SetLength(0);
+        }
     }
 
     /// <summary>Writes the rows to a file (created or replaced) and returns the row count.</summary>

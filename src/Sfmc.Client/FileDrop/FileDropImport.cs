@@ -98,58 +98,7 @@ internal static class FileDropImport
             long? rowsWritten = null;
             if (writeRows is not null)
             {
-                var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 1 << 20, resumeWriterThreshold: 1 << 19));
-                using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                var producer = Task.Run(async () =>
-                {
-                    // The pipe is completed here, not by disposing its stream: a disposed stream would end the file
-                    // normally, and a row that broke its schema must fail the upload, not truncate it.
-                    var output = pipe.Writer.AsStream(leaveOpen: true);
-                    try
-                    {
-                        var count = await writeRows(output, stop.Token);
-                        await output.FlushAsync(stop.Token);
-                        await pipe.Writer.CompleteAsync();
-                        return count;
-                    }
-                    catch (Exception ex)
-                    {
-                        await pipe.Writer.CompleteAsync(ex);
-                        throw;
-                    }
-                }, CancellationToken.None);
-
-                Exception? uploadError = null;
-                try
-                {
-                    await using var input = pipe.Reader.AsStream();
-                    await client.FileTransfer.UploadAsync(ReadOnlyMemory<byte>.Empty, input, remotePath, options.UploadProgress, stop.Token);
-                }
-                catch (Exception ex)
-                {
-                    uploadError = ex;
-                    await stop.CancelAsync();
-                }
-
-                try
-                {
-                    rowsWritten = await producer;
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException || uploadError is null)
-                {
-                    // A row that broke its schema (or the rows' own source failing) is the cause: the partial file goes,
-                    // and that error is thrown, not the upload's.
-                    await DeletePartialAsync(client, remotePath);
-                    throw;
-                }
-                catch (OperationCanceledException) when (uploadError is not null)
-                {
-                }
-
-                if (uploadError is not null)
-                {
-                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(uploadError);
-                }
+                rowsWritten = await UploadRowsAsync(client, writeRows, remotePath, options.UploadProgress, cancellationToken);
             }
             else
             {
@@ -177,6 +126,69 @@ internal static class FileDropImport
         {
             gate.Release();
         }
+    }
+
+    /// <summary>
+    /// Writes the rows as CSV into a pipe that the upload reads as it goes (no temporary file) and returns the row
+    /// count. A failure of the rows (one that broke its schema) deletes the partial file and is what is thrown.
+    /// </summary>
+    private static async Task<long> UploadRowsAsync(SfmcClient client, Func<Stream, CancellationToken, Task<long>> writeRows, string remotePath, IProgress<long>? progress, CancellationToken cancellationToken)
+    {
+        var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 1 << 20, resumeWriterThreshold: 1 << 19));
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var producer = Task.Run(async () =>
+        {
+            // The pipe is completed here, not by disposing its stream: a disposed stream would end the file normally,
+            // and a row that broke its schema must fail the upload, not truncate it.
+            var output = pipe.Writer.AsStream(leaveOpen: true);
+            try
+            {
+                var count = await writeRows(output, stop.Token);
+                await output.FlushAsync(stop.Token);
+                await pipe.Writer.CompleteAsync();
+                return count;
+            }
+            catch (Exception ex)
+            {
+                await pipe.Writer.CompleteAsync(ex);
+                throw;
+            }
+        }, CancellationToken.None);
+
+        Exception? uploadError = null;
+        try
+        {
+            await using var input = pipe.Reader.AsStream();
+            await client.FileTransfer.UploadAsync(ReadOnlyMemory<byte>.Empty, input, remotePath, progress, stop.Token);
+        }
+        catch (Exception ex)
+        {
+            uploadError = ex;
+            await stop.CancelAsync();
+        }
+
+        long rows = 0;
+        try
+        {
+            rows = await producer;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || uploadError is null)
+        {
+            // A row that broke its schema (or the rows' own source failing) is the cause: the partial file goes, and
+            // that error is thrown, not the upload's.
+            await DeletePartialAsync(client, remotePath);
+            throw;
+        }
+        catch (OperationCanceledException) when (uploadError is not null)
+        {
+        }
+
+        if (uploadError is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(uploadError);
+        }
+
+        return rows;
     }
 
     /// <summary><c>sfmc-import-{key}</c>, or a stable hash of the key when that is longer than SFMC's 36 characters.</summary>

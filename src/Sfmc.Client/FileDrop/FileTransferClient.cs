@@ -230,11 +230,11 @@ public sealed class FileTransferClient
 
         var connection = new ConnectionInfo(options.Host, options.Port, options.Username, methods.ToArray()) { Timeout = options.Timeout };
         var sftp = new SftpClient(connection) { OperationTimeout = options.Timeout };
-        string? presented = null;
+        (string Name, string Fingerprint, bool Trusted)? presented = null;
         sftp.HostKeyReceived += (_, e) =>
         {
-            presented = $"{e.HostKeyName} SHA256:{e.FingerPrintSHA256}";
             e.CanTrust = pinned.Contains(e.FingerPrintSHA256);
+            presented = (e.HostKeyName, e.FingerPrintSHA256, e.CanTrust);
         };
         try
         {
@@ -244,10 +244,10 @@ public sealed class FileTransferClient
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             sftp.Dispose();
-            if (presented is { } key && !pinned.Contains(key[(key.IndexOf("SHA256:", StringComparison.Ordinal) + 7)..]))
+            if (presented is { Trusted: false } key)
             {
                 throw new SfmcFileTransferException(
-                    $"The SFTP server {options.Host}:{options.Port} presented host key {key}, which is not pinned: nothing was sent. If it is the server's key (check it with your SFMC admin), add \"SHA256:{key[(key.IndexOf("SHA256:", StringComparison.Ordinal) + 7)..]}\" to FileTransfer:HostKeySha256.", ex);
+                    $"The SFTP server {options.Host}:{options.Port} presented host key {key.Name} SHA256:{key.Fingerprint}, which is not pinned: nothing was sent. If it is the server's key (check it with your SFMC admin), add \"SHA256:{key.Fingerprint}\" to FileTransfer:HostKeySha256.", ex);
             }
 
             if (ex is SshAuthenticationException)

@@ -35,31 +35,32 @@ internal static class SfmcResilience
         }
 
         // Inside the retry: every attempt, retries included, spends the budget (outside, retries would burst past it).
-        if (options.RateLimiterFactory is { } factory)
+        // The app's limiter (e.g. one budget shared through Redis), or the in-process one for RequestsPerMinute.
+        var limiter = options.RateLimiterFactory is { } factory
+            ? factory(services, options)
+            : options.RequestsPerMinute is { } perMinute ? PacedLimiter(perMinute) : null;
+        if (limiter is not null)
         {
-            var shared = factory(services, options);
-            onDisposed(shared.Dispose);
-            pipeline.AddRateLimiter(new TokenFirstRateLimiter(shared, tokens));
-        }
-        else if (options.RequestsPerMinute is { } perMinute)
-        {
-            // Paced, not bursty: one permit every 60 s / budget. A bucket that bursts would let a full bucket plus a
-            // refill land inside one of the tenant's counting windows and overrun it. Callers queue rather than fail.
-            var limiter = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
-            {
-                TokenLimit = 1,
-                TokensPerPeriod = 1,
-                ReplenishmentPeriod = TimeSpan.FromSeconds(60.0 / perMinute),
-                QueueLimit = int.MaxValue,
-                QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-                AutoReplenishment = true,
-            });
             onDisposed(limiter.Dispose);
             pipeline.AddRateLimiter(new TokenFirstRateLimiter(limiter, tokens));
         }
 
         pipeline.AddTimeout(options.Retry.AttemptTimeout);
     }
+
+    /// <summary>
+    /// Paced, not bursty: one permit every 60 s / budget. A bucket that bursts would let a full bucket plus a refill land
+    /// inside one of the tenant's counting windows and overrun it. Callers queue rather than fail.
+    /// </summary>
+    private static TokenBucketRateLimiter PacedLimiter(int perMinute) => new(new TokenBucketRateLimiterOptions
+    {
+        TokenLimit = 1,
+        TokensPerPeriod = 1,
+        ReplenishmentPeriod = TimeSpan.FromSeconds(60.0 / perMinute),
+        QueueLimit = int.MaxValue,
+        QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+        AutoReplenishment = true,
+    });
 
     /// <summary>The token endpoint: retried on throttling and server errors (a token request is safe to repeat).</summary>
     public static void ConfigureAuthPipeline(ResiliencePipelineBuilder<HttpResponseMessage> pipeline, SfmcClientOptions options)
