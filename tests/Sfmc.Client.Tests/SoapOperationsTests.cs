@@ -157,205 +157,177 @@ public sealed class SoapOperationsTests
     [Fact]
     public async Task An_ImportDefinition_started_with_Perform_imports_the_dropped_file_by_SFMCs_rules()
     {
-        var root = Path.Combine(Path.GetTempPath(), "sfmc-import-" + Guid.NewGuid().ToString("N")[..8]);
-        Directory.CreateDirectory(Path.Combine(root, "Import"));
-        try
+        using var folder = new SftpFolder();
+        var root = folder.Root;
+        await using var host = await TestHost.StartAsync(emulator: o => o.FileTransferRoot = root);
+        var soap = host.Client.Soap;
+
+        // Exact field names, one column in the wrong case ("SKU": skipped, as an Import Activity skips it), a
+        // duplicate key (the first kept), a row without its required unit price (an error).
+        await File.WriteAllTextAsync(Path.Combine(root, "Import", "orders.csv"),
+            "order id,line no,sku,unit price,SKU,note\n" +
+            "A-1,1,TEA,4.50,ignored,\"a, quoted note\"\n" +
+            "A-1,2,CUP,9.00,ignored,\n" +
+            "A-1,1,TEA,5.00,ignored,duplicate\n" +
+            "A-2,1,POT,,ignored,no price\n");
+        var definition = new ImportDefinition
         {
-            await using var host = await TestHost.StartAsync(emulator: o => o.FileTransferRoot = root);
-            var soap = host.Client.Soap;
+            CustomerKey = "orders-import",
+            Name = "Orders import",
+            DestinationObject = new DataExtension { CustomerKey = "order_lines" },
+            FieldMappingType = ImportDefinitionFieldMappingType.InferFromColumnHeadings,
+            FileSpec = "orders.csv",
+            FileType = FileType.CSV,
+            UpdateType = ImportDefinitionUpdateType.AddAndUpdate,
+            AllowErrors = true,
+        };
+        (await soap.CreateAsync([definition])).EnsureSuccess();
 
-            // Exact field names, one column in the wrong case ("SKU": skipped, as an Import Activity skips it), a
-            // duplicate key (the first kept), a row without its required unit price (an error).
-            await File.WriteAllTextAsync(Path.Combine(root, "Import", "orders.csv"),
-                "order id,line no,sku,unit price,SKU,note\n" +
-                "A-1,1,TEA,4.50,ignored,\"a, quoted note\"\n" +
-                "A-1,2,CUP,9.00,ignored,\n" +
-                "A-1,1,TEA,5.00,ignored,duplicate\n" +
-                "A-2,1,POT,,ignored,no price\n");
-            var definition = new ImportDefinition
-            {
-                CustomerKey = "orders-import",
-                Name = "Orders import",
-                DestinationObject = new DataExtension { CustomerKey = "order_lines" },
-                FieldMappingType = ImportDefinitionFieldMappingType.InferFromColumnHeadings,
-                FileSpec = "orders.csv",
-                FileType = FileType.CSV,
-                UpdateType = ImportDefinitionUpdateType.AddAndUpdate,
-                AllowErrors = true,
-            };
-            (await soap.CreateAsync([definition])).EnsureSuccess();
+        var started = Assert.Single((await soap.PerformAsync(SoapPerformActions.Start, [new ImportDefinition { CustomerKey = "orders-import" }])).Results);
+        Assert.True(started.IsSuccess, started.StatusMessage);
+        var summary = Assert.Single(await soap.RetrieveAsync("ImportResultsSummary",
+            ["ImportDefinitionCustomerKey", "TaskResultID", "ImportStatus", "NumberSuccessful", "NumberDuplicated", "NumberErrors", "TotalRows"],
+            SoapProperty.Named<string>("TaskResultID").IsEqualTo(started.Task!.Id!)).ToListAsync());
 
-            var started = Assert.Single((await soap.PerformAsync(SoapPerformActions.Start, [new ImportDefinition { CustomerKey = "orders-import" }])).Results);
-            Assert.True(started.IsSuccess, started.StatusMessage);
-            var summary = Assert.Single(await soap.RetrieveAsync("ImportResultsSummary",
-                ["ImportDefinitionCustomerKey", "TaskResultID", "ImportStatus", "NumberSuccessful", "NumberDuplicated", "NumberErrors", "TotalRows"],
-                SoapProperty.Named<string>("TaskResultID").IsEqualTo(started.Task!.Id!)).ToListAsync());
+        Assert.Equal("Completed", summary["ImportStatus"]);
+        Assert.Equal(("4", "2", "1", "1"), (summary["TotalRows"], summary["NumberSuccessful"], summary["NumberDuplicated"], summary["NumberErrors"]));
+        var rows = await host.Emulator.GetRowsAsync("order_lines");
+        Assert.Equal(["CUP", "TEA"], rows.Select(r => r["sku"]).Order(StringComparer.Ordinal));
+        Assert.Equal("4.50", rows.Single(r => r["sku"] == "TEA")["unit price"]); // the duplicate did not overwrite the first
+        Assert.Equal("a, quoted note", rows.Single(r => r["sku"] == "TEA")["note"]);
 
-            Assert.Equal("Completed", summary["ImportStatus"]);
-            Assert.Equal(("4", "2", "1", "1"), (summary["TotalRows"], summary["NumberSuccessful"], summary["NumberDuplicated"], summary["NumberErrors"]));
-            var rows = await host.Emulator.GetRowsAsync("order_lines");
-            Assert.Equal(["CUP", "TEA"], rows.Select(r => r["sku"]).Order(StringComparer.Ordinal));
-            Assert.Equal("4.50", rows.Single(r => r["sku"] == "TEA")["unit price"]); // the duplicate did not overwrite the first
-            Assert.Equal("a, quoted note", rows.Single(r => r["sku"] == "TEA")["note"]);
+        // Without AllowErrors one bad row stops the import: Error, nothing written.
+        definition.AllowErrors = false;
+        definition.FileSpec = "more.csv";
+        (await soap.UpdateAsync([definition])).EnsureSuccess();
+        await File.WriteAllTextAsync(Path.Combine(root, "Import", "more.csv"), "order id,line no,sku,unit price\nB-1,1,MUG,3.00\nB-2,1,,1.00\n");
+        var second = Assert.Single((await soap.PerformAsync("start", [new ImportDefinition { CustomerKey = "orders-import" }])).Results);
+        var failed = Assert.Single(await soap.RetrieveAsync("ImportResultsSummary", ["ImportStatus", "NumberErrors", "NumberSuccessful"], SoapProperty.Named<string>("TaskResultID").IsEqualTo(second.Task!.Id!)).ToListAsync());
+        Assert.Equal(("Error", "1", "0"), (failed["ImportStatus"], failed["NumberErrors"], failed["NumberSuccessful"]));
+        Assert.Equal(2, (await host.Emulator.GetRowsAsync("order_lines")).Count);
 
-            // Without AllowErrors one bad row stops the import: Error, nothing written.
-            definition.AllowErrors = false;
-            definition.FileSpec = "more.csv";
-            (await soap.UpdateAsync([definition])).EnsureSuccess();
-            await File.WriteAllTextAsync(Path.Combine(root, "Import", "more.csv"), "order id,line no,sku,unit price\nB-1,1,MUG,3.00\nB-2,1,,1.00\n");
-            var second = Assert.Single((await soap.PerformAsync("start", [new ImportDefinition { CustomerKey = "orders-import" }])).Results);
-            var failed = Assert.Single(await soap.RetrieveAsync("ImportResultsSummary", ["ImportStatus", "NumberErrors", "NumberSuccessful"], SoapProperty.Named<string>("TaskResultID").IsEqualTo(second.Task!.Id!)).ToListAsync());
-            Assert.Equal(("Error", "1", "0"), (failed["ImportStatus"], failed["NumberErrors"], failed["NumberSuccessful"]));
-            Assert.Equal(2, (await host.Emulator.GetRowsAsync("order_lines")).Count);
+        // A value of the wrong type is a bad row too: without AllowErrors nothing is written.
+        await File.WriteAllTextAsync(Path.Combine(root, "Import", "more.csv"), "order id,line no,sku,unit price\nB-1,1,MUG,3.00\nB-2,x,PEN,1.00\n");
+        var typed = Assert.Single((await soap.PerformAsync("start", [new ImportDefinition { CustomerKey = "orders-import" }])).Results);
+        var refused = Assert.Single(await soap.RetrieveAsync("ImportResultsSummary", ["ImportStatus", "NumberErrors"], SoapProperty.Named<string>("TaskResultID").IsEqualTo(typed.Task!.Id!)).ToListAsync());
+        Assert.Equal(("Error", "1"), (refused["ImportStatus"], refused["NumberErrors"]));
+        Assert.Equal(2, (await host.Emulator.GetRowsAsync("order_lines")).Count);
 
-            // A value of the wrong type is a bad row too: without AllowErrors nothing is written.
-            await File.WriteAllTextAsync(Path.Combine(root, "Import", "more.csv"), "order id,line no,sku,unit price\nB-1,1,MUG,3.00\nB-2,x,PEN,1.00\n");
-            var typed = Assert.Single((await soap.PerformAsync("start", [new ImportDefinition { CustomerKey = "orders-import" }])).Results);
-            var refused = Assert.Single(await soap.RetrieveAsync("ImportResultsSummary", ["ImportStatus", "NumberErrors"], SoapProperty.Named<string>("TaskResultID").IsEqualTo(typed.Task!.Id!)).ToListAsync());
-            Assert.Equal(("Error", "1"), (refused["ImportStatus"], refused["NumberErrors"]));
-            Assert.Equal(2, (await host.Emulator.GetRowsAsync("order_lines")).Count);
+        // UpdateButDoNotAdd changes existing rows only; a missing file is an Error result, not a failed Perform.
+        definition.UpdateType = ImportDefinitionUpdateType.UpdateButDoNotAdd;
+        definition.FileSpec = "prices.csv";
+        (await soap.UpdateAsync([definition])).EnsureSuccess();
+        await File.WriteAllTextAsync(Path.Combine(root, "Import", "prices.csv"), "order id,line no,sku,unit price\nA-1,2,CUP,7.25\nC-9,1,NEW,1.00\n");
+        Assert.True(Assert.Single((await soap.PerformAsync("start", [definition])).Results).IsSuccess);
+        var updated = await host.Emulator.GetRowsAsync("order_lines");
+        Assert.Equal(2, updated.Count);
+        Assert.Equal("7.25", updated.Single(r => r["sku"] == "CUP")["unit price"]);
+        File.Delete(Path.Combine(root, "Import", "prices.csv"));
+        var missing = Assert.Single((await soap.PerformAsync("start", [definition])).Results);
+        Assert.Equal("Error", Assert.Single(await soap.RetrieveAsync("ImportResultsSummary", ["ImportStatus"], SoapProperty.Named<string>("TaskResultID").IsEqualTo(missing.Task!.Id!)).ToListAsync())["ImportStatus"]);
 
-            // UpdateButDoNotAdd changes existing rows only; a missing file is an Error result, not a failed Perform.
-            definition.UpdateType = ImportDefinitionUpdateType.UpdateButDoNotAdd;
-            definition.FileSpec = "prices.csv";
-            (await soap.UpdateAsync([definition])).EnsureSuccess();
-            await File.WriteAllTextAsync(Path.Combine(root, "Import", "prices.csv"), "order id,line no,sku,unit price\nA-1,2,CUP,7.25\nC-9,1,NEW,1.00\n");
-            Assert.True(Assert.Single((await soap.PerformAsync("start", [definition])).Results).IsSuccess);
-            var updated = await host.Emulator.GetRowsAsync("order_lines");
-            Assert.Equal(2, updated.Count);
-            Assert.Equal("7.25", updated.Single(r => r["sku"] == "CUP")["unit price"]);
-            File.Delete(Path.Combine(root, "Import", "prices.csv"));
-            var missing = Assert.Single((await soap.PerformAsync("start", [definition])).Results);
-            Assert.Equal("Error", Assert.Single(await soap.RetrieveAsync("ImportResultsSummary", ["ImportStatus"], SoapProperty.Named<string>("TaskResultID").IsEqualTo(missing.Task!.Id!)).ToListAsync())["ImportStatus"]);
-
-            // A DE without a primary key imports only with Overwrite.
-            await host.Emulator.AddDataExtensionAsync(new DataExtensionInfo("log", "log", null, false, null, null, [new DataExtensionFieldInfo("line", "line", DataExtensionFieldType.Text, 100, null, false, false, null)]));
-            var keyless = await soap.CreateAsync([new ImportDefinition { CustomerKey = "log-import", DestinationObject = new DataExtension { CustomerKey = "log" }, FileSpec = "log.csv", UpdateType = ImportDefinitionUpdateType.AddAndUpdate }]);
-            Assert.Contains("can only Overwrite", Assert.Single(keyless.Results).StatusMessage, StringComparison.Ordinal);
-        }
-        finally
-        {
-            Directory.Delete(root, recursive: true);
-        }
+        // A DE without a primary key imports only with Overwrite.
+        await host.Emulator.AddDataExtensionAsync(new DataExtensionInfo("log", "log", null, false, null, null, [new DataExtensionFieldInfo("line", "line", DataExtensionFieldType.Text, 100, null, false, false, null)]));
+        var keyless = await soap.CreateAsync([new ImportDefinition { CustomerKey = "log-import", DestinationObject = new DataExtension { CustomerKey = "log" }, FileSpec = "log.csv", UpdateType = ImportDefinitionUpdateType.AddAndUpdate }]);
+        Assert.Contains("can only Overwrite", Assert.Single(keyless.Results).StatusMessage, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task An_import_is_defined_started_and_awaited_through_Processing_to_its_result()
     {
-        var root = Path.Combine(Path.GetTempPath(), "sfmc-import-wait-" + Guid.NewGuid().ToString("N")[..8]);
-        Directory.CreateDirectory(Path.Combine(root, "Import"));
-        try
+        using var folder = new SftpFolder();
+        var root = folder.Root;
+        await using var host = await TestHost.StartAsync(emulator: o =>
         {
-            await using var host = await TestHost.StartAsync(emulator: o =>
-            {
-                o.FileTransferRoot = root;
-                o.AsyncProcessingDelay = TimeSpan.FromSeconds(10); // Processing for 10 s of the emulator's clock
-            });
-            host.PumpTime(); // polls at 5 s (Processing) and 12.5 s (Completed)
-            var imports = host.Client.Imports;
-            await imports.EnsureDefinitionAsync(new SfmcImportDefinition("orders-import", "order_lines", "wrong.csv"));
-            await imports.EnsureDefinitionAsync(new SfmcImportDefinition("orders-import", "order_lines", "orders.csv") { AllowErrors = true }); // an upsert: updated
-            await File.WriteAllTextAsync(Path.Combine(root, "Import", "orders.csv"), "order id,line no,sku,unit price\nA-1,1,TEA,4.50\nA-1,2,CUP,9.00\nA-2,1,,1.00\n");
-            var requestsBefore = host.Emulator.Requests.Count(r => r.Path == "/Service.asmx");
+            o.FileTransferRoot = root;
+            o.AsyncProcessingDelay = TimeSpan.FromSeconds(10); // Processing for 10 s of the emulator's clock
+        });
+        host.PumpTime(); // polls at 5 s (Processing) and 12.5 s (Completed)
+        var imports = host.Client.Imports;
+        await imports.EnsureDefinitionAsync(new SfmcImportDefinition("orders-import", "order_lines", "wrong.csv"));
+        await imports.EnsureDefinitionAsync(new SfmcImportDefinition("orders-import", "order_lines", "orders.csv") { AllowErrors = true }); // an upsert: updated
+        await File.WriteAllTextAsync(Path.Combine(root, "Import", "orders.csv"), "order id,line no,sku,unit price\nA-1,1,TEA,4.50\nA-1,2,CUP,9.00\nA-2,1,,1.00\n");
+        var requestsBefore = host.Emulator.Requests.Count(r => r.Path == "/Service.asmx");
 
-            var result = await imports.RunAsync("orders-import");
+        var result = await imports.RunAsync("orders-import");
 
-            Assert.Equal(("Completed", 3, 2, 0, 1), (result.Status, result.TotalRows, result.Successful, result.Duplicated, result.Errors));
-            Assert.False(result.IsSuccess); // one refused row
-            Assert.True(host.Emulator.Requests.Count(r => r.Path == "/Service.asmx") - requestsBefore >= 3, "a Perform and polls while Processing");
-            Assert.Equal(2, (await host.Emulator.GetRowsAsync("order_lines")).Count);
-            var definition = Assert.Single(await host.Client.Soap.RetrieveAsync("ImportDefinition", ["CustomerKey", "FileSpec", "AllowErrors", "DestinationObject.CustomerKey"]).ToListAsync());
-            Assert.Equal(("orders.csv", "true", "order_lines"), (definition["FileSpec"], definition["AllowErrors"], definition["DestinationObject.CustomerKey"]));
+        Assert.Equal(("Completed", 3, 2, 0, 1), (result.Status, result.TotalRows, result.Successful, result.Duplicated, result.Errors));
+        Assert.False(result.IsSuccess); // one refused row
+        Assert.True(host.Emulator.Requests.Count(r => r.Path == "/Service.asmx") - requestsBefore >= 3, "a Perform and polls while Processing");
+        Assert.Equal(2, (await host.Emulator.GetRowsAsync("order_lines")).Count);
+        var definition = Assert.Single(await host.Client.Soap.RetrieveAsync("ImportDefinition", ["CustomerKey", "FileSpec", "AllowErrors", "DestinationObject.CustomerKey"]).ToListAsync());
+        Assert.Equal(("orders.csv", "true", "order_lines"), (definition["FileSpec"], definition["AllowErrors"], definition["DestinationObject.CustomerKey"]));
 
-            await host.Emulator.AddDataExtensionAsync(new DataExtensionInfo("log", "log", null, false, null, null, [new DataExtensionFieldInfo("line", "line", DataExtensionFieldType.Text, 100, null, false, false, null)]));
-            var keyless = await Assert.ThrowsAsync<SfmcException>(() => imports.EnsureDefinitionAsync(new SfmcImportDefinition("log-import", "log", "log.csv")));
-            Assert.Contains("can only Overwrite", keyless.Message, StringComparison.Ordinal);
-            await imports.EnsureDefinitionAsync(new SfmcImportDefinition("log-import", "log", "log.csv") { UpdateType = SfmcImportUpdateType.Overwrite });
-            var unknown = await Assert.ThrowsAsync<SfmcException>(() => imports.StartAsync("no-such-import"));
-            Assert.Contains("was not found", unknown.Message, StringComparison.Ordinal);
-            var pending = await imports.StartAsync("orders-import");
-            await Assert.ThrowsAsync<TimeoutException>(() => imports.WaitAsync(pending, timeout: TimeSpan.FromSeconds(6))); // still Processing at 5 s
-        }
-        finally
-        {
-            Directory.Delete(root, recursive: true);
-        }
+        await host.Emulator.AddDataExtensionAsync(new DataExtensionInfo("log", "log", null, false, null, null, [new DataExtensionFieldInfo("line", "line", DataExtensionFieldType.Text, 100, null, false, false, null)]));
+        var keyless = await Assert.ThrowsAsync<SfmcException>(() => imports.EnsureDefinitionAsync(new SfmcImportDefinition("log-import", "log", "log.csv")));
+        Assert.Contains("can only Overwrite", keyless.Message, StringComparison.Ordinal);
+        await imports.EnsureDefinitionAsync(new SfmcImportDefinition("log-import", "log", "log.csv") { UpdateType = SfmcImportUpdateType.Overwrite });
+        var unknown = await Assert.ThrowsAsync<SfmcException>(() => imports.StartAsync("no-such-import"));
+        Assert.Contains("was not found", unknown.Message, StringComparison.Ordinal);
+        var pending = await imports.StartAsync("orders-import");
+        await Assert.ThrowsAsync<TimeoutException>(() => imports.WaitAsync(pending, timeout: TimeSpan.FromSeconds(6))); // still Processing at 5 s
     }
 
     [Fact]
     public async Task An_automation_is_Running_while_its_import_is_Processing_then_Ready()
     {
-        var root = Path.Combine(Path.GetTempPath(), "sfmc-automation-" + Guid.NewGuid().ToString("N")[..8]);
-        Directory.CreateDirectory(Path.Combine(root, "Import"));
-        try
+        using var folder = new SftpFolder();
+        var root = folder.Root;
+        await using var host = await TestHost.StartAsync(emulator: o =>
         {
-            await using var host = await TestHost.StartAsync(emulator: o =>
-            {
-                o.FileTransferRoot = root;
-                o.AutomationImports["nightly-orders"] = "orders-import";
-                o.AsyncProcessingDelay = TimeSpan.FromMinutes(2);
-            });
-            var sfmc = host.Client;
-            await sfmc.Imports.EnsureDefinitionAsync(new SfmcImportDefinition("orders-import", "order_lines", "orders.csv"));
-            await File.WriteAllTextAsync(Path.Combine(root, "Import", "orders.csv"), "order id,line no,sku,unit price\nA-1,1,TEA,4.50\n");
+            o.FileTransferRoot = root;
+            o.AutomationImports["nightly-orders"] = "orders-import";
+            o.AsyncProcessingDelay = TimeSpan.FromMinutes(2);
+        });
+        var sfmc = host.Client;
+        await sfmc.Imports.EnsureDefinitionAsync(new SfmcImportDefinition("orders-import", "order_lines", "orders.csv"));
+        await File.WriteAllTextAsync(Path.Combine(root, "Import", "orders.csv"), "order id,line no,sku,unit price\nA-1,1,TEA,4.50\n");
 
-            await sfmc.Automations.StartAsync("nightly-orders");
-            Assert.Equal(SfmcAutomationStatus.Running, (await sfmc.Automations.GetAsync("nightly-orders")).Status);
-            host.Time.Advance(TimeSpan.FromMinutes(3));
-            Assert.Equal(SfmcAutomationStatus.Ready, (await sfmc.Automations.GetAsync("nightly-orders")).Status);
-        }
-        finally
-        {
-            Directory.Delete(root, recursive: true);
-        }
+        await sfmc.Automations.StartAsync("nightly-orders");
+        Assert.Equal(SfmcAutomationStatus.Running, (await sfmc.Automations.GetAsync("nightly-orders")).Status);
+        host.Time.Advance(TimeSpan.FromMinutes(3));
+        Assert.Equal(SfmcAutomationStatus.Ready, (await sfmc.Automations.GetAsync("nightly-orders")).Status);
     }
 
     [Fact]
     public async Task An_automation_is_started_by_its_key_and_runs_its_import_step()
     {
-        var root = Path.Combine(Path.GetTempPath(), "sfmc-automation-" + Guid.NewGuid().ToString("N")[..8]);
-        Directory.CreateDirectory(Path.Combine(root, "Import"));
-        try
+        using var folder = new SftpFolder();
+        var root = folder.Root;
+        await using var host = await TestHost.StartAsync(emulator: o =>
         {
-            await using var host = await TestHost.StartAsync(emulator: o =>
-            {
-                o.FileTransferRoot = root;
-                o.AutomationImports["nightly-orders"] = "orders-import";
-                o.AutomationImports["broken"] = "missing-import";
-            });
-            var sfmc = host.Client;
-            (await sfmc.Soap.CreateAsync([new ImportDefinition
-            {
-                CustomerKey = "orders-import",
-                DestinationObject = new DataExtension { CustomerKey = "order_lines" },
-                FileSpec = "orders.csv",
-                UpdateType = ImportDefinitionUpdateType.AddAndUpdate,
-            }])).EnsureSuccess();
-            await File.WriteAllTextAsync(Path.Combine(root, "Import", "orders.csv"), "order id,line no,sku,unit price\nA-1,1,TEA,4.50\n");
-
-            var before = await sfmc.Automations.GetAsync("nightly-orders");
-            var run = await sfmc.Automations.StartAsync("nightly-orders");
-
-            Assert.Equal(SfmcAutomationStatus.Ready, before.Status);
-            Assert.NotNull(run.Task?.Id);
-            Assert.Equal("TEA", Assert.Single(await host.Emulator.GetRowsAsync("order_lines"))["sku"]);
-            Assert.Equal(2, (await sfmc.Automations.GetAsync("nightly-orders")).StatusCode);
-            await Assert.ThrowsAsync<SfmcNotFoundException>(() => sfmc.Automations.StartAsync("Nightly-Orders"));
-
-            // A run whose import fails (the file is gone) starts, and the automation then reports Error.
-            File.Delete(Path.Combine(root, "Import", "orders.csv"));
-            await sfmc.Automations.StartAsync("nightly-orders");
-            Assert.Equal(SfmcAutomationStatus.Error, (await sfmc.Automations.GetAsync("nightly-orders")).Status);
-
-            // A step that cannot start: the start itself is refused, with SFMC's reason.
-            var refused = await Assert.ThrowsAsync<SfmcException>(() => sfmc.Automations.StartAsync("broken"));
-            Assert.Contains("SFMC did not start automation 'broken'", refused.Message, StringComparison.Ordinal);
-            Assert.Contains("ImportDefinition 'missing-import' was not found", refused.Message, StringComparison.Ordinal);
-        }
-        finally
+            o.FileTransferRoot = root;
+            o.AutomationImports["nightly-orders"] = "orders-import";
+            o.AutomationImports["broken"] = "missing-import";
+        });
+        var sfmc = host.Client;
+        (await sfmc.Soap.CreateAsync([new ImportDefinition
         {
-            Directory.Delete(root, recursive: true);
-        }
+            CustomerKey = "orders-import",
+            DestinationObject = new DataExtension { CustomerKey = "order_lines" },
+            FileSpec = "orders.csv",
+            UpdateType = ImportDefinitionUpdateType.AddAndUpdate,
+        }])).EnsureSuccess();
+        await File.WriteAllTextAsync(Path.Combine(root, "Import", "orders.csv"), "order id,line no,sku,unit price\nA-1,1,TEA,4.50\n");
+
+        var before = await sfmc.Automations.GetAsync("nightly-orders");
+        var run = await sfmc.Automations.StartAsync("nightly-orders");
+
+        Assert.Equal(SfmcAutomationStatus.Ready, before.Status);
+        Assert.NotNull(run.Task?.Id);
+        Assert.Equal("TEA", Assert.Single(await host.Emulator.GetRowsAsync("order_lines"))["sku"]);
+        Assert.Equal(2, (await sfmc.Automations.GetAsync("nightly-orders")).StatusCode);
+        await Assert.ThrowsAsync<SfmcNotFoundException>(() => sfmc.Automations.StartAsync("Nightly-Orders"));
+
+        // A run whose import fails (the file is gone) starts, and the automation then reports Error.
+        File.Delete(Path.Combine(root, "Import", "orders.csv"));
+        await sfmc.Automations.StartAsync("nightly-orders");
+        Assert.Equal(SfmcAutomationStatus.Error, (await sfmc.Automations.GetAsync("nightly-orders")).Status);
+
+        // A step that cannot start: the start itself is refused, with SFMC's reason.
+        var refused = await Assert.ThrowsAsync<SfmcException>(() => sfmc.Automations.StartAsync("broken"));
+        Assert.Contains("SFMC did not start automation 'broken'", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("ImportDefinition 'missing-import' was not found", refused.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -619,5 +591,15 @@ public sealed class SoapOperationsTests
 
             return await base.SendAsync(request, cancellationToken);
         }
+    }
+
+    /// <summary>A temp folder standing for the account's SFTP root (with its <c>Import</c> folder), removed on dispose.</summary>
+    private sealed class SftpFolder : IDisposable
+    {
+        public string Root { get; } = Path.Combine(Path.GetTempPath(), "sfmc-sftp-" + Guid.NewGuid().ToString("N")[..8]);
+
+        public SftpFolder() => Directory.CreateDirectory(Path.Combine(Root, "Import"));
+
+        public void Dispose() => Directory.Delete(Root, recursive: true);
     }
 }
