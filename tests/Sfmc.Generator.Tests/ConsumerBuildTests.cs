@@ -133,20 +133,7 @@ public sealed class ConsumerBuildTests
             File.Delete(Path.Combine(directory, "Bad.cs"));
 
             // 3. A misspelled key passed to the runtime's untyped overload fails the build, with a suggestion.
-            File.WriteAllText(Path.Combine(directory, "BadKey.cs"), """
-                static class BadKey
-                {
-                    public static object Use(Sfmc.Client.SfmcClient client) => client.DataExtension("order_line");
-                    public static object Enter(Sfmc.Client.SfmcClient client) => client.Journeys.EnterAsync("APIEvent-order-place", "c-1");
-                }
-                """);
-            var badKey = await Dotnet(directory, $"build Consumer.csproj -c {configuration} -p:BuildProjectReferences=false -nologo -v:q");
-            Assert.NotEqual(0, badKey.ExitCode);
-            Assert.Contains("BadKey.cs(3,85): error SFMC0150", badKey.Output, StringComparison.Ordinal);
-            Assert.Contains("Did you mean 'order_lines'?", badKey.Output, StringComparison.Ordinal);
-            Assert.Contains("BadKey.cs(4,93): error SFMC0350", badKey.Output, StringComparison.Ordinal);
-            Assert.Contains("Did you mean 'APIEvent-order-placed'?", badKey.Output, StringComparison.Ordinal);
-            File.Delete(Path.Combine(directory, "BadKey.cs"));
+            await BadKeysFailTheBuildAsync(directory, $"build Consumer.csproj -c {configuration} -p:BuildProjectReferences=false -nologo -v:q");
 
             // 4. A broken DE file fails the build with an SFMC diagnostic at file(line,column).
             File.WriteAllText(Path.Combine(directory, "Schemas", "Broken.de.json"), "{\n  \"customerKey\": \"broken\",\n  \"name\": \"Broken\",\n  \"fields\": [ { \"name\": \"a\", \"fieldType\": \"Txt\" } ]\n}\n");
@@ -260,19 +247,7 @@ public sealed class ConsumerBuildTests
             Assert.Empty(generated);
 
             // 3. A misspelled key in the app fails its build, with the library's key as the suggestion.
-            File.WriteAllText(Path.Combine(app, "BadKey.cs"), """
-                static class BadKey
-                {
-                    public static object Use(Sfmc.Client.SfmcClient client) => client.DataExtension("order_line");
-                    public static object Enter(Sfmc.Client.SfmcClient client) => client.Journeys.EnterAsync("APIEvent-order-place", "c-1");
-                }
-                """);
-            var badKey = await Dotnet(app, $"build Shop.App.csproj -c {configuration} -p:BuildProjectReferences=false -nologo -v:q");
-            Assert.NotEqual(0, badKey.ExitCode);
-            Assert.Contains("BadKey.cs(3,85): error SFMC0150", badKey.Output, StringComparison.Ordinal);
-            Assert.Contains("Did you mean 'order_lines'?", badKey.Output, StringComparison.Ordinal);
-            Assert.Contains("BadKey.cs(4,93): error SFMC0350", badKey.Output, StringComparison.Ordinal);
-            Assert.Contains("Did you mean 'APIEvent-order-placed'?", badKey.Output, StringComparison.Ordinal);
+            await BadKeysFailTheBuildAsync(app, $"build Shop.App.csproj -c {configuration} -p:BuildProjectReferences=false -nologo -v:q");
         }
         finally
         {
@@ -285,6 +260,28 @@ public sealed class ConsumerBuildTests
                 // Best effort: the folder lives under bin/ and is cleaned with it.
             }
         }
+    }
+
+    /// <summary>
+    /// Adds a file with a misspelled DE key and journey key (of the order_lines DE and the APIEvent-order-placed journey),
+    /// builds, expects SFMC0150 and SFMC0350 at their places with "did you mean", and removes the file.
+    /// </summary>
+    private async Task BadKeysFailTheBuildAsync(string directory, string build)
+    {
+        File.WriteAllText(Path.Combine(directory, "BadKey.cs"), """
+            static class BadKey
+            {
+                public static object Use(Sfmc.Client.SfmcClient client) => client.DataExtension("order_line");
+                public static object Enter(Sfmc.Client.SfmcClient client) => client.Journeys.EnterAsync("APIEvent-order-place", "c-1");
+            }
+            """);
+        var badKey = await Dotnet(directory, build);
+        Assert.NotEqual(0, badKey.ExitCode);
+        Assert.Contains("BadKey.cs(3,85): error SFMC0150", badKey.Output, StringComparison.Ordinal);
+        Assert.Contains("Did you mean 'order_lines'?", badKey.Output, StringComparison.Ordinal);
+        Assert.Contains("BadKey.cs(4,93): error SFMC0350", badKey.Output, StringComparison.Ordinal);
+        Assert.Contains("Did you mean 'APIEvent-order-placed'?", badKey.Output, StringComparison.Ordinal);
+        File.Delete(Path.Combine(directory, "BadKey.cs"));
     }
 
     private async Task<(int ExitCode, string Output)> Dotnet(string directory, string arguments)
