@@ -16,22 +16,6 @@ internal enum LengthRule
     Precision,
 }
 
-/// <summary>What generated validation checks for a value of the type (beyond required members).</summary>
-internal enum ValueCheck
-{
-    /// <summary>Nothing beyond the C# type.</summary>
-    None,
-
-    /// <summary>A string: present when required, at most MaxLength characters.</summary>
-    Text,
-
-    /// <summary>A decimal: no more integer digits than precision − scale.</summary>
-    Digits,
-
-    /// <summary>A date: not before 1753, SFMC's first year.</summary>
-    Year1753,
-}
-
 /// <summary>One SFMC field type as the generator sees it: one row of <see cref="FieldTypes"/>.</summary>
 /// <param name="Type">The type (its name is SFMC's, case as written).</param>
 /// <param name="ClrType">The generated property's C# type (<c>global::</c>-qualified where needed).</param>
@@ -40,9 +24,7 @@ internal enum ValueCheck
 /// <param name="DefaultMaxLength">The MaxLength SFMC gives the type when none is declared, if any.</param>
 /// <param name="CanBePrimaryKey">Whether SFMC lets the type be part of a primary key.</param>
 /// <param name="JsonWrite">The <c>DataExtensionRowJson</c> writer call for a value (<c>json.{JsonWrite}(v)</c>).</param>
-/// <param name="ReadMethod">The row reader's method for a value.</param>
 /// <param name="JsonBytes">Bytes a written value takes at most; null: MaxLength (or 100) plus quotes.</param>
-/// <param name="Check">What generated validation checks.</param>
 /// <param name="IsValidDefault">Whether a declared defaultValue is one SFMC accepts for the type.</param>
 internal sealed record FieldTypeInfo(
     FieldType Type,
@@ -52,9 +34,7 @@ internal sealed record FieldTypeInfo(
     int? DefaultMaxLength,
     bool CanBePrimaryKey,
     string JsonWrite,
-    string ReadMethod,
     int? JsonBytes,
-    ValueCheck Check,
     Func<string, bool> IsValidDefault)
 {
     /// <summary>Generated as a reference type (nullable by annotation only).</summary>
@@ -63,7 +43,8 @@ internal sealed record FieldTypeInfo(
 
 /// <summary>
 /// Every SFMC field type the generator knows, one row each: the parser's names and length rules, the emitter's C#
-/// type, JSON write and read calls, buffer estimate and validation all come from here. Adding a type is a row here, a
+/// type, and the JSON write call and buffer estimate of declared event data all come from here (the runtime checks
+/// and reads rows from their schema). Adding a type is a row here, a
 /// member of <see cref="FieldType"/>, and the runtime's row (<c>DataExtensionFieldTypes</c> in Sfmc.Client; a test
 /// keeps the two tables' rules equal); <c>docs/architecture.md</c> lists what else.
 /// </summary>
@@ -72,12 +53,12 @@ internal static class FieldTypes
     private static readonly FieldTypeInfo[] Rows =
     [
         Text(FieldType.Text, limit: 4000, defaultLength: null),
-        new(FieldType.Number, "int", LengthRule.None, null, null, true, "Number", "ReadInt32", 12, ValueCheck.None,
+        new(FieldType.Number, "int", LengthRule.None, null, null, true, "Number", 12,
             v => int.TryParse(v, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _)),
-        new(FieldType.Decimal, "decimal", LengthRule.Precision, 29, null, true, "Number", "ReadDecimal", 33, ValueCheck.Digits,
+        new(FieldType.Decimal, "decimal", LengthRule.Precision, 29, null, true, "Number", 33,
             v => decimal.TryParse(v, NumberStyles.Number, CultureInfo.InvariantCulture, out _)),
-        new(FieldType.Date, "global::System.DateTime", LengthRule.None, null, null, false, "Date", "ReadDateTime", 27, ValueCheck.Year1753, _ => true),
-        new(FieldType.Boolean, "bool", LengthRule.None, null, null, true, "Boolean", "ReadBoolean", 6, ValueCheck.None,
+        new(FieldType.Date, "global::System.DateTime", LengthRule.None, null, null, false, "Date", 27, _ => true),
+        new(FieldType.Boolean, "bool", LengthRule.None, null, null, true, "Boolean", 6,
             v => v.Equals("true", StringComparison.OrdinalIgnoreCase) || v.Equals("false", StringComparison.OrdinalIgnoreCase) || v is "1" or "0"),
         Text(FieldType.EmailAddress, limit: 254, defaultLength: 254),
         Text(FieldType.Phone, limit: 4000, defaultLength: null),
@@ -94,5 +75,5 @@ internal static class FieldTypes
     public static System.Collections.Generic.IReadOnlyList<FieldTypeInfo> All => Rows;
 
     private static FieldTypeInfo Text(FieldType type, int limit, int? defaultLength) =>
-        new(type, "string", LengthRule.Characters, limit, defaultLength, true, "String", "ReadString", null, ValueCheck.Text, _ => true);
+        new(type, "string", LengthRule.Characters, limit, defaultLength, true, "String", null, _ => true);
 }
