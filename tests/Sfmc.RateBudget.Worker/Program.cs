@@ -2,6 +2,7 @@
 // Makes one request (a cold process: token, connection, JIT), waits for the common start time, then reads one row of
 // the DE from 8 concurrent loops until the time is up; every request takes its slot from the budget shared in Redis. Prints "requests=N throttled=M" (throttled: calls that ended in SfmcRateLimitedException).
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Sfmc.Client;
 using Sfmc.Redis;
 using StackExchange.Redis;
@@ -12,8 +13,12 @@ var perMinute = int.Parse(args[6], System.Globalization.CultureInfo.InvariantCul
 var start = DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(args[7], System.Globalization.CultureInfo.InvariantCulture));
 
 var services = new ServiceCollection();
-services.AddLogging();
+// Warnings (such as the shared budget falling back to this process alone) reach the test's log.
+services.AddLogging(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Warning));
 services.AddSingleton<IConnectionMultiplexer>(await ConnectionMultiplexer.ConnectAsync(redis));
+// Each API request's send time (after its slot, inside the resilience pipeline), printed at the end: the test checks
+// the budget on these too, free of the emulator's own pauses in the test host.
+var sends = new System.Collections.Concurrent.ConcurrentQueue<long>();
 services.AddSfmc(o =>
 {
     o.AuthBaseUri = new Uri(auth);
@@ -21,7 +26,7 @@ services.AddSfmc(o =>
     o.ClientSecret = secret;
     o.RequestsPerMinute = perMinute;
     o.UseRedisRateBudget();
-});
+}).AddHttpMessageHandler(() => new SendTimes(sends));
 await using var provider = services.BuildServiceProvider();
 var sfmc = provider.GetRequiredService<SfmcClient>();
 
@@ -57,3 +62,18 @@ await Task.WhenAll(Enumerable.Range(0, 8).Select(async _ =>
     }
 }));
 Console.WriteLine($"requests={requests} throttled={throttled}");
+Console.WriteLine("sent=" + string.Join(",", sends));
+
+/// <summary>Records when each API request (not the token's) leaves the client, in Unix milliseconds.</summary>
+internal sealed class SendTimes(System.Collections.Concurrent.ConcurrentQueue<long> sends) : DelegatingHandler
+{
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        if (request.RequestUri?.AbsolutePath.StartsWith("/v2/token", StringComparison.Ordinal) != true)
+        {
+            sends.Enqueue(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        }
+
+        return base.SendAsync(request, cancellationToken);
+    }
+}
