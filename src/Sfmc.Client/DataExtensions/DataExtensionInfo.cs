@@ -43,12 +43,7 @@ public sealed record DataExtensionFieldInfo(
     int? Scale = null,
     bool IsPrimaryKey = false,
     bool IsRequired = false,
-    string? DefaultValue = null)
-{
-    /// <summary>Text, EmailAddress, Phone and Locale hold strings; the others hold numbers, dates or booleans.</summary>
-    internal bool IsText => FieldType is DataExtensionFieldType.Text or DataExtensionFieldType.EmailAddress
-        or DataExtensionFieldType.Phone or DataExtensionFieldType.Locale;
-}
+    string? DefaultValue = null);
 
 /// <summary>
 /// What the runtime's writers and checks need of one field, worked out once per schema: the field's JSON name
@@ -68,8 +63,9 @@ internal readonly struct FieldRule
         JsonName = name;
         IsPrimaryKey = field.IsPrimaryKey;
         RequiresValue = field.IsPrimaryKey || (field.IsRequired && field.DefaultValue is null);
-        MaxChars = field.IsText && field.MaxLength is { } max ? max : int.MaxValue;
-        if (field.FieldType == DataExtensionFieldType.Decimal && field.MaxLength is { } precision && precision - (field.Scale ?? 0) is >= 0 and <= 28 and var digits)
+        var type = DataExtensionFieldTypes.Of(field.FieldType);
+        MaxChars = type.HasCharacterLength && field.MaxLength is { } max ? max : int.MaxValue;
+        if (type.HasPrecision && field.MaxLength is { } precision && precision - (field.Scale ?? 0) is >= 0 and <= 28 and var digits)
         {
             IntegerDigits = digits;
         }

@@ -101,7 +101,8 @@ public ref struct DataExtensionFieldVisitor
     }
 
     // Each call has a small inlined fast path for writing JSON (the hot path of every upsert); the rest, checks that fail
-    // included, goes through one general method per type.
+    // included, goes through one general method per type. Int and Boolean test JsonAll before the rowset passes: folding
+    // the two branches into one measured 2.03× System.Text.Json instead of 2.07× (three paired runs each).
 
     /// <summary>A Text, EmailAddress, Phone or Locale field.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -111,18 +111,12 @@ public ref struct DataExtensionCsvRecord
     /// </summary>
     public void Date(int field, DateTime? value)
     {
-        if (value is { } date)
-        {
-            Date(field, date);
-        }
-        else
+        if (value is not { } date)
         {
             Empty(field);
+            return;
         }
-    }
 
-    private void Date(int field, DateTime date)
-    {
         if (date.Kind != DateTimeKind.Unspecified)
         {
             date = DateTime.SpecifyKind(date.ToUniversalTime() + ServerOffset, DateTimeKind.Unspecified);
