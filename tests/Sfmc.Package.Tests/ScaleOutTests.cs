@@ -62,7 +62,11 @@ public sealed class ScaleOutTests(ITestOutputHelper log)
         Assert.All(perWorker, m => Assert.Equal("0", m.Groups[2].Value));
 
         var all = emulator.Requests.Where(r => !r.Path.StartsWith("/v2/token", StringComparison.Ordinal)).OrderBy(r => r.At).ToList();
-        Assert.DoesNotContain(all, r => r.StatusCode == 429);
+        // The emulator's own 429s are reported, not asserted: it counts arrivals, and a stall of the test host (a CI run
+        // saw every worker wait 1.68 s for one response while other test assemblies built projects on the two cores)
+        // stamps requests sent on their slots into one window. The ceiling is asserted below on the send times, and
+        // "throttled=0" above shows the client's retries absorbed any such 429.
+        log.WriteLine($"emulator 429s: {all.Count(r => r.StatusCode == 429)}");
         Assert.True(all.Count(r => r.At < start) <= 4, "only the workers' first requests come before the start");
         Assert.True(start - all[0].At > TimeSpan.FromSeconds(1), "the workers were all started before the start time");
         var api = all.Where(r => r.At >= start).ToList();
