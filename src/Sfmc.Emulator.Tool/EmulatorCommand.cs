@@ -115,7 +115,9 @@ internal static class EmulatorCommand
             await using (emulator)
             {
                 var secret = secretFromEnvironment is null ? $"secret '{emulator.ClientSecret}'" : "secret from SFMC_EMULATOR_CLIENT_SECRET";
-                Console.WriteLine($"SFMC emulator on {emulator.BaseUri} (client id '{emulator.ClientId}', {secret}). Ctrl+C or SIGTERM stops it.");
+                // The web page needs the client id and secret (HTTP Basic) unless the emulator listens on loopback only.
+                var page = IPAddress.IsLoopback(address) ? emulator.PageUri.ToString() : emulator.PageUri + " (log in with the client id and secret)";
+                Console.WriteLine($"SFMC emulator on {emulator.BaseUri} (client id '{emulator.ClientId}', {secret}), web page {page}. Ctrl+C or SIGTERM stops it.");
                 try
                 {
                     await Task.Delay(Timeout.Infinite, stop.Token);

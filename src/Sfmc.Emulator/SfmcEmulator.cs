@@ -38,6 +38,8 @@ public sealed class SfmcEmulator : IAsyncDisposable
     private readonly EmulatorSoap _soap;
     private readonly EmulatorJourneys _journeys;
     private readonly EmulatorMessaging _messaging;
+    private readonly EmulatorRequestLog _log;
+    private readonly EmulatorPage _page;
 
     private SfmcEmulator(WebApplication app, EmulatorStore store, SfmcEmulatorOptions options, EmulatorTenant tenant)
     {
@@ -46,15 +48,24 @@ public sealed class SfmcEmulator : IAsyncDisposable
         _options = options;
         _auth = new EmulatorAuth(options, () => BaseUri);
         Faults.TokensExpired += _auth.ExpireAll;
-        _gate = new EmulatorGate(options, _auth, Faults);
+        Faults.RateLimit = (options.RateLimitPerWindow, options.RateLimitWindow);
+        _log = new EmulatorRequestLog(() => _auth.Issued.Append(options.ClientSecret));
+        _gate = new EmulatorGate(options, _auth, Faults, _log);
         _dataExtensions = new EmulatorDataExtensions(store, tenant, options);
         _soap = new EmulatorSoap(store, _auth, tenant, options.TimeProvider);
         _messaging = new EmulatorMessaging(tenant, options);
         _journeys = new EmulatorJourneys(tenant, options.TimeProvider);
+        _page = new EmulatorPage(this, store, tenant, _messaging, _log);
     }
 
     /// <summary>The emulator's root, e.g. <c>http://127.0.0.1:51234/</c>: auth base, REST and SOAP instance URL at once.</summary>
     public Uri BaseUri { get; private set; } = null!;
+
+    /// <summary>
+    /// The emulator's web page, e.g. <c>http://127.0.0.1:51234/_emulator/</c>: Data Extensions, sent messages, journey
+    /// entries, the request log and fault settings; its JSON is under <c>_emulator/api/</c> (see docs/emulator.md).
+    /// </summary>
+    public Uri PageUri => new(BaseUri, EmulatorPage.Root + "/");
 
     /// <summary>The emulator's own services (tests check what its host registered).</summary>
     internal IServiceProvider Services => _app.Services;
@@ -69,13 +80,32 @@ public sealed class SfmcEmulator : IAsyncDisposable
     public EmulatorFaults Faults { get; } = new();
 
     /// <summary>Every request answered so far, in arrival order.</summary>
-    public IReadOnlyList<EmulatorRequest> Requests => _gate.Requests;
+    public IReadOnlyList<EmulatorRequest> Requests => _log.Requests;
+
+    /// <summary>The Data Extensions of the tenant (declared at start, added since, created over SOAP), by key.</summary>
+    public IReadOnlyList<DataExtensionInfo> DataExtensions => _store.DataExtensions;
 
     /// <summary>Every contact entered into a journey (API entry events), in arrival order.</summary>
     public IReadOnlyList<EmulatorJourneyEntry> JourneyEntries => _journeys.Entries;
 
     /// <summary>Every message sent (transactional, triggered, MobileConnect), once per messageKey, in order.</summary>
     public IReadOnlyList<EmulatorSentMessage> SentMessages => _messaging.Sent;
+
+    /// <summary>
+    /// A message's delivery status as SFMC's status endpoints would answer now: <c>Queued</c> until
+    /// <see cref="SfmcEmulatorOptions.SendDelay"/> has passed, then <c>NotSent</c> for an undeliverable address, else <c>Sent</c>.
+    /// </summary>
+    public string GetStatus(EmulatorSentMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        return _messaging.StatusOf(message);
+    }
+
+    /// <summary>
+    /// A logged request with its headers and bodies, secrets redacted (see <see cref="EmulatorRequestDetail"/>); null
+    /// when <paramref name="id"/> is unknown or older than the last 1,000 requests (the log keeps every request; details only for those).
+    /// </summary>
+    public EmulatorRequestDetail? GetRequestDetail(long id) => _log.Detail(id);
 
     /// <summary>How many tokens <c>/v2/token</c> has issued.</summary>
     public long TokenRequests => _auth.TokenRequests;
@@ -208,6 +238,7 @@ public sealed class SfmcEmulator : IAsyncDisposable
         _soap.Map(app);
         _journeys.Map(app);
         _messaging.Map(app);
+        _page.Map(app);
         app.MapFallback((HttpContext context) => SfmcResponses.WriteErrorAsync(context, HttpStatusCode.NotFound, $"The emulator does not implement {context.Request.Method} {context.Request.Path}.", 0))
             .RequireSfmcToken();
 

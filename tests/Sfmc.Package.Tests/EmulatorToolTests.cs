@@ -132,7 +132,7 @@ public sealed class EmulatorToolTests
                 Assert.Equal(0, process.ExitCode);
                 lock (stdout)
                 {
-                    Assert.Contains(stdout, l => l.StartsWith($"SFMC emulator on {baseUri} (client id 'tool-test', secret from SFMC_EMULATOR_CLIENT_SECRET)", StringComparison.Ordinal));
+                    Assert.Contains(stdout, l => l.StartsWith($"SFMC emulator on {baseUri} (client id 'tool-test', secret from SFMC_EMULATOR_CLIENT_SECRET), web page {baseUri}_emulator/.", StringComparison.Ordinal));
                     Assert.Equal("SFMC emulator stopped.", stdout[^1]);
                     Assert.DoesNotContain(stdout, l => l.Contains("tool-test-secret", StringComparison.Ordinal));
                 }

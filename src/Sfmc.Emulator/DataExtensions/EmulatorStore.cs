@@ -300,14 +300,26 @@ internal sealed class EmulatorStore : IAsyncDisposable
     }
 
     /// <summary>A page of rows, ordered by insertion, values as SFMC returns them (strings, names lower-cased by the caller).</summary>
-    public async Task<(long Count, List<Dictionary<string, string?>> Rows)> ReadAsync(DataExtensionInfo dataExtension, int page, int pageSize, CancellationToken cancellationToken)
+    public Task<(long Count, List<Dictionary<string, string?>> Rows)> ReadAsync(DataExtensionInfo dataExtension, int page, int pageSize, CancellationToken cancellationToken) =>
+        ReadAsync(dataExtension, page, pageSize, null, null, cancellationToken);
+
+    /// <summary>
+    /// A page of the rows whose <paramref name="field"/> holds <paramref name="value"/> (compared as stored, ignoring
+    /// case), with their count; all rows when <paramref name="field"/> is null.
+    /// </summary>
+    public async Task<(long Count, List<Dictionary<string, string?>> Rows)> ReadAsync(DataExtensionInfo dataExtension, int page, int pageSize, DataExtensionFieldInfo? field, string? value, CancellationToken cancellationToken)
     {
         await _lock.WaitAsync(cancellationToken);
         try
         {
-            var count = Convert.ToInt64(await ScalarAsync($"SELECT COUNT(*) FROM {Table(dataExtension)}", cancellationToken), CultureInfo.InvariantCulture);
+            var where = field is null ? "" : $" WHERE {Quote(field.Name)} = $value COLLATE NOCASE";
+            using var counting = _connection.CreateCommand();
+            counting.CommandText = $"SELECT COUNT(*) FROM {Table(dataExtension)}{where}";
+            counting.Parameters.AddWithValue("$value", (object?)value ?? DBNull.Value);
+            var count = Convert.ToInt64(await counting.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
             using var command = _connection.CreateCommand();
-            command.CommandText = $"SELECT {string.Join(", ", dataExtension.Fields.Select(f => Quote(f.Name)))} FROM {Table(dataExtension)} ORDER BY \"_CustomObjectKey\" LIMIT $take OFFSET $skip";
+            command.CommandText = $"SELECT {string.Join(", ", dataExtension.Fields.Select(f => Quote(f.Name)))} FROM {Table(dataExtension)}{where} ORDER BY \"_CustomObjectKey\" LIMIT $take OFFSET $skip";
+            command.Parameters.AddWithValue("$value", (object?)value ?? DBNull.Value);
             command.Parameters.AddWithValue("$take", pageSize);
             command.Parameters.AddWithValue("$skip", (long)(page - 1) * pageSize);
             var rows = new List<Dictionary<string, string?>>();

@@ -13,34 +13,28 @@ using Microsoft.AspNetCore.Http.Features;
 
 namespace Sfmc.Emulator;
 
-/// <summary>One request the emulator answered.</summary>
-/// <param name="Method">HTTP method.</param>
-/// <param name="Path">Path and query.</param>
-/// <param name="StatusCode">The status answered (0 when the connection was dropped).</param>
-/// <param name="RequestBytes">Size of the request body.</param>
-/// <param name="At">When it arrived (emulator's TimeProvider).</param>
-public sealed record EmulatorRequest(string Method, string Path, int StatusCode, long RequestBytes, DateTimeOffset At);
-
 /// <summary>
 /// What every SFMC endpoint goes through, in order, as the endpoint's metadata declares it (see
 /// <see cref="EmulatorEndpoints"/>): the endpoint's body limit (413 in SFMC's shape), injected latency and faults,
 /// the rate limit (429 over REST, a SOAP fault over SOAP), the bearer token (401) and the declared scope (403); then the
-/// endpoint, whose JSON-shape errors become SFMC's 400. Every request is logged (<see cref="Requests"/>).
+/// endpoint, whose JSON-shape errors become SFMC's 400. Every request is logged (<see cref="EmulatorRequestLog"/>).
 /// </summary>
-internal sealed class EmulatorGate(SfmcEmulatorOptions options, EmulatorAuth auth, EmulatorFaults faults)
+internal sealed class EmulatorGate(SfmcEmulatorOptions options, EmulatorAuth auth, EmulatorFaults faults, EmulatorRequestLog log)
 {
-    private readonly ConcurrentQueue<EmulatorRequest> _requests = new();
     private readonly Lock _rateLock = new();
     private DateTimeOffset _windowStart = options.TimeProvider.GetUtcNow();
     private int _windowCount;
-
-    /// <summary>Every request answered so far, in arrival order.</summary>
-    public IReadOnlyList<EmulatorRequest> Requests => _requests.ToArray();
 
     public async Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
         var request = context.Request;
         var endpoint = context.GetEndpoint();
+        if (endpoint?.Metadata.GetMetadata<EmulatorPageMetadata>() is not null && !EmulatorPage.MayAccess(context, options))
+        {
+            await EmulatorPage.ChallengeAsync(context);
+            return;
+        }
+
         if (endpoint?.Metadata.GetMetadata<EmulatorUtilityMetadata>() is not null)
         {
             await next(context);
@@ -49,6 +43,9 @@ internal sealed class EmulatorGate(SfmcEmulatorOptions options, EmulatorAuth aut
 
         var path = request.Path.Value + request.QueryString.Value;
         var at = options.TimeProvider.GetUtcNow();
+        var started = options.TimeProvider.GetTimestamp();
+        var capture = log.Begin(context);
+        string? outcome = null;
         var soap = endpoint?.Metadata.GetMetadata<SfmcSoapMetadata>() is not null;
         var anonymous = endpoint?.Metadata.GetMetadata<IAllowAnonymous>() is not null;
         var scope = endpoint?.Metadata.GetMetadata<SfmcScopeMetadata>()?.Scope;
@@ -72,7 +69,21 @@ internal sealed class EmulatorGate(SfmcEmulatorOptions options, EmulatorAuth aut
             await TooLargeAsync(context, soap, limit);
         }
 
-        _requests.Enqueue(new EmulatorRequest(request.Method, path, dropped ? 0 : context.Response.StatusCode, request.ContentLength ?? 0, at));
+        if (!dropped)
+        {
+            // Data an endpoint wrote through the response's pipe reaches the capture when the pipe is flushed.
+            await context.Response.BodyWriter.FlushAsync(context.RequestAborted);
+        }
+
+        // Logged before the answer completes: a client that has its answer finds its request in the log.
+        log.Add(
+            new EmulatorRequest(request.Method, path, dropped ? 0 : context.Response.StatusCode, request.ContentLength ?? capture.RequestBody!.Total, at)
+            {
+                Duration = options.TimeProvider.GetElapsedTime(started),
+                Outcome = outcome,
+            },
+            capture,
+            context.Response);
 
         // True when the connection was dropped (an injected fault) instead of answered.
         async Task<bool> AnswerAsync()
@@ -100,9 +111,15 @@ internal sealed class EmulatorGate(SfmcEmulatorOptions options, EmulatorAuth aut
             var fault = faults.Take(request.Path.Value ?? "/");
             if (fault is { Drop: true })
             {
+                outcome = "dropped";
                 await SfmcResponses.DrainAsync(request, context.RequestAborted);
                 context.Abort();
                 return true;
+            }
+
+            if (fault is not null)
+            {
+                outcome = fault.Blocked || fault.Status == HttpStatusCode.TooManyRequests ? "throttled" : "faulted";
             }
 
             if (fault is { AfterProcessing: false })
@@ -112,6 +129,7 @@ internal sealed class EmulatorGate(SfmcEmulatorOptions options, EmulatorAuth aut
             }
             else if (soap && IsRateLimited(out _))
             {
+                outcome = "throttled";
                 // SOAP throttling is an HTTP 500 fault, not a 429.
                 await SfmcResponses.DrainAsync(request, context.RequestAborted);
                 await EmulatorSoap.WriteFaultAsync(context, HttpStatusCode.InternalServerError, "soap:Server", "Throttled: too many requests for this account; retry later");
@@ -122,6 +140,7 @@ internal sealed class EmulatorGate(SfmcEmulatorOptions options, EmulatorAuth aut
             }
             else if (!anonymous && IsRateLimited(out var retryAfter))
             {
+                outcome = "throttled";
                 await SfmcResponses.DrainAsync(request, context.RequestAborted);
                 context.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
                 await SfmcResponses.WriteErrorAsync(context, HttpStatusCode.TooManyRequests, "Rate limit exceeded", 50100, new { retryAfter });
@@ -157,7 +176,8 @@ internal sealed class EmulatorGate(SfmcEmulatorOptions options, EmulatorAuth aut
     private bool IsRateLimited(out int retryAfterSeconds)
     {
         retryAfterSeconds = 0;
-        if (options.RateLimitPerWindow is not { } limit)
+        var (perWindow, window) = faults.RateLimit;
+        if (perWindow is not { } limit)
         {
             return false;
         }
@@ -165,7 +185,7 @@ internal sealed class EmulatorGate(SfmcEmulatorOptions options, EmulatorAuth aut
         lock (_rateLock)
         {
             var now = options.TimeProvider.GetUtcNow();
-            if (now - _windowStart >= options.RateLimitWindow)
+            if (now - _windowStart >= window)
             {
                 _windowStart = now;
                 _windowCount = 0;
@@ -176,7 +196,7 @@ internal sealed class EmulatorGate(SfmcEmulatorOptions options, EmulatorAuth aut
                 return false;
             }
 
-            retryAfterSeconds = Math.Max(1, (int)Math.Ceiling((_windowStart + options.RateLimitWindow - now).TotalSeconds));
+            retryAfterSeconds = Math.Max(1, (int)Math.Ceiling((_windowStart + window - now).TotalSeconds));
             return true;
         }
     }

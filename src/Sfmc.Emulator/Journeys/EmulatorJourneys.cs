@@ -17,7 +17,36 @@ namespace Sfmc.Emulator;
 /// <param name="RequestId">The batch request's id (async entry), or null (single entry).</param>
 /// <param name="Data">The event data as sent.</param>
 /// <param name="At">When the entry was accepted.</param>
-public sealed record EmulatorJourneyEntry(string EventDefinitionKey, string ContactKey, string EventInstanceId, string? RequestId, JsonElement Data, DateTimeOffset At);
+public sealed record EmulatorJourneyEntry(string EventDefinitionKey, string ContactKey, string EventInstanceId, string? RequestId, JsonElement Data, DateTimeOffset At)
+{
+    /// <summary>A field of the event data as sent, as text, found ignoring case; null when absent or null.</summary>
+    public string? Value(string name) => Member(Data, name);
+
+    /// <summary>A member of a JSON object as text, found ignoring case: a string as is, anything else as written.</summary>
+    internal static string? Member(JsonElement data, string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (data.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+
+        foreach (var member in data.EnumerateObject())
+        {
+            if (member.Name.Equals(name, StringComparison.OrdinalIgnoreCase))
+            {
+                return member.Value.ValueKind switch
+                {
+                    JsonValueKind.String => member.Value.GetString(),
+                    JsonValueKind.Null or JsonValueKind.Undefined => null,
+                    _ => member.Value.GetRawText(),
+                };
+            }
+        }
+
+        return null;
+    }
+}
 
 /// <summary>
 /// Journey Builder API entry events: <c>POST /interaction/v1/events</c> (one contact; 201 with an eventInstanceId;

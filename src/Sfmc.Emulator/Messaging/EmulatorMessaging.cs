@@ -20,7 +20,15 @@ namespace Sfmc.Emulator;
 /// <param name="Attributes">Personalization attributes as sent.</param>
 /// <param name="RequestId">The request that sent it.</param>
 /// <param name="At">When it was accepted.</param>
-public sealed record EmulatorSentMessage(string Channel, string DefinitionKey, string MessageKey, string ContactKey, string? To, JsonElement Attributes, string RequestId, DateTimeOffset At);
+public sealed record EmulatorSentMessage(string Channel, string DefinitionKey, string MessageKey, string ContactKey, string? To, JsonElement Attributes, string RequestId, DateTimeOffset At)
+{
+    /// <summary>
+    /// An attribute as sent, as text (a string as is, a number or boolean as written), found ignoring case as SFMC
+    /// matches attribute names; null when the message has no such attribute or it was null:
+    /// <c>Assert.Single(emulator.SentMessages, m =&gt; m.To == "ada@example.com" &amp;&amp; m.Attribute("OrderId") == "A-1001")</c>.
+    /// </summary>
+    public string? Attribute(string name) => EmulatorJourneyEntry.Member(Attributes, name);
+}
 
 /// <summary>
 /// Sending: transactional email and SMS (<c>/messaging/v1/email|sms/messages/</c>, single and batch, status),
@@ -184,6 +192,12 @@ internal sealed class EmulatorMessaging(EmulatorTenant tenant, SfmcEmulatorOptio
         return new() { ["messageKey"] = messageKey };
     }
 
+    /// <summary>Queued until <see cref="SfmcEmulatorOptions.SendDelay"/> has passed, then NotSent for an undeliverable address, else Sent.</summary>
+    public string StatusOf(EmulatorSentMessage message) =>
+        options.TimeProvider.GetUtcNow() - message.At < options.SendDelay ? "Queued"
+        : message.To is { } to && tenant.UndeliverableAddresses.Contains(to) ? "NotSent"
+        : "Sent";
+
     private async Task StatusAsync(HttpContext context, string channel, string messageKey)
     {
         if (!_byKey.TryGetValue((channel, messageKey), out var message) || options.TimeProvider.GetUtcNow() - message.At > TimeSpan.FromDays(3))
@@ -193,11 +207,9 @@ internal sealed class EmulatorMessaging(EmulatorTenant tenant, SfmcEmulatorOptio
         }
 
         var prefix = channel == "email" ? "Email" : "Sms";
-        var queued = options.TimeProvider.GetUtcNow() - message.At < options.SendDelay;
-        var refused = message.To is { } to && tenant.UndeliverableAddresses.Contains(to);
-        var category = queued ? "Queued" : refused ? "NotSent" : "Sent";
+        var category = StatusOf(message);
         var info = new Dictionary<string, object?> { ["messageKey"] = message.MessageKey, ["contactKey"] = message.ContactKey, ["to"] = message.To };
-        if (!queued && refused)
+        if (category == "NotSent")
         {
             info["statusCode"] = 3;
             info["statusMessage"] = "Invalid channel address";
