@@ -21,7 +21,8 @@ internal static class EmulatorCommand
     /// <summary>What the command does, with an example using <paramref name="commandLine"/> (<c>sfmc-emulator</c>, <c>sfmc emulator</c>).</summary>
     public static string Description(string commandLine) =>
         "A local Salesforce Marketing Cloud stand-in: OAuth2 token, Data Extension REST, SOAP (Service.asmx), journeys, " +
-        "transactional and triggered sends, with SFMC's limits and error shapes. GET /health answers when it is ready.\n\n" +
+        "transactional and triggered sends, with SFMC's limits and error shapes. GET /health answers when it is ready; " +
+        "the web page /_emulator/ shows what was stored, sent and requested, and changes faults.\n\n" +
         $"Example:\n  {commandLine} --port 5099 --db rows.sqlite --de DataExtensions/ --sfmc-json sfmc.json\n\n" +
         "The client secret comes from $SFMC_EMULATOR_CLIENT_SECRET (default emulator-client-secret); it is never an argument, " +
         "so it does not land in shell history.";

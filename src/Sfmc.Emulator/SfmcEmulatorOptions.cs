@@ -69,7 +69,10 @@ public sealed class SfmcEmulatorOptions
     /// <summary>A SQLite file to keep rows across restarts; null keeps them in memory.</summary>
     public string? DatabasePath { get; set; }
 
-    /// <summary>Requests allowed per <see cref="RateLimitWindow"/>; null for no limit. Above it: 429, Retry-After, errorcode 50100.</summary>
+    /// <summary>
+    /// Requests allowed per <see cref="RateLimitWindow"/>; null for no limit. Above it: 429, Retry-After, errorcode 50100.
+    /// The starting value: <see cref="EmulatorFaults.RateLimit"/> (and the web page) change it while the emulator runs.
+    /// </summary>
     public int? RateLimitPerWindow { get; set; }
 
     /// <summary>The rate limit's window.</summary>

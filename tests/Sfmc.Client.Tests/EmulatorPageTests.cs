@@ -350,6 +350,36 @@ public sealed class EmulatorPageTests
     }
 
     [Fact]
+    public void The_access_rule_lets_in_loopback_callers_of_a_loopback_bind_and_otherwise_only_the_client_credentials()
+    {
+        static Microsoft.AspNetCore.Http.HttpContext Caller(string remote, string? basic = null)
+        {
+            var context = new Microsoft.AspNetCore.Http.DefaultHttpContext();
+            context.Connection.RemoteIpAddress = IPAddress.Parse(remote);
+            if (basic is not null)
+            {
+                context.Request.Headers.Authorization = "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes(basic));
+            }
+
+            return context;
+        }
+
+        var loopback = new SfmcEmulatorOptions { ClientId = "id", ClientSecret = "secret" };
+        var everywhere = new SfmcEmulatorOptions { ClientId = "id", ClientSecret = "secret", ListenAddress = IPAddress.Any };
+        Assert.True(EmulatorPage.MayAccess(Caller("127.0.0.1"), loopback));
+        Assert.True(EmulatorPage.MayAccess(Caller("::1"), new SfmcEmulatorOptions { ListenAddress = IPAddress.IPv6Loopback }));
+        Assert.False(EmulatorPage.MayAccess(Caller("10.1.2.3"), loopback)); // a forwarded or proxied caller of a loopback bind
+        Assert.True(EmulatorPage.MayAccess(Caller("10.1.2.3", "id:secret"), loopback));
+        Assert.False(EmulatorPage.MayAccess(Caller("127.0.0.1"), everywhere));
+        Assert.False(EmulatorPage.MayAccess(Caller("127.0.0.1", "id:wrong"), everywhere));
+        Assert.False(EmulatorPage.MayAccess(Caller("127.0.0.1", "id:secret:"), everywhere));
+        Assert.True(EmulatorPage.MayAccess(Caller("192.168.1.20", "id:secret"), everywhere));
+        var garbage = Caller("192.168.1.20");
+        garbage.Request.Headers.Authorization = "Basic not-base64!";
+        Assert.False(EmulatorPage.MayAccess(garbage, everywhere));
+    }
+
+    [Fact]
     public async Task Pages_render_without_data_and_send_a_content_security_policy_that_allows_no_other_origin()
     {
         await using var host = await LiveHost.StartAsync();
@@ -372,6 +402,16 @@ public sealed class EmulatorPageTests
         }
 
         Assert.Empty(host.Emulator.Requests); // the page and its API are not in the request log
+
+        // The live refresh's signal: the page carries the version the API answers, and a client call changes it.
+        var before = (await host.GetJsonAsync("/_emulator/api/version")).GetProperty("version").GetString();
+        Assert.Contains($"data-version=\"{before}\"", await host.Http.GetStringAsync("/_emulator/requests"), StringComparison.Ordinal);
+        Assert.Equal(before, (await host.GetJsonAsync("/_emulator/api/version")).GetProperty("version").GetString());
+        await host.Client.Journeys.EnterAsync("APIEvent-newsletter", "c-1");
+        var after = (await host.GetJsonAsync("/_emulator/api/version")).GetProperty("version").GetString();
+        Assert.NotEqual(before, after);
+        host.Emulator.Faults.Latency = TimeSpan.FromMilliseconds(1);
+        Assert.NotEqual(after, (await host.GetJsonAsync("/_emulator/api/version")).GetProperty("version").GetString());
     }
 
     private static async Task<JsonElement> PostJsonAsync(LiveHost host, string json)

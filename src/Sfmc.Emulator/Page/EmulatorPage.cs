@@ -929,7 +929,8 @@ internal sealed class EmulatorPage(SfmcEmulator emulator, EmulatorStore store, E
         """;
 
     private const string Script = """
-        // Live refresh: polls /_emulator/api/version and, when it changed, replaces <main> with the page fetched again.
+        // Live refresh: polls /_emulator/api/version and, when it changed, replaces <main> with the page fetched again
+        // (not while a filter field has the focus: what is being typed stays).
         (() => {
           const live = document.getElementById('live');
           if (!live) return;
@@ -938,7 +939,9 @@ internal sealed class EmulatorPage(SfmcEmulator emulator, EmulatorStore store, E
           let version = document.body.dataset.version;
           async function poll() {
             try {
-              if (live.checked && document.body.dataset.live === 'on') {
+              const typing = document.activeElement && document.querySelector('main').contains(document.activeElement)
+                && /^(INPUT|SELECT|TEXTAREA)$/.test(document.activeElement.tagName);
+              if (live.checked && document.body.dataset.live === 'on' && !typing) {
                 const answer = await fetch('/_emulator/api/version', { cache: 'no-store' });
                 const current = String((await answer.json()).version);
                 if (current !== version) {
