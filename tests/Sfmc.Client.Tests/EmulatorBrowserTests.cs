@@ -211,6 +211,8 @@ public sealed class EmulatorBrowserTests(EmulatorBrowserTests.Chromium chromium)
                 return;
             }
 
+            // The live refresh polls once a second; on two busy CI cores give each expectation room beyond the default 5 s.
+            SetDefaultExpectTimeout(15_000);
             _playwright = await Playwright.CreateAsync();
             _browser = await _playwright.Chromium.LaunchAsync(new()
             {
