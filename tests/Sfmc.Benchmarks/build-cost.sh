@@ -81,6 +81,13 @@ de_files() { # $1 dir, $2 count
   done
 }
 
+two_projects() { # $1 dir, $2 the library's extra items: a library in $1/Lib, and an app in $1 that references it only
+  project "$1/Lib" "$2" Library Lib
+  rm "$1/Lib/Program.cs"
+  project "$1" "
+  <ItemGroup><Compile Remove=\"Lib/**\" /><AdditionalFiles Remove=\"Lib/**\" /><ProjectReference Include=\"Lib/Lib.csproj\" /></ItemGroup>"
+}
+
 median() { sort -n | awk '{ a[NR] = $1 } END { m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2; printf "%.1f", m }'; }
 
 measure() { # $1 dir → median seconds of $reps incremental builds after a Program.cs edit
@@ -110,11 +117,8 @@ for n in "${counts[@]}"; do
   de_files "$work/$n/sfmc" "$n"
   # The library holds the DE files and references the package; the app references the library only (and so gets
   # the package, its props and its analyzers transitively, as a user's app does).
-  project "$work/$n/split/Lib" "$sfmc_items" Library Lib
-  rm "$work/$n/split/Lib/Program.cs"
+  two_projects "$work/$n/split" "$sfmc_items"
   de_files "$work/$n/split/Lib" "$n"
-  project "$work/$n/split" "
-  <ItemGroup><Compile Remove=\"Lib/**\" /><AdditionalFiles Remove=\"Lib/**\" /><ProjectReference Include=\"Lib/Lib.csproj\" /></ItemGroup>"
 
   plain=$(measure "$work/$n/plain")
   recs=$(measure "$work/$n/records")
@@ -125,11 +129,8 @@ for n in "${counts[@]}"; do
   project "$work/$n/sfmc-rows" "$sfmc_items
   <PropertyGroup><SfmcSoap>false</SfmcSoap><SfmcRest>false</SfmcRest></PropertyGroup>"
   de_files "$work/$n/sfmc-rows" "$n"
-  project "$work/$n/floor/Lib" "" Library Lib
-  rm "$work/$n/floor/Lib/Program.cs"
+  two_projects "$work/$n/floor" ""
   records "$work/$n/floor/Lib" "$n"
-  project "$work/$n/floor" "
-  <ItemGroup><Compile Remove=\"Lib/**\" /><ProjectReference Include=\"Lib/Lib.csproj\" /></ItemGroup>"
   none=$(measure "$work/$n/sfmc-none")
   rows=$(measure "$work/$n/sfmc-rows")
   floor=$(measure "$work/$n/floor")
