@@ -77,7 +77,7 @@ internal sealed class EmulatorGate(SfmcEmulatorOptions options, EmulatorAuth aut
 
         // Logged before the answer completes: a client that has its answer finds its request in the log.
         log.Add(
-            new EmulatorRequest(request.Method, path, dropped ? 0 : context.Response.StatusCode, request.ContentLength ?? capture.RequestBody!.Total, at)
+            new EmulatorRequest(request.Method, path, dropped ? 0 : context.Response.StatusCode, request.ContentLength ?? capture.RequestBody.Total, at)
             {
                 Duration = options.TimeProvider.GetElapsedTime(started),
                 Outcome = outcome,

@@ -90,9 +90,12 @@ internal sealed partial class EmulatorRequestLog(Func<IEnumerable<string>> secre
     /// <summary>Starts capturing a request: its body is copied as the endpoint reads it, its answer as it is written.</summary>
     public Capture Begin(HttpContext context)
     {
-        var capture = new Capture(context.Request.Headers.Select(h => KeyValuePair.Create(h.Key, h.Value.ToString())).ToList());
-        context.Request.Body = capture.RequestBody = new CaptureStream(context.Request.Body, read: true);
-        context.Response.Body = capture.ResponseBody = new CaptureStream(context.Response.Body, read: false);
+        var capture = new Capture(
+            context.Request.Headers.Select(h => KeyValuePair.Create(h.Key, h.Value.ToString())).ToList(),
+            new CaptureStream(context.Request.Body, read: true),
+            new CaptureStream(context.Response.Body, read: false));
+        context.Request.Body = capture.RequestBody;
+        context.Response.Body = capture.ResponseBody;
         return capture;
     }
 
@@ -100,7 +103,7 @@ internal sealed partial class EmulatorRequestLog(Func<IEnumerable<string>> secre
     public EmulatorRequest Add(EmulatorRequest request, Capture capture, HttpResponse response)
     {
         capture.ResponseHeaders = response.Headers.Select(h => KeyValuePair.Create(h.Key, h.Value.ToString())).ToList();
-        var key = request.Method + " " + request.Path + "\n" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(RedactShapes(capture.RequestBody!.Text()))));
+        var key = request.Method + " " + request.Path + "\n" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(RedactShapes(capture.RequestBody.Text()))));
         var failed = request.StatusCode is 0 or 401 or 429 or >= 500;
         var attempt = _failed.TryRemove(key, out var previous) && request.At - previous.At < RetryWindow ? previous.Attempt + 1 : 1;
         if (failed)
@@ -114,7 +117,7 @@ internal sealed partial class EmulatorRequestLog(Func<IEnumerable<string>> secre
         }
 
         var id = Interlocked.Increment(ref _lastId);
-        var logged = request with { Id = id, Attempt = attempt, ResponseBytes = capture.ResponseBody!.Total };
+        var logged = request with { Id = id, Attempt = attempt, ResponseBytes = capture.ResponseBody.Total };
         capture.Request = logged;
         _details[id] = capture;
         _details.TryRemove(id - KeptDetails, out _);
@@ -134,9 +137,9 @@ internal sealed partial class EmulatorRequestLog(Func<IEnumerable<string>> secre
         return new EmulatorRequestDetail(
             capture.Request,
             capture.RequestHeaders.Select(h => KeyValuePair.Create(h.Key, RedactHeader(h.Key, h.Value, known))).ToList(),
-            Redact(capture.RequestBody!.Text(), known),
+            Redact(capture.RequestBody.Text(), known),
             (capture.ResponseHeaders ?? []).Select(h => KeyValuePair.Create(h.Key, RedactHeader(h.Key, h.Value, known))).ToList(),
-            Redact(capture.ResponseBody!.Text(), known),
+            Redact(capture.ResponseBody.Text(), known),
             capture.RequestBody.Truncated || capture.ResponseBody.Truncated);
     }
 
@@ -188,13 +191,13 @@ internal sealed partial class EmulatorRequestLog(Func<IEnumerable<string>> secre
     private static partial Regex XmlSecret();
 
     /// <summary>What is captured of one request while it is answered.</summary>
-    internal sealed class Capture(IReadOnlyList<KeyValuePair<string, string>> requestHeaders)
+    internal sealed class Capture(IReadOnlyList<KeyValuePair<string, string>> requestHeaders, CaptureStream requestBody, CaptureStream responseBody)
     {
         public IReadOnlyList<KeyValuePair<string, string>> RequestHeaders { get; } = requestHeaders;
 
-        public CaptureStream? RequestBody { get; set; }
+        public CaptureStream RequestBody { get; } = requestBody;
 
-        public CaptureStream? ResponseBody { get; set; }
+        public CaptureStream ResponseBody { get; } = responseBody;
 
         public IReadOnlyList<KeyValuePair<string, string>>? ResponseHeaders { get; set; }
 

@@ -26,25 +26,13 @@ public sealed record EmulatorJourneyEntry(string EventDefinitionKey, string Cont
     internal static string? Member(JsonElement data, string name)
     {
         ArgumentNullException.ThrowIfNull(name);
-        if (data.ValueKind != JsonValueKind.Object)
+        var value = data.ValueKind == JsonValueKind.Object ? EmulatorJourneys.Property(data, name) : null;
+        return value?.ValueKind switch
         {
-            return null;
-        }
-
-        foreach (var member in data.EnumerateObject())
-        {
-            if (member.Name.Equals(name, StringComparison.OrdinalIgnoreCase))
-            {
-                return member.Value.ValueKind switch
-                {
-                    JsonValueKind.String => member.Value.GetString(),
-                    JsonValueKind.Null or JsonValueKind.Undefined => null,
-                    _ => member.Value.GetRawText(),
-                };
-            }
-        }
-
-        return null;
+            null or JsonValueKind.Null or JsonValueKind.Undefined => null,
+            JsonValueKind.String => value.Value.GetString(),
+            _ => value.Value.GetRawText(),
+        };
     }
 }
 

@@ -405,66 +405,66 @@ internal sealed class EmulatorPage(SfmcEmulator emulator, EmulatorStore store, E
     private string? Apply(Func<string, string?> value, out string done)
     {
         var faults = emulator.Faults;
+        var action = value("action");
         var path = value("pathPrefix");
+        var under = path is null ? "" : $" under {path}";
+        var count = Int("count", 1, 10_000);
+        var status = Int("status", 100, 599);
         done = "";
-        int? Int(string name, int min, int max) =>
-            int.TryParse(value(name), NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n >= min && n <= max ? n : null;
-
-        switch (value("action"))
+        switch (action)
         {
-            case "fail" or "fail-after-processing" or "block" or "drop" when Int("count", 1, 10_000) is not { } count:
+            case "fail" or "fail-after-processing" or "block" or "drop" when count is null:
                 return "count must be a number from 1 to 10,000.";
-            case "fail" or "fail-after-processing" when Int("status", 100, 599) is not { } status:
+            case "fail" or "fail-after-processing" when status is null:
                 return "status must be an HTTP status from 100 to 599.";
             case "fail":
-                faults.FailNext(Int("count", 1, 10_000)!.Value, (HttpStatusCode)Int("status", 100, 599)!.Value, path);
+                faults.FailNext(count!.Value, (HttpStatusCode)status!.Value, path);
+                done = $"The next {count} requests{under} answer {status}.";
                 break;
             case "fail-after-processing":
-                faults.FailAfterProcessingNext(Int("count", 1, 10_000)!.Value, (HttpStatusCode)Int("status", 100, 599)!.Value, path);
+                faults.FailAfterProcessingNext(count!.Value, (HttpStatusCode)status!.Value, path);
+                done = $"The next {count} requests{under} do their work, then answer {status}.";
                 break;
             case "block":
-                faults.BlockNext(Int("count", 1, 10_000)!.Value, path);
+                faults.BlockNext(count!.Value, path);
+                done = $"The next {count} requests{under} are blocked (429, errorcode 50200).";
                 break;
             case "drop":
-                faults.DropNext(Int("count", 1, 10_000)!.Value, path);
+                faults.DropNext(count!.Value, path);
+                done = $"The next {count} requests{under} lose their connection.";
                 break;
             case "latency" when Int("milliseconds", 0, 600_000) is { } ms:
                 faults.Latency = TimeSpan.FromMilliseconds(ms);
+                done = $"Every request now waits {ms} ms.";
                 break;
             case "latency":
                 return "milliseconds must be a number from 0 to 600,000.";
             case "rate-limit" when value("perWindow") is null:
                 faults.RateLimit = (null, faults.RateLimit.Window);
+                done = "No rate limit.";
                 break;
             case "rate-limit" when Int("perWindow", 1, 1_000_000) is { } perWindow && Int("windowSeconds", 1, 86_400) is { } seconds:
                 faults.RateLimit = (perWindow, TimeSpan.FromSeconds(seconds));
+                done = $"Rate limit: {perWindow} requests per {seconds} s.";
                 break;
             case "rate-limit":
                 return "perWindow must be empty (no limit) or a number from 1 to 1,000,000, and windowSeconds a number from 1 to 86,400.";
             case "expire-tokens":
                 faults.ExpireTokens();
+                done = "Every token issued so far is expired.";
                 break;
             case "clear":
                 faults.ClearPending();
+                done = "Queued faults cleared.";
                 break;
             default:
-                return $"Unknown action '{value("action")}': fail, fail-after-processing, block, drop, latency, rate-limit, expire-tokens or clear.";
+                return $"Unknown action '{action}': fail, fail-after-processing, block, drop, latency, rate-limit, expire-tokens or clear.";
         }
 
-        done = value("action") switch
-        {
-            "fail" => $"The next {value("count")} requests{Under(path)} answer {value("status")}.",
-            "fail-after-processing" => $"The next {value("count")} requests{Under(path)} do their work, then answer {value("status")}.",
-            "block" => $"The next {value("count")} requests{Under(path)} are blocked (429, errorcode 50200).",
-            "drop" => $"The next {value("count")} requests{Under(path)} lose their connection.",
-            "latency" => $"Every request now waits {value("milliseconds")} ms.",
-            "rate-limit" => faults.RateLimit.PerWindow is { } l ? $"Rate limit: {l} requests per {faults.RateLimit.Window.TotalSeconds} s." : "No rate limit.",
-            "expire-tokens" => "Every token issued so far is expired.",
-            _ => "Queued faults cleared.",
-        };
         return null;
 
-        static string Under(string? prefix) => prefix is null ? "" : $" under {prefix}";
+        int? Int(string name, int min, int max) =>
+            int.TryParse(value(name), NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n >= min && n <= max ? n : null;
     }
 
     // ---- HTML views -------------------------------------------------------------------------------------------------
@@ -577,7 +577,7 @@ internal sealed class EmulatorPage(SfmcEmulator emulator, EmulatorStore store, E
             }
 
             sb.Append("</tbody></table>");
-            Pager(sb, context.Request, page, Pages(count, PageSize));
+            Pager(sb, query, page, Pages(count, PageSize));
         }
 
         await WritePageAsync(context, de.CustomerKey, "data-extensions", sb.ToString());
@@ -611,7 +611,7 @@ internal sealed class EmulatorPage(SfmcEmulator emulator, EmulatorStore store, E
         }
 
         sb.Append("</tbody></table>");
-        Pager(sb, null, page, Pages(sent.Count, PageSize), query);
+        Pager(sb, query, page, Pages(sent.Count, PageSize));
         return sb.ToString();
     }
 
@@ -633,7 +633,7 @@ internal sealed class EmulatorPage(SfmcEmulator emulator, EmulatorStore store, E
             sb.Append("<table class=attributes><thead><tr><th>Name</th><th>Value</th></tr></thead><tbody>");
             foreach (var p in m.Attributes.EnumerateObject())
             {
-                sb.Append("<tr><td>").Append(H(p.Name)).Append("</td><td>").Append(H(p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString() : p.Value.GetRawText())).Append("</td></tr>");
+                sb.Append("<tr><td>").Append(H(p.Name)).Append("</td><td>").Append(H(Shown(p.Value))).Append("</td></tr>");
             }
 
             sb.Append("</tbody></table>");
@@ -681,7 +681,7 @@ internal sealed class EmulatorPage(SfmcEmulator emulator, EmulatorStore store, E
         }
 
         sb.Append("</tbody></table>");
-        Pager(sb, null, page, Pages(entries.Count, PageSize), query);
+        Pager(sb, query, page, Pages(entries.Count, PageSize));
         return sb.ToString();
     }
 
@@ -715,7 +715,7 @@ internal sealed class EmulatorPage(SfmcEmulator emulator, EmulatorStore store, E
         }
 
         sb.Append("</tbody></table>");
-        Pager(sb, null, page, Pages(requests.Count, PageSize), query);
+        Pager(sb, query, page, Pages(requests.Count, PageSize));
         return sb.ToString();
     }
 
@@ -815,6 +815,9 @@ internal sealed class EmulatorPage(SfmcEmulator emulator, EmulatorStore store, E
     private static void Fact(StringBuilder sb, string name, string? value) =>
         sb.Append("<dt>").Append(H(name)).Append("</dt><dd>").Append(H(value)).Append("</dd>");
 
+    /// <summary>A JSON value as the page shows it: a string as is, anything else (null too) as written.</summary>
+    private static string Shown(JsonElement value) => value.ValueKind == JsonValueKind.String ? value.GetString()! : value.GetRawText();
+
     /// <summary>The first <paramref name="max"/> members of a JSON object as <c>name = value</c> lines.</summary>
     private static string Attributes(JsonElement data, int max)
     {
@@ -824,7 +827,7 @@ internal sealed class EmulatorPage(SfmcEmulator emulator, EmulatorStore store, E
         }
 
         var members = data.EnumerateObject().ToList();
-        var shown = members.Take(max).Select(p => "<span class=kv><b>" + H(p.Name) + "</b> " + H(p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString() : p.Value.GetRawText()) + "</span>");
+        var shown = members.Take(max).Select(p => "<span class=kv><b>" + H(p.Name) + "</b> " + H(Shown(p.Value)) + "</span>");
         return string.Join(" ", shown) + (members.Count > max ? $" <span class=muted>+{members.Count - max}</span>" : "");
     }
 
@@ -848,14 +851,13 @@ internal sealed class EmulatorPage(SfmcEmulator emulator, EmulatorStore store, E
         }
     }
 
-    private static void Pager(StringBuilder sb, HttpRequest? request, int page, int pages, IQueryCollection? query = null)
+    private static void Pager(StringBuilder sb, IQueryCollection query, int page, int pages)
     {
         if (pages <= 1)
         {
             return;
         }
 
-        query ??= request!.Query;
         string Href(int p) => "?" + string.Join("&", query.Where(q => q.Key != "page").Select(q => Uri.EscapeDataString(q.Key) + "=" + Uri.EscapeDataString(q.Value.ToString())).Append("page=" + p.ToString(CultureInfo.InvariantCulture)));
         sb.Append("<nav class=pager>");
         if (page > 1)
